@@ -1,0 +1,184 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// DefaultCallTimeout bounds every Bot API call but getUpdates.
+const DefaultCallTimeout = 15 * time.Second
+
+// pollMargin is added to the long-poll timeout to make getUpdates' deadline.
+const pollMargin = 10 * time.Second
+
+// ClientConfig configures a Client.
+type ClientConfig struct {
+	// Token is the bot's token. It is never printed: every error the client
+	// returns has it replaced by "<token>".
+	Token string
+	// APIURL is the Bot API server's base URL, such as https://api.telegram.org.
+	APIURL string
+	// HTTP is the underlying client; nil means a new http.Client.
+	HTTP *http.Client
+	// CallTimeout bounds each call but getUpdates; zero means DefaultCallTimeout.
+	CallTimeout time.Duration
+}
+
+// Client is the one path by which invitebot talks to the Bot API. It wraps
+// tgbotapi with what the library lacks: a context and a deadline on every
+// call, so that shutdown is prompt and nothing waits forever, and errors
+// that never contain the token.
+//
+// Client is safe for concurrent use.
+type Client struct {
+	api         *tgbotapi.BotAPI
+	doer        *redactingDoer
+	callTimeout time.Duration
+}
+
+// NewClient makes a Client and calls getMe, which also checks the token.
+// A token that Telegram rejects yields an error wrapping a *tgbotapi.Error
+// with Code 401.
+func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("bot: empty token")
+	}
+	base := strings.TrimRight(cfg.APIURL, "/")
+	if _, err := url.ParseRequestURI(base); err != nil || !strings.HasPrefix(base, "http") {
+		return nil, fmt.Errorf("bot: API URL %q is not an http(s) URL", cfg.APIURL)
+	}
+	hc := cfg.HTTP
+	if hc == nil {
+		// Updates of many chats are handled at once: keep enough idle
+		// connections to the one API host to avoid a handshake per call.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 64
+		hc = &http.Client{Transport: tr}
+	}
+	c := &Client{
+		doer:        &redactingDoer{client: hc, token: cfg.Token},
+		callTimeout: cfg.CallTimeout,
+	}
+	if c.callTimeout <= 0 {
+		c.callTimeout = DefaultCallTimeout
+	}
+	// The constructor calls getMe at once, without a context: bind this
+	// one call to ctx and the call timeout so start-up can be interrupted.
+	callCtx, cancel := context.WithTimeout(ctx, c.callTimeout)
+	defer cancel()
+	endpoint := strings.ReplaceAll(base, "%", "%%") + "/bot%s/%s"
+	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, boundDoer{ctx: callCtx, doer: c.doer})
+	if err != nil {
+		return nil, fmt.Errorf("getMe: %w", c.doer.redactErr(err))
+	}
+	api.Client = c.doer
+	c.api = api
+	return c, nil
+}
+
+// Self is the bot's own user, as getMe returned it.
+func (c *Client) Self() tgbotapi.User { return c.api.Self }
+
+// Call calls a Bot API method and decodes its result into result (unless
+// result is nil). The call ends when ctx ends or its deadline passes:
+// getUpdates gets its long-poll timeout plus a margin, every other method
+// the client's call timeout. Errors are wrapped with the method's name;
+// Telegram's own errors are *tgbotapi.Error (use errors.As).
+func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params, result any) error {
+	timeout := c.callTimeout
+	if method == "getUpdates" {
+		timeout = pollMargin
+		if s, ok := params["timeout"]; ok {
+			var secs int
+			if _, err := fmt.Sscan(s, &secs); err == nil && secs > 0 {
+				timeout += time.Duration(secs) * time.Second
+			}
+		}
+	}
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	api := *c.api // a shallow copy: the per-call HTTP client carries ctx
+	api.Client = boundDoer{ctx: callCtx, doer: c.doer}
+	resp, err := api.MakeRequest(method, params)
+	if err != nil {
+		return fmt.Errorf("%s: %w", method, c.doer.redactErr(err))
+	}
+	if result == nil {
+		return nil
+	}
+	if err := json.Unmarshal(resp.Result, result); err != nil {
+		return fmt.Errorf("%s: decode result: %w", method, err)
+	}
+	return nil
+}
+
+// boundDoer gives every request it sends one context.
+type boundDoer struct {
+	ctx  context.Context
+	doer tgbotapi.HTTPClient
+}
+
+func (b boundDoer) Do(req *http.Request) (*http.Response, error) {
+	return b.doer.Do(req.WithContext(b.ctx))
+}
+
+// redactingDoer sends requests and removes the token from the errors of
+// net/http, which quote the whole URL: Post "https://.../bot123:SECRET/getMe".
+type redactingDoer struct {
+	client *http.Client
+	token  string
+}
+
+func (d *redactingDoer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return nil, d.redactErr(err)
+	}
+	return resp, nil
+}
+
+// redactErr returns err with every occurrence of the token replaced. A
+// *url.Error keeps its Err, so errors.Is and errors.As still see the cause
+// (context.Canceled, a *net.OpError...).
+func (d *redactingDoer) redactErr(err error) error {
+	if err == nil || !strings.Contains(err.Error(), d.token) {
+		return err
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && !strings.Contains(ue.Err.Error(), d.token) {
+		redacted := *ue
+		redacted.URL = Redact(ue.URL, d.token)
+		if ue == err {
+			return &redacted
+		}
+		// The url.Error is wrapped: keep the outer text, redacted.
+		return &redactedError{msg: Redact(err.Error(), d.token), cause: &redacted}
+	}
+	return &redactedError{msg: Redact(err.Error(), d.token)}
+}
+
+// redactedError stands for an error whose text held the token.
+type redactedError struct {
+	msg   string
+	cause error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.cause }
+
+// Redact replaces every occurrence of token in s with "<token>".
+func Redact(s, token string) string {
+	if token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, token, "<token>")
+}

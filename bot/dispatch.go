@@ -1,0 +1,128 @@
+package bot
+
+import (
+	"context"
+	"sync"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// dispatcher runs updates on a bounded pool of workers: updates of one chat
+// one after another, in the order they came; updates of different chats at
+// the same time. It tracks which updates are done, so that the loop confirms
+// to Telegram only what was handled.
+type dispatcher struct {
+	handle func(*tgbotapi.Update)
+	// workers bounds the handlers running at once; slots bounds the
+	// updates in hand (queued or running), so that polling pauses when the
+	// handlers fall behind instead of piling up updates in memory.
+	workers chan struct{}
+	slots   chan struct{}
+	wg      sync.WaitGroup
+
+	mu     sync.Mutex
+	queues map[int64][]*tgbotapi.Update // a key is present while its runner lives
+	order  []int                        // update IDs in the order received, not yet all done
+	done   map[int]bool
+	mark   int // every update up to and including mark is done
+}
+
+func newDispatcher(workers, maxPending int, handle func(*tgbotapi.Update)) *dispatcher {
+	return &dispatcher{
+		handle:  handle,
+		workers: make(chan struct{}, workers),
+		slots:   make(chan struct{}, maxPending),
+		queues:  make(map[int64][]*tgbotapi.Update),
+		done:    make(map[int]bool),
+	}
+}
+
+// queueKey puts the updates of one chat in one queue. Updates without a
+// chat are ordered per sender; the rest share queue 0.
+func queueKey(u *tgbotapi.Update) int64 {
+	if c := Chat(u); c != nil {
+		return c.ID
+	}
+	if s := Sender(u); s != nil {
+		return s.ID
+	}
+	return 0
+}
+
+// submit hands u to its chat's queue. It waits while too many updates are in
+// hand, and reports false, without taking u, when ctx ends first.
+func (d *dispatcher) submit(ctx context.Context, u *tgbotapi.Update) bool {
+	select {
+	case d.slots <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	key := queueKey(u)
+	d.mu.Lock()
+	d.order = append(d.order, u.UpdateID)
+	q, running := d.queues[key]
+	d.queues[key] = append(q, u)
+	d.mu.Unlock()
+	if !running {
+		d.wg.Add(1)
+		go d.run(key)
+	}
+	return true
+}
+
+// run handles the queue of one chat until it is empty.
+func (d *dispatcher) run(key int64) {
+	defer d.wg.Done()
+	for {
+		d.mu.Lock()
+		q := d.queues[key]
+		if len(q) == 0 {
+			delete(d.queues, key)
+			d.mu.Unlock()
+			return
+		}
+		u := q[0]
+		q[0] = nil
+		d.queues[key] = q[1:]
+		d.mu.Unlock()
+
+		d.workers <- struct{}{}
+		d.handle(u)
+		<-d.workers
+		d.finish(u.UpdateID)
+		<-d.slots
+	}
+}
+
+// finish marks an update done and moves the mark past every update done.
+func (d *dispatcher) finish(id int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.done[id] = true
+	for len(d.order) > 0 && d.done[d.order[0]] {
+		d.mark = d.order[0]
+		delete(d.done, d.order[0])
+		d.order = d.order[1:]
+	}
+}
+
+// watermark is the highest update ID such that it and every update received
+// before it are done; 0 when none is.
+func (d *dispatcher) watermark() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.mark
+}
+
+// wait blocks until every submitted update is handled or ctx ends, and
+// reports whether all were handled.
+func (d *dispatcher) wait(ctx context.Context) bool {
+	all := make(chan struct{})
+	go func() { d.wg.Wait(); close(all) }()
+	select {
+	case <-all:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

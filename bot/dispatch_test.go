@@ -1,0 +1,127 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+func chatUpdate(id int, chat int64) *tgbotapi.Update {
+	return &tgbotapi.Update{UpdateID: id, Message: &tgbotapi.Message{Chat: &tgbotapi.Chat{ID: chat}}}
+}
+
+func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
+	blockA := make(chan struct{})
+	var mu sync.Mutex
+	seen := map[int64][]int{}
+	bDone := make(chan struct{})
+	d := newDispatcher(4, 100, func(u *tgbotapi.Update) {
+		chat := u.Message.Chat.ID
+		if chat == 1 && u.UpdateID == 1 {
+			<-blockA // chat 1 is stuck on its first update
+		}
+		mu.Lock()
+		seen[chat] = append(seen[chat], u.UpdateID)
+		n := len(seen[2])
+		mu.Unlock()
+		if chat == 2 && n == 3 {
+			close(bDone)
+		}
+	})
+	ctx := context.Background()
+	for i, chat := range []int64{1, 2, 1, 2, 1, 2} {
+		d.submit(ctx, chatUpdate(i+1, chat))
+	}
+	select {
+	case <-bDone: // chat 2 finished while chat 1 waits
+	case <-time.After(5 * time.Second):
+		t.Fatal("chat 2 was held up by chat 1")
+	}
+	if w := d.watermark(); w != 0 {
+		t.Errorf("watermark = %d while update 1 runs; want 0", w)
+	}
+	close(blockA)
+	if !d.wait(ctx) {
+		t.Fatal("wait: not all handled")
+	}
+	if got := seen[1]; len(got) != 3 || got[0] != 1 || got[1] != 3 || got[2] != 5 {
+		t.Errorf("chat 1 order = %v, want [1 3 5]", got)
+	}
+	if got := seen[2]; len(got) != 3 || got[0] != 2 || got[1] != 4 || got[2] != 6 {
+		t.Errorf("chat 2 order = %v, want [2 4 6]", got)
+	}
+	if w := d.watermark(); w != 6 {
+		t.Errorf("watermark = %d after all, want 6", w)
+	}
+}
+
+func TestDispatcherBoundsWorkers(t *testing.T) {
+	const workers = 3
+	var mu sync.Mutex
+	running, peak := 0, 0
+	release := make(chan struct{})
+	started := make(chan struct{}, 20)
+	d := newDispatcher(workers, 100, func(u *tgbotapi.Update) {
+		mu.Lock()
+		running++
+		peak = max(peak, running)
+		mu.Unlock()
+		started <- struct{}{}
+		<-release
+		mu.Lock()
+		running--
+		mu.Unlock()
+	})
+	for i := 1; i <= 10; i++ {
+		d.submit(context.Background(), chatUpdate(i, int64(i)))
+	}
+	for range workers {
+		<-started
+	}
+	select {
+	case <-started:
+		t.Fatalf("a handler started beyond the %d workers", workers)
+	default:
+	}
+	close(release)
+	d.wait(context.Background())
+	if peak != workers {
+		t.Errorf("peak concurrency = %d, want %d", peak, workers)
+	}
+}
+
+func TestDispatcherBackpressure(t *testing.T) {
+	release := make(chan struct{})
+	d := newDispatcher(1, 2, func(*tgbotapi.Update) { <-release })
+	ctx := context.Background()
+	if !d.submit(ctx, chatUpdate(1, 1)) || !d.submit(ctx, chatUpdate(2, 1)) {
+		t.Fatal("submit within the bound refused")
+	}
+	full, cancel := context.WithCancel(ctx)
+	cancel()
+	if d.submit(full, chatUpdate(3, 1)) {
+		t.Error("submit beyond MaxPending did not wait")
+	}
+	close(release)
+	d.wait(ctx)
+}
+
+func TestBackoffCapped(t *testing.T) {
+	prev := time.Duration(0)
+	for n := 1; n <= 40; n++ {
+		d := backoff(n)
+		if d <= 0 || d > maxPollBackoff {
+			t.Fatalf("backoff(%d) = %v, out of (0, %v]", n, d, maxPollBackoff)
+		}
+		if n <= 3 && d < prev/2 {
+			t.Errorf("backoff(%d) = %v does not grow from %v", n, d, prev)
+		}
+		prev = d
+	}
+	if backoff(40) < maxPollBackoff*3/4 {
+		t.Errorf("backoff(40) = %v, want close to the cap", backoff(40))
+	}
+}
