@@ -1,0 +1,503 @@
+package handlers
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The commands whose arguments this file parses. Error messages name them.
+const (
+	cmdCreate = "/createlink"
+	cmdEdit   = "/editlink"
+	cmdRevoke = "/revokelink"
+)
+
+const (
+	maxNameLen     = 32                     // runes in a link's name
+	maxMemberLimit = 99999                  // members a link may admit
+	maxAhead       = 36525 * 24 * time.Hour // 100 years: the furthest expiry
+)
+
+// ArgError is a user's mistake in a command's arguments. Its message is one line of
+// plain text that says what was wrong and how to do it right.
+type ArgError struct{ Msg string }
+
+func (e *ArgError) Error() string { return e.Msg }
+
+// argErrorf makes an *ArgError. Any white space in the message, which may quote
+// the user's input, becomes a plain space, so the message stays on one line.
+func argErrorf(format string, a ...any) error {
+	msg := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return ' '
+		}
+		return r
+	}, fmt.Sprintf(format, a...))
+	return &ArgError{Msg: msg}
+}
+
+// errLimitRequest refuses a member limit on a link that needs approval.
+var errLimitRequest = argErrorf("limit and request can't be combined: " +
+	"Telegram doesn't allow a member limit on links that need approval.")
+
+// Ref names a link: exactly one of Number, URL, Name is set.
+type Ref struct {
+	Number int64
+	URL    string
+	Name   string
+}
+
+// String returns "#3", the URL, or the name in quotes, for replies.
+func (r Ref) String() string {
+	switch {
+	case r.Number != 0:
+		return "#" + strconv.FormatInt(r.Number, 10)
+	case r.URL != "":
+		return r.URL
+	case r.Name != "":
+		return `"` + r.Name + `"`
+	}
+	return ""
+}
+
+// CreateArgs are /createlink's arguments. Zero ExpiresAt: never; zero MemberLimit: none.
+type CreateArgs struct {
+	Name        string
+	ExpiresAt   time.Time // UTC
+	MemberLimit int
+	JoinRequest bool
+}
+
+// EditArgs are /editlink's arguments: the link, and the fields to change (nil: unchanged;
+// pointer to zero value: clear -- empty name, zero time = never expires, 0 = no limit, false = no approval).
+type EditArgs struct {
+	Ref         Ref
+	Name        *string
+	ExpiresAt   *time.Time
+	MemberLimit *int
+	JoinRequest *bool
+}
+
+// argOption is one option of a command: key=value or a bare word such as request.
+type argOption struct {
+	text  string   // as typed, for messages
+	key   string   // lower case, ending in "=" for key=value: "limit=", "request"
+	value string   // after the "="
+	after []string // the plain words that follow, up to the next option
+}
+
+// splitArgs splits args at white space into the plain words before the first
+// option, and the options.
+func splitArgs(args string) (lead []string, opts []argOption) {
+	for _, w := range strings.Fields(args) {
+		key, value, isKV := strings.Cut(w, "=")
+		key = strings.ToLower(key)
+		switch {
+		case isKV:
+			opts = append(opts, argOption{text: w, key: key + "=", value: value})
+		case key == "request" || key == "norequest":
+			opts = append(opts, argOption{text: w, key: key})
+		case len(opts) == 0:
+			lead = append(lead, w)
+		default:
+			o := &opts[len(opts)-1]
+			o.after = append(o.after, w)
+		}
+	}
+	return lead, opts
+}
+
+// argOptionKeys are the options each command takes.
+var argOptionKeys = map[string][]string{
+	cmdCreate: {"name=", "expire=", "limit=", "request"},
+	cmdEdit:   {"name=", "expire=", "limit=", "request", "norequest"},
+}
+
+// argExample shows opt in a whole command line, e.g. "/createlink Partners limit=50".
+func argExample(cmd, opt string) string {
+	switch {
+	case cmd == cmdEdit:
+		return "/editlink #3 " + opt
+	case strings.HasPrefix(opt, "name="):
+		return "/createlink " + opt
+	}
+	return "/createlink Partners " + opt
+}
+
+// argOptionExample shows each option with a value.
+var argOptionExample = map[string]string{
+	"name=":     "name=Summer sale",
+	"expire=":   "expire=7d",
+	"limit=":    "limit=50",
+	"request":   "request",
+	"norequest": "norequest",
+}
+
+// checkOptions refuses options that cmd doesn't know, options given twice and
+// empty values.
+func checkOptions(cmd string, opts []argOption) error {
+	seen := make(map[string]bool)
+	for _, o := range opts {
+		if !slices.Contains(argOptionKeys[cmd], o.key) {
+			if cmd == cmdEdit {
+				return argErrorf("Unknown option %q. Options are name=NAME, expire=WHEN|never, "+
+					"limit=N|none, request and norequest, e.g. /editlink #3 limit=100.", o.text)
+			}
+			return argErrorf("Unknown option %q. Options are expire=WHEN, limit=N and request, "+
+				"e.g. /createlink Partners expire=7d limit=50.", o.text)
+		}
+		if seen[o.key] {
+			return argErrorf("%s is given twice; give it once, e.g. %s.",
+				strings.TrimSuffix(o.key, "="), argExample(cmd, argOptionExample[o.key]))
+		}
+		seen[o.key] = true
+		if o.value == "" && strings.HasSuffix(o.key, "=") && o.key != "name=" {
+			return argErrorf("%s needs a value, e.g. %s.", o.key, argExample(cmd, argOptionExample[o.key]))
+		}
+	}
+	return nil
+}
+
+// ParseCreateArgs parses /createlink [NAME] [expire=WHEN] [limit=N] [request].
+// The plain words, wherever they are, form the name; name=NAME is another way
+// to give it, followed like in /editlink by the plain words up to the next option.
+func ParseCreateArgs(args string, now time.Time) (CreateArgs, error) {
+	lead, opts := splitArgs(args)
+	if err := checkOptions(cmdCreate, opts); err != nil {
+		return CreateArgs{}, err
+	}
+	var (
+		a          CreateArgs
+		plain      = lead
+		named      []string
+		hasNameOpt bool // name= is given
+		err        error
+	)
+	for _, o := range opts {
+		switch o.key {
+		case "name=":
+			hasNameOpt, named = true, nameWords(o)
+			continue
+		case "expire=":
+			a.ExpiresAt, err = parseExpire(o.value, now)
+		case "limit=":
+			a.MemberLimit, err = parseLimit(cmdCreate, o.value)
+		case "request":
+			a.JoinRequest = true
+		}
+		if err != nil {
+			return CreateArgs{}, err
+		}
+		plain = append(plain, o.after...)
+	}
+	if hasNameOpt && len(plain) > 0 {
+		return CreateArgs{}, argErrorf("The name is given both as plain words (%q) and with name=; "+
+			"use one way, e.g. /createlink Summer sale limit=50.", strings.Join(plain, " "))
+	}
+	if !hasNameOpt {
+		named = plain
+	}
+	if a.Name, err = joinName(named); err != nil {
+		return CreateArgs{}, err
+	}
+	if a.MemberLimit > 0 && a.JoinRequest {
+		return CreateArgs{}, errLimitRequest
+	}
+	return a, nil
+}
+
+// ParseEditArgs parses
+// /editlink REF [name=NAME] [expire=WHEN|never] [limit=N|none] [request|norequest].
+// REF is the words before the first option; the plain words after name= belong
+// to the new name.
+func ParseEditArgs(args string, now time.Time) (EditArgs, error) {
+	lead, opts := splitArgs(args)
+	ref, err := parseRef(lead, cmdEdit)
+	if err != nil {
+		return EditArgs{}, err
+	}
+	if err := checkOptions(cmdEdit, opts); err != nil {
+		return EditArgs{}, err
+	}
+	a := EditArgs{Ref: ref}
+	for _, o := range opts {
+		if o.key == "name=" {
+			name, err := joinName(nameWords(o))
+			if err != nil {
+				return EditArgs{}, err
+			}
+			a.Name = &name
+			continue
+		}
+		if len(o.after) > 0 {
+			return EditArgs{}, argErrorf("%q after %s is not an option; a new name goes after name=, "+
+				"e.g. /editlink #3 name=Summer sale limit=5.", strings.Join(o.after, " "), o.text)
+		}
+		switch o.key {
+		case "expire=":
+			t, err := parseExpire(o.value, now)
+			if err != nil {
+				return EditArgs{}, err
+			}
+			a.ExpiresAt = &t
+		case "limit=":
+			n, err := parseLimit(cmdEdit, o.value)
+			if err != nil {
+				return EditArgs{}, err
+			}
+			a.MemberLimit = &n
+		case "request", "norequest":
+			if a.JoinRequest != nil {
+				return EditArgs{}, argErrorf("request and norequest contradict each other; " +
+					"give one of them, e.g. /editlink #3 norequest.")
+			}
+			a.JoinRequest = new(o.key == "request")
+		}
+	}
+	switch {
+	case a.JoinRequest != nil && *a.JoinRequest && a.MemberLimit != nil && *a.MemberLimit > 0:
+		return EditArgs{}, errLimitRequest
+	case a.Name == nil && a.ExpiresAt == nil && a.MemberLimit == nil && a.JoinRequest == nil:
+		return EditArgs{}, argErrorf("Say what to change about %s: name=, expire=, limit=, "+
+			"request or norequest, e.g. /editlink #3 limit=100.", ref)
+	}
+	return a, nil
+}
+
+// ParseRevokeArgs parses /revokelink's REF (the whole argument string).
+func ParseRevokeArgs(args string) (Ref, error) {
+	return parseRef(strings.Fields(args), cmdRevoke)
+}
+
+// ParseRef parses a REF: #N, an invite link's URL, or a link's name.
+func ParseRef(s string) (Ref, error) {
+	return parseRef(strings.Fields(s), "")
+}
+
+// refUsage tells, per command, how to write a REF in messages.
+var refUsage = map[string]struct{ what, form, example string }{
+	cmdEdit:   {" to edit", "/editlink #N", "/editlink #3 limit=100"},
+	cmdRevoke: {" to revoke", "/revokelink #N", "/revokelink #3"},
+	"":        {"", "#N", "#3"},
+}
+
+// parseRef parses the words of a REF for cmd ("" if none).
+func parseRef(words []string, cmd string) (Ref, error) {
+	u := refUsage[cmd]
+	if len(words) == 0 {
+		return Ref{}, argErrorf("Say which link%s: %s (the number /links shows), its URL or its name, e.g. %s.",
+			u.what, u.form, u.example)
+	}
+	var ref Ref
+	switch first := words[0]; {
+	case strings.HasPrefix(first, "#"):
+		n, ok := parseDigits(first[1:])
+		if !ok || n < 1 {
+			return Ref{}, argErrorf("%q is not a link number; write # and the number /links shows, e.g. %s.",
+				first, u.example)
+		}
+		ref.Number = n
+	case looksLikeURL(first):
+		url, ok := normaliseURL(first)
+		if !ok {
+			return Ref{}, argErrorf("%q is not an invite link; its URL looks like https://t.me/+AbC123 "+
+				"or https://t.me/joinchat/AbC123, e.g. %s.", first, u.example)
+		}
+		ref.URL = url
+	default:
+		return Ref{Name: strings.Join(words, " ")}, nil
+	}
+	if len(words) > 1 {
+		rest := strings.Join(words[1:], " ")
+		if cmd == cmdEdit {
+			return Ref{}, argErrorf("%q after %s is not an option; to rename the link write name=%s, "+
+				"e.g. /editlink #3 name=Summer sale.", rest, words[0], rest)
+		}
+		return Ref{}, argErrorf("Give one link: %s is followed by %q, e.g. %s.", words[0], rest, u.example)
+	}
+	return ref, nil
+}
+
+// looksLikeURL tells whether s is meant as a URL.
+func looksLikeURL(s string) bool {
+	return hasPrefixFold(s, "http://") || hasPrefixFold(s, "https://") || hasPrefixFold(s, "t.me/")
+}
+
+// normaliseURL returns the https://t.me/... form of an invite link's URL,
+// ok false if s is not one.
+func normaliseURL(s string) (url string, ok bool) {
+	for _, scheme := range []string{"https://", "http://"} {
+		if hasPrefixFold(s, scheme) {
+			s = s[len(scheme):]
+			break
+		}
+	}
+	if !hasPrefixFold(s, "t.me/") {
+		return "", false
+	}
+	s = s[len("t.me/"):]
+	var path string
+	switch {
+	case strings.HasPrefix(s, "+"):
+		path = "+"
+	case hasPrefixFold(s, "joinchat/"):
+		path = "joinchat/"
+	default:
+		return "", false
+	}
+	hash := s[len(path):]
+	if hash == "" || strings.ContainsFunc(hash, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-')
+	}) {
+		return "", false
+	}
+	return "https://t.me/" + path + hash, true
+}
+
+// hasPrefixFold is strings.HasPrefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// parseDigits parses a whole number written with digits only: no sign, no spaces.
+func parseDigits(s string) (int64, bool) {
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// nameWords returns the words of a name= option: its value and the plain words after it.
+func nameWords(o argOption) []string {
+	if o.value == "" {
+		return o.after
+	}
+	return append([]string{o.value}, o.after...)
+}
+
+// joinName joins a name's words with single spaces and checks its length.
+func joinName(words []string) (string, error) {
+	name := strings.Join(words, " ")
+	if n := utf8.RuneCountInString(name); n > maxNameLen {
+		return "", argErrorf("The name is %d characters long; a link name can have at most %d.", n, maxNameLen)
+	}
+	return name, nil
+}
+
+// parseLimit parses limit=N's N for cmd; /editlink also takes none (0: no limit).
+func parseLimit(cmd, s string) (int, error) {
+	if cmd == cmdEdit && strings.EqualFold(s, "none") {
+		return 0, nil
+	}
+	if n, ok := parseDigits(s); ok && 1 <= n && n <= maxMemberLimit {
+		return int(n), nil
+	}
+	if cmd == cmdEdit {
+		return 0, argErrorf("limit must be a whole number from 1 to %d, or none for no limit, e.g. limit=50.", maxMemberLimit)
+	}
+	return 0, argErrorf("limit must be a whole number from 1 to %d, e.g. limit=50.", maxMemberLimit)
+}
+
+// parseExpire parses expire='s value: WHEN, or never (the zero time).
+func parseExpire(s string, now time.Time) (time.Time, error) {
+	if strings.EqualFold(s, "never") {
+		return time.Time{}, nil
+	}
+	return ParseWhen(s, now)
+}
+
+// ParseWhen parses WHEN relative to now (UTC result). WHEN is a duration from
+// now made of NUMBER+UNIT pairs, units m, h, d and w (30m, 12h, 7d, 2w, 1d12h),
+// or a UTC date, YYYY-MM-DD or YYYY-MM-DDTHH:MM. It must lie in the future,
+// at most 100 years ahead.
+func ParseWhen(s string, now time.Time) (time.Time, error) {
+	now = now.UTC()
+	date := fmt.Sprintf("%d-12-31", now.Year()+1) // for examples
+	eg := "e.g. expire=7d or expire=" + date + " (UTC)"
+	tooFar := func() error {
+		return argErrorf("expire=%s is too far ahead; the most is 100 years, %s.", s, eg)
+	}
+	if d, ok := parseDuration(s); ok {
+		switch {
+		case d == 0:
+			return time.Time{}, argErrorf("expire=%s is not in the future; give a time in the future, %s.", s, eg)
+		case d > maxAhead:
+			return time.Time{}, tooFar()
+		}
+		return now.Add(d), nil
+	}
+	t, ok := parseDate(s)
+	switch {
+	case !ok:
+		return time.Time{}, argErrorf("expire=%s is neither a duration like 30m, 12h, 7d, 2w or 1d12h "+
+			"nor a date like %s or %sT18:00 (UTC), e.g. expire=7d.", s, date, date)
+	case !t.After(now):
+		return time.Time{}, argErrorf("expire=%s is in the past; give a time in the future, %s.", s, eg)
+	case t.Sub(now) > maxAhead:
+		return time.Time{}, tooFar()
+	}
+	return t, nil
+}
+
+// durationUnits are WHEN's units.
+var durationUnits = map[byte]time.Duration{
+	'm': time.Minute,
+	'h': time.Hour,
+	'd': 24 * time.Hour,
+	'w': 7 * 24 * time.Hour,
+}
+
+// parseDuration parses one or more NUMBER+UNIT pairs such as 1d12h. A total
+// beyond maxAhead comes back as maxAhead+1, so that it cannot overflow.
+func parseDuration(s string) (time.Duration, bool) {
+	if s == "" {
+		return 0, false
+	}
+	s = strings.ToLower(s)
+	var total time.Duration
+	for s != "" {
+		i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+		if i <= 0 {
+			return 0, false // no number, or no unit after it
+		}
+		unit, ok := durationUnits[s[i]]
+		if !ok {
+			return 0, false
+		}
+		if n, err := strconv.ParseInt(s[:i], 10, 64); err != nil || n > int64(maxAhead/unit) {
+			total = maxAhead + 1
+		} else {
+			total = min(total+time.Duration(n)*unit, maxAhead+1)
+		}
+		s = s[i+1:]
+	}
+	return total, true
+}
+
+// parseDate parses YYYY-MM-DD (00:00 UTC) or YYYY-MM-DDTHH:MM (UTC).
+func parseDate(s string) (time.Time, bool) {
+	layout := "2006-01-02T15:04"
+	if len(s) == len("2006-01-02") {
+		layout = layout[:len(s)]
+	} else if len(s) != len(layout) {
+		return time.Time{}, false
+	}
+	s = strings.Replace(s, "t", "T", 1)
+	// time.Parse would take a one-digit hour: insist on the layout's shape.
+	for i := range len(s) {
+		if isDigitByte(layout[i]) != isDigitByte(s[i]) || !isDigitByte(s[i]) && s[i] != layout[i] {
+			return time.Time{}, false
+		}
+	}
+	t, err := time.Parse(layout, s)
+	return t, err == nil
+}
+
+// isDigitByte tells whether b is an ASCII digit.
+func isDigitByte(b byte) bool { return '0' <= b && b <= '9' }

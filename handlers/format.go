@@ -1,0 +1,86 @@
+package handlers
+
+import (
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/store"
+)
+
+// timeLayout shows expiry times; always UTC.
+const timeLayout = "2006-01-02 15:04 UTC"
+
+// describeLink is one link in HTML: #N and URL on the first line, then its
+// name, expiry, limit, join-request mode, joins and state.
+func describeLink(l store.Link, now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<b>#%d</b> %s", l.Number, html.EscapeString(l.URL))
+	if l.Primary {
+		b.WriteString(" (primary)")
+	}
+	b.WriteString("\n")
+	name := "—"
+	if l.Name != "" {
+		name = "“" + html.EscapeString(l.Name) + "”"
+	}
+	expires := "never"
+	if !l.ExpiresAt.IsZero() {
+		expires = l.ExpiresAt.UTC().Format(timeLayout)
+	}
+	limit := "none"
+	if l.MemberLimit > 0 {
+		limit = strconv.Itoa(l.MemberLimit)
+	}
+	approval := "no"
+	if l.JoinRequest {
+		approval = "yes"
+	}
+	fmt.Fprintf(&b, "name: %s · expires: %s · limit: %s · approval: %s · joins: %d · %s",
+		name, expires, limit, approval, l.Joins, l.State(now))
+	return b.String()
+}
+
+// paginate packs entries, separated by blank lines, into as few messages as
+// fit Telegram's limit, each starting with header (which may hold %[1]d and
+// %[2]d for the page and the page count when there are several pages).
+// Lengths are measured on the HTML source, which is never shorter than the
+// text Telegram counts.
+func paginate(title string, entries []string) []string {
+	header := func(page, pages int) string {
+		if pages <= 1 {
+			return title + "\n\n"
+		}
+		return fmt.Sprintf("%s (page %d/%d)\n\n", title, page, pages)
+	}
+	// Room left by the longest header: "(page N/N)" with the most digits.
+	room := bot.MaxMessageLength - bot.UTF16Len(header(len(entries), len(entries)))
+	var bodies []string
+	var cur strings.Builder
+	curLen := 0 // UTF-16 length of cur
+	for _, e := range entries {
+		n := bot.UTF16Len(e)
+		if curLen > 0 && curLen+2+n > room {
+			bodies = append(bodies, cur.String())
+			cur.Reset()
+			curLen = 0
+		}
+		if curLen > 0 {
+			cur.WriteString("\n\n")
+			curLen += 2
+		}
+		cur.WriteString(e)
+		curLen += n
+	}
+	if cur.Len() > 0 || len(bodies) == 0 {
+		bodies = append(bodies, cur.String())
+	}
+	pages := make([]string, len(bodies))
+	for i, body := range bodies {
+		pages[i] = strings.TrimRight(header(i+1, len(bodies))+body, "\n")
+	}
+	return pages
+}

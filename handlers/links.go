@@ -1,0 +1,443 @@
+// Package handlers holds invitebot's commands: one method per command, with
+// their dependencies injected as small interfaces. The access checks run
+// before them (package middleware) and put the acting user and target chat
+// in the context.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/middleware"
+	"github.com/invitebot/invitebot/store"
+)
+
+// Links handles the invite-link commands.
+type Links struct {
+	api   bot.Caller
+	store store.Links
+	now   func() time.Time
+	// username is the bot's, for instructions.
+	username string
+}
+
+// NewLinks makes the invite-link handlers. now is the clock (time.Now if nil).
+func NewLinks(api bot.Caller, st store.Links, username string, now func() time.Time) *Links {
+	if now == nil {
+		now = time.Now
+	}
+	return &Links{api: api, store: st, now: now, username: username}
+}
+
+// RefreshLink (/refreshlink) makes a new primary link with
+// exportChatInviteLink, which also revokes the bot's previous one.
+func (h *Links) RefreshLink(ctx context.Context, u *tgbotapi.Update) error {
+	acc, err := access(ctx)
+	if err != nil {
+		return err
+	}
+	if args := commandArgs(ctx); args != "" {
+		return h.replyText(ctx, u, "/refreshlink takes no arguments: send just /refreshlink. To make an extra link, use /createlink.")
+	}
+	var url string
+	err = h.api.Call(ctx, "exportChatInviteLink", tgbotapi.Params{"chat_id": chatIDParam(acc.Chat.ID)}, &url)
+	if refusal, ok := h.refusal(err); ok {
+		return h.replyText(ctx, u, refusal)
+	} else if err != nil {
+		return err
+	}
+	now := h.now().UTC()
+	added, replaced, err := h.store.AddLink(ctx, store.NewLink{
+		ChatID: acc.Chat.ID, URL: url, Primary: true, CreatedBy: acc.User.ID, CreatedAt: now,
+	})
+	if err != nil {
+		return fmt.Errorf("store primary link: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString("New primary link:\n")
+	b.WriteString(describeLink(added, now))
+	b.WriteString("\n\n")
+	for _, old := range replaced {
+		fmt.Fprintf(&b, "The previous primary link I made, #%d, no longer works.\n", old.Number)
+	}
+	b.WriteString("Primary links made by other admins still work; revoke them in the chat's settings if they leaked.")
+	return h.reply(ctx, u, b.String())
+}
+
+// CreateLink (/createlink [NAME] [expire=WHEN] [limit=N] [request]) makes an
+// additional link.
+func (h *Links) CreateLink(ctx context.Context, u *tgbotapi.Update) error {
+	acc, err := access(ctx)
+	if err != nil {
+		return err
+	}
+	args, err := ParseCreateArgs(commandArgs(ctx), h.now())
+	if mistake, ok := asArgError(err); ok {
+		return h.replyText(ctx, u, mistake)
+	} else if err != nil {
+		return err
+	}
+	params := tgbotapi.Params{"chat_id": chatIDParam(acc.Chat.ID)}
+	if args.Name != "" {
+		params["name"] = args.Name
+	}
+	if !args.ExpiresAt.IsZero() {
+		params["expire_date"] = strconv.FormatInt(args.ExpiresAt.Unix(), 10)
+	}
+	if args.MemberLimit > 0 {
+		params["member_limit"] = strconv.Itoa(args.MemberLimit)
+	}
+	if args.JoinRequest {
+		params["creates_join_request"] = "true"
+	}
+	var link tgbotapi.ChatInviteLink
+	err = h.api.Call(ctx, "createChatInviteLink", params, &link)
+	if refusal, ok := h.refusal(err); ok {
+		return h.replyText(ctx, u, refusal)
+	} else if err != nil {
+		return err
+	}
+	now := h.now().UTC()
+	added, _, err := h.store.AddLink(ctx, store.NewLink{
+		ChatID:      acc.Chat.ID,
+		URL:         link.InviteLink,
+		Name:        link.Name,
+		ExpiresAt:   unixTime(link.ExpireDate),
+		MemberLimit: link.MemberLimit,
+		JoinRequest: link.CreatesJoinRequest,
+		CreatedBy:   acc.User.ID,
+		CreatedAt:   now,
+	})
+	if err != nil {
+		// A link nobody knows of must not stay valid: take it back.
+		if rerr := h.api.Call(ctx, "revokeChatInviteLink", tgbotapi.Params{
+			"chat_id": chatIDParam(acc.Chat.ID), "invite_link": link.InviteLink,
+		}, nil); rerr != nil {
+			return fmt.Errorf("store new link: %w (and revoking it failed: %v)", err, rerr)
+		}
+		return fmt.Errorf("store new link (revoked it again): %w", err)
+	}
+	return h.reply(ctx, u, "New link:\n"+describeLink(added, now))
+}
+
+// EditLink (/editlink REF [name=NAME] [expire=WHEN|never] [limit=N|none]
+// [request|norequest]) changes a link the bot created.
+func (h *Links) EditLink(ctx context.Context, u *tgbotapi.Update) error {
+	acc, err := access(ctx)
+	if err != nil {
+		return err
+	}
+	args, err := ParseEditArgs(commandArgs(ctx), h.now())
+	if mistake, ok := asArgError(err); ok {
+		return h.replyText(ctx, u, mistake)
+	} else if err != nil {
+		return err
+	}
+	link, mistake, err := h.resolve(ctx, acc.Chat.ID, args.Ref, "editlink")
+	if err != nil {
+		return err
+	}
+	if mistake == "" {
+		mistake = editable(link, "edit", h.now())
+	}
+	if mistake != "" {
+		return h.replyText(ctx, u, mistake)
+	}
+
+	// editChatInviteLink replaces every setting, so send the link's full
+	// new state; absent parameters would be reset.
+	next := link
+	if args.Name != nil {
+		next.Name = *args.Name
+	}
+	if args.ExpiresAt != nil {
+		next.ExpiresAt = *args.ExpiresAt
+	}
+	if args.MemberLimit != nil {
+		next.MemberLimit = *args.MemberLimit
+	}
+	if args.JoinRequest != nil {
+		next.JoinRequest = *args.JoinRequest
+	}
+	if next.JoinRequest && next.MemberLimit > 0 {
+		return h.replyText(ctx, u, fmt.Sprintf("#%d has a member limit of %d, and a link that needs approval can't have one: add limit=none, e.g. /editlink #%d request limit=none.", link.Number, next.MemberLimit, link.Number))
+	}
+	params := tgbotapi.Params{
+		"chat_id":              chatIDParam(acc.Chat.ID),
+		"invite_link":          link.URL,
+		"creates_join_request": strconv.FormatBool(next.JoinRequest),
+	}
+	if next.Name != "" {
+		params["name"] = next.Name
+	}
+	if !next.ExpiresAt.IsZero() {
+		params["expire_date"] = strconv.FormatInt(next.ExpiresAt.Unix(), 10)
+	}
+	if next.MemberLimit > 0 {
+		params["member_limit"] = strconv.Itoa(next.MemberLimit)
+	}
+	var edited tgbotapi.ChatInviteLink
+	err = h.api.Call(ctx, "editChatInviteLink", params, &edited)
+	if gone(err) {
+		return h.markGone(ctx, u, link, acc.User.ID)
+	}
+	if refusal, ok := h.refusal(err); ok {
+		return h.replyText(ctx, u, refusal)
+	} else if err != nil {
+		return err
+	}
+	now := h.now().UTC()
+	expires := unixTime(edited.ExpireDate)
+	changed, err := h.store.EditLink(ctx, acc.Chat.ID, link.Number, store.LinkChange{
+		Name:        &edited.Name,
+		ExpiresAt:   &expires,
+		MemberLimit: &edited.MemberLimit,
+		JoinRequest: &edited.CreatesJoinRequest,
+		EditedBy:    acc.User.ID,
+		EditedAt:    now,
+	})
+	if err != nil {
+		return fmt.Errorf("store edit of #%d: %w", link.Number, err)
+	}
+	return h.reply(ctx, u, "Edited:\n"+describeLink(changed, now))
+}
+
+// RevokeLink (/revokelink REF) revokes a link the bot created.
+func (h *Links) RevokeLink(ctx context.Context, u *tgbotapi.Update) error {
+	acc, err := access(ctx)
+	if err != nil {
+		return err
+	}
+	ref, err := ParseRevokeArgs(commandArgs(ctx))
+	if mistake, ok := asArgError(err); ok {
+		return h.replyText(ctx, u, mistake)
+	} else if err != nil {
+		return err
+	}
+	link, mistake, err := h.resolve(ctx, acc.Chat.ID, ref, "revokelink")
+	if err != nil {
+		return err
+	}
+	if mistake == "" {
+		mistake = editable(link, "revoke", h.now())
+	}
+	if mistake != "" {
+		return h.replyText(ctx, u, mistake)
+	}
+	err = h.api.Call(ctx, "revokeChatInviteLink", tgbotapi.Params{
+		"chat_id": chatIDParam(acc.Chat.ID), "invite_link": link.URL,
+	}, nil)
+	if gone(err) {
+		return h.markGone(ctx, u, link, acc.User.ID)
+	}
+	if refusal, ok := h.refusal(err); ok {
+		return h.replyText(ctx, u, refusal)
+	} else if err != nil {
+		return err
+	}
+	now := h.now().UTC()
+	revoked, err := h.store.RevokeLink(ctx, acc.Chat.ID, link.Number, acc.User.ID, now)
+	if err != nil {
+		return fmt.Errorf("store revocation of #%d: %w", link.Number, err)
+	}
+	return h.reply(ctx, u, "Revoked; it no longer works:\n"+describeLink(revoked, now))
+}
+
+// List (/links [all]) lists the links the bot made in the chat: the active
+// ones, or all of them.
+func (h *Links) List(ctx context.Context, u *tgbotapi.Update) error {
+	acc, err := access(ctx)
+	if err != nil {
+		return err
+	}
+	all := false
+	switch args := commandArgs(ctx); {
+	case args == "":
+	case strings.EqualFold(args, "all"):
+		all = true
+	default:
+		return h.replyText(ctx, u, "Send /links for the active links, or /links all to include revoked and expired ones.")
+	}
+	links, err := h.store.ListLinks(ctx, acc.Chat.ID)
+	if err != nil {
+		return fmt.Errorf("list links: %w", err)
+	}
+	now := h.now().UTC()
+	var entries []string
+	for _, l := range links {
+		if all || l.State(now) == store.StateActive {
+			entries = append(entries, describeLink(l, now))
+		}
+	}
+	if len(entries) == 0 {
+		msg := "I have no active links in this chat. Make one with /createlink, e.g. /createlink Partners expire=7d limit=50, or /links all to see revoked and expired ones."
+		if all {
+			msg = "I haven't made any links in this chat yet. Make one with /createlink, e.g. /createlink Partners expire=7d limit=50."
+		}
+		return h.replyText(ctx, u, msg)
+	}
+	title := "Active links"
+	if all {
+		title = "All links"
+	}
+	if acc.Chat.Title != "" {
+		title += " in <b>" + html.EscapeString(acc.Chat.Title) + "</b>"
+	}
+	for i, page := range paginate(title+":", entries) {
+		replyTo := 0
+		if i == 0 && u.Message != nil {
+			replyTo = u.Message.MessageID
+		}
+		if _, err := bot.Send(ctx, h.api, bot.Message{ChatID: acc.Chat.ID, Text: page, ReplyTo: replyTo}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolve finds the link that ref names in the chat. A ref that names no
+// link the bot made, or several, yields a one-line mistake instead.
+func (h *Links) resolve(ctx context.Context, chatID int64, ref Ref, command string) (store.Link, string, error) {
+	var (
+		link store.Link
+		err  error
+	)
+	switch {
+	case ref.Number > 0:
+		link, err = h.store.Link(ctx, chatID, ref.Number)
+		if errors.Is(err, store.ErrNotFound) {
+			return link, fmt.Sprintf("There is no link #%d of mine in this chat. /links shows the numbers.", ref.Number), nil
+		}
+	case ref.URL != "":
+		link, err = h.store.LinkByURL(ctx, chatID, ref.URL)
+		if errors.Is(err, store.ErrNotFound) {
+			return link, "I didn't make that link in this chat, and Telegram lets a bot change only the links it made. /links lists mine.", nil
+		}
+	default:
+		var links []store.Link
+		links, err = h.store.LinksByName(ctx, chatID, ref.Name)
+		if err != nil {
+			break
+		}
+		switch len(links) {
+		case 0:
+			return link, fmt.Sprintf("I have no link named %q in this chat. /links lists mine.", ref.Name), nil
+		case 1:
+			return links[0], "", nil
+		default:
+			nums := make([]string, len(links))
+			for i, l := range links {
+				nums[i] = "#" + strconv.FormatInt(l.Number, 10)
+			}
+			return link, fmt.Sprintf("Several links are named %q: %s. Say which by number, e.g. /%s %s.", ref.Name, strings.Join(nums, ", "), command, nums[0]), nil
+		}
+	}
+	if err != nil {
+		return link, "", fmt.Errorf("find link %s: %w", ref, err)
+	}
+	return link, "", nil
+}
+
+// editable says why link cannot be edited or revoked (verb), or "".
+func editable(l store.Link, verb string, now time.Time) string {
+	switch {
+	case l.State(now) == store.StateRevoked:
+		return fmt.Sprintf("#%d is revoked already; a revoked link can't be changed. /createlink makes a new one.", l.Number)
+	case l.Primary:
+		return fmt.Sprintf("#%d is the chat's primary link, which can't be %s; /refreshlink replaces it with a new one.", l.Number, pastParticiple(verb))
+	}
+	return ""
+}
+
+func pastParticiple(verb string) string {
+	if strings.HasSuffix(verb, "e") {
+		return verb + "d"
+	}
+	return verb + "ed"
+}
+
+// markGone records that Telegram no longer knows link (revoked elsewhere,
+// for instance in the chat's settings), and says so.
+func (h *Links) markGone(ctx context.Context, u *tgbotapi.Update, l store.Link, by int64) error {
+	if _, err := h.store.RevokeLink(ctx, l.ChatID, l.Number, by, h.now().UTC()); err != nil {
+		return fmt.Errorf("mark #%d revoked: %w", l.Number, err)
+	}
+	return h.replyText(ctx, u, fmt.Sprintf("Telegram says #%d no longer exists (it was revoked elsewhere, perhaps in the chat's settings), so I marked it revoked.", l.Number))
+}
+
+// gone reports Telegram's answer for a link that is revoked or unknown.
+func gone(err error) bool {
+	var e *tgbotapi.Error
+	return errors.As(err, &e) && e.Code == 400 && strings.Contains(e.Message, "INVITE_HASH_EXPIRED")
+}
+
+// refusal turns Telegram's refusals into a one-line reply. Other errors
+// (network, 5xx, 429) are not refusals: they are the caller's to return.
+func (h *Links) refusal(err error) (string, bool) {
+	var e *tgbotapi.Error
+	if err == nil || !errors.As(err, &e) {
+		return "", false
+	}
+	msg := e.Message
+	switch {
+	case strings.Contains(msg, "not enough rights"), strings.Contains(msg, "CHAT_ADMIN_REQUIRED"),
+		strings.Contains(msg, "need administrator rights"), strings.Contains(msg, "have no rights"),
+		e.Code == 403:
+		return fmt.Sprintf("I need the “Invite users via link” admin right here: open the chat's settings → Administrators → @%s, turn on “Invite users via link”, and try again.", h.username), true
+	case e.Code == 400:
+		return "Telegram refused that: " + strings.TrimPrefix(msg, "Bad Request: ") + ".", true
+	}
+	return "", false
+}
+
+// reply answers the update's message with HTML text.
+func (h *Links) reply(ctx context.Context, u *tgbotapi.Update, text string) error {
+	m := u.Message
+	if m == nil || m.Chat == nil {
+		return nil
+	}
+	_, err := bot.Send(ctx, h.api, bot.Message{ChatID: m.Chat.ID, Text: text, ReplyTo: m.MessageID})
+	return err
+}
+
+// replyText answers with plain text (escaped here).
+func (h *Links) replyText(ctx context.Context, u *tgbotapi.Update, text string) error {
+	return h.reply(ctx, u, html.EscapeString(text))
+}
+
+func access(ctx context.Context) (middleware.Access, error) {
+	acc, ok := middleware.AccessFrom(ctx)
+	if !ok {
+		return acc, errors.New("handler reached without an access check")
+	}
+	return acc, nil
+}
+
+func commandArgs(ctx context.Context) string {
+	cmd, _ := bot.CommandFrom(ctx)
+	return cmd.Args
+}
+
+func asArgError(err error) (string, bool) {
+	var ae *ArgError
+	if errors.As(err, &ae) {
+		return ae.Msg, true
+	}
+	return "", false
+}
+
+func chatIDParam(id int64) string { return strconv.FormatInt(id, 10) }
+
+func unixTime(sec int) time.Time {
+	if sec == 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(sec), 0).UTC()
+}
