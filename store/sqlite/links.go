@@ -1,0 +1,274 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/invitebot/invitebot/store"
+)
+
+var _ store.Links = (*DB)(nil)
+
+// linkColumns are the columns that scanLink reads, in its order.
+const linkColumns = `chat_id, number, url, name, expires_at, member_limit, join_request,
+	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins`
+
+// querier is what *sql.DB and *sql.Tx have in common: the helpers serve
+// plain reads and transactions alike.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// AddLink stores a new link with the chat's next number and, if it is
+// primary, revokes the chat's earlier primary links in the same transaction.
+func (db *DB) AddLink(ctx context.Context, l store.NewLink) (store.Link, []store.Link, error) {
+	const op = "add link"
+	if l.URL == "" {
+		return store.Link{}, nil, fmt.Errorf("%s: empty URL", op)
+	}
+	if l.CreatedAt.Unix() <= 0 {
+		return store.Link{}, nil, fmt.Errorf("%s: no creation time", op)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Link{}, nil, storeError(op, err)
+	}
+	defer tx.Rollback()
+
+	var replaced []store.Link
+	if l.Primary {
+		if replaced, err = revokePrimaryLinks(ctx, tx, l.ChatID, l.CreatedBy, l.CreatedAt); err != nil {
+			return store.Link{}, nil, storeError(op, err)
+		}
+	}
+	added, err := insertLink(ctx, tx, l)
+	if err != nil {
+		return store.Link{}, nil, storeError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Link{}, nil, storeError(op, err)
+	}
+	return added, replaced, nil
+}
+
+// Link returns the chat's link #number.
+func (db *DB) Link(ctx context.Context, chatID, number int64) (store.Link, error) {
+	l, err := findLink(ctx, db.db, "chat_id = ? AND number = ?", chatID, number)
+	if err != nil {
+		return store.Link{}, storeError(fmt.Sprintf("link #%d", number), err)
+	}
+	return l, nil
+}
+
+// LinkByURL returns the chat's link with that URL.
+func (db *DB) LinkByURL(ctx context.Context, chatID int64, url string) (store.Link, error) {
+	l, err := findLink(ctx, db.db, "chat_id = ? AND url = ?", chatID, url)
+	if err != nil {
+		return store.Link{}, storeError("link by URL", err)
+	}
+	return l, nil
+}
+
+// LinksByName returns the chat's links named name, ignoring case, ordered
+// by number.
+func (db *DB) LinksByName(ctx context.Context, chatID int64, name string) ([]store.Link, error) {
+	links, err := findLinks(ctx, db.db, "chat_id = ? AND name_key = ? ORDER BY number", chatID, nameKey(name))
+	if err != nil {
+		return nil, storeError("links by name", err)
+	}
+	return links, nil
+}
+
+// ListLinks returns all of the chat's links, ordered by number.
+func (db *DB) ListLinks(ctx context.Context, chatID int64) ([]store.Link, error) {
+	links, err := findLinks(ctx, db.db, "chat_id = ? ORDER BY number", chatID)
+	if err != nil {
+		return nil, storeError("list links", err)
+	}
+	return links, nil
+}
+
+// EditLink applies the non-nil fields of c to the chat's link #number.
+func (db *DB) EditLink(ctx context.Context, chatID, number int64, c store.LinkChange) (store.Link, error) {
+	op := fmt.Sprintf("edit link #%d", number)
+	if c.EditedAt.Unix() <= 0 {
+		return store.Link{}, fmt.Errorf("%s: no edit time", op)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	defer tx.Rollback()
+
+	l, err := updateLink(ctx, tx, chatID, number, c)
+	if err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	return l, nil
+}
+
+// RevokeLink marks the chat's link #number revoked unless it is already.
+func (db *DB) RevokeLink(ctx context.Context, chatID, number, by int64, at time.Time) (store.Link, error) {
+	op := fmt.Sprintf("revoke link #%d", number)
+	if at.Unix() <= 0 {
+		return store.Link{}, fmt.Errorf("%s: no revocation time", op)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	defer tx.Rollback()
+
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE links SET revoked_by = ?, revoked_at = ?
+		WHERE chat_id = ? AND number = ? AND revoked_at = 0`,
+		by, at.Unix(), chatID, number); err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	l, err := findLink(ctx, tx, "chat_id = ? AND number = ?", chatID, number)
+	if err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	return l, nil
+}
+
+// insertLink stores l with the chat's next number and returns it as stored.
+func insertLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, error) {
+	// The transaction holds the write lock (BEGIN IMMEDIATE), so no one can
+	// take the same number between this query and the insert.
+	var number int64
+	if err := tx.QueryRowContext(ctx,
+		`SELECT COALESCE(MAX(number), 0) + 1 FROM links WHERE chat_id = ?`, l.ChatID,
+	).Scan(&number); err != nil {
+		return store.Link{}, err
+	}
+	return scanLink(tx.QueryRowContext(ctx, `
+		INSERT INTO links (chat_id, number, url, name, name_key, expires_at, member_limit,
+			join_request, is_primary, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING `+linkColumns,
+		l.ChatID, number, l.URL, l.Name, nameKey(l.Name), unixTime(l.ExpiresAt), l.MemberLimit,
+		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(),
+	))
+}
+
+// revokePrimaryLinks marks the chat's primary links that are not revoked as
+// revoked by by at at, and returns them as changed, ordered by number.
+func revokePrimaryLinks(ctx context.Context, tx *sql.Tx, chatID, by int64, at time.Time) ([]store.Link, error) {
+	rows, err := tx.QueryContext(ctx, `
+		UPDATE links SET revoked_by = ?, revoked_at = ?
+		WHERE chat_id = ? AND is_primary = 1 AND revoked_at = 0
+		RETURNING `+linkColumns,
+		by, at.Unix(), chatID)
+	if err != nil {
+		return nil, err
+	}
+	links, err := scanLinks(rows)
+	if err != nil {
+		return nil, err
+	}
+	// RETURNING gives the rows in no particular order.
+	slices.SortFunc(links, func(a, b store.Link) int { return cmp.Compare(a.Number, b.Number) })
+	return links, nil
+}
+
+// updateLink applies c to the chat's link #number and returns it as changed;
+// sql.ErrNoRows if there is no such link.
+func updateLink(ctx context.Context, tx *sql.Tx, chatID, number int64, c store.LinkChange) (store.Link, error) {
+	// A NULL argument leaves its column as it is.
+	var name, key, expiresAt, memberLimit, joinRequest any
+	if c.Name != nil {
+		name, key = *c.Name, nameKey(*c.Name)
+	}
+	if c.ExpiresAt != nil {
+		expiresAt = unixTime(*c.ExpiresAt)
+	}
+	if c.MemberLimit != nil {
+		memberLimit = *c.MemberLimit
+	}
+	if c.JoinRequest != nil {
+		joinRequest = *c.JoinRequest
+	}
+	return scanLink(tx.QueryRowContext(ctx, `
+		UPDATE links SET
+			name         = COALESCE(?, name),
+			name_key     = COALESCE(?, name_key),
+			expires_at   = COALESCE(?, expires_at),
+			member_limit = COALESCE(?, member_limit),
+			join_request = COALESCE(?, join_request),
+			edited_by    = ?,
+			edited_at    = ?
+		WHERE chat_id = ? AND number = ?
+		RETURNING `+linkColumns,
+		name, key, expiresAt, memberLimit, joinRequest, c.EditedBy, c.EditedAt.Unix(), chatID, number,
+	))
+}
+
+// findLink returns the link that matches where; sql.ErrNoRows if none.
+// where is a constant condition with ? placeholders for args.
+func findLink(ctx context.Context, q querier, where string, args ...any) (store.Link, error) {
+	return scanLink(q.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM links WHERE `+where, args...))
+}
+
+// findLinks returns the links that match where, which is a constant
+// condition with ? placeholders for args, and may end in ORDER BY.
+func findLinks(ctx context.Context, q querier, where string, args ...any) ([]store.Link, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+linkColumns+` FROM links WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanLinks(rows)
+}
+
+// scanLinks reads and closes rows of linkColumns.
+func scanLinks(rows *sql.Rows) ([]store.Link, error) {
+	defer rows.Close()
+	var links []store.Link
+	for rows.Next() {
+		l, err := scanLink(rows)
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return links, nil
+}
+
+// scanLink reads a row of linkColumns.
+func scanLink(row interface{ Scan(dest ...any) error }) (store.Link, error) {
+	var (
+		l                                 store.Link
+		expires, created, edited, revoked int64
+	)
+	if err := row.Scan(&l.ChatID, &l.Number, &l.URL, &l.Name, &expires, &l.MemberLimit,
+		&l.JoinRequest, &l.Primary, &l.CreatedBy, &created, &l.EditedBy, &edited,
+		&l.RevokedBy, &revoked, &l.Joins); err != nil {
+		return store.Link{}, err
+	}
+	l.ExpiresAt = fromUnix(expires)
+	l.CreatedAt = fromUnix(created)
+	l.EditedAt = fromUnix(edited)
+	l.RevokedAt = fromUnix(revoked)
+	return l, nil
+}
+
+// nameKey is the form of a link name that LinksByName compares: Unicode
+// lower case, which SQLite's lower() does not do.
+func nameKey(name string) string {
+	return strings.ToLower(name)
+}
