@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/handlers"
+	"github.com/invitebot/invitebot/middleware"
+	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/sqlite"
+)
+
+// allowedUpdates is what the bot asks Telegram for.
+var allowedUpdates = []string{"message", "callback_query", "my_chat_member", "chat_member", "chat_join_request"}
+
+// run is the whole program: it returns when ctx ends (nil) or start-up fails.
+// Bad configuration is a *configError.
+func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	db, err := sqlite.Open(ctx, cfg.DB)
+	if err != nil {
+		return &configError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", cfg.DB, err)}
+	}
+	defer func() {
+		if err := db.Close(); err != nil {
+			log.Error().Err(err).Msg("closing the database")
+		}
+	}()
+
+	client, err := connect(ctx, cfg, log)
+	if err != nil || ctx.Err() != nil {
+		return err
+	}
+	me := client.Self()
+	log.Info().Int64("bot_id", me.ID).Str("username", me.UserName).Msg("connected to the Bot API")
+	if cfg.HTTPAddr != "" {
+		log.Warn().Str("addr", cfg.HTTPAddr).Msg("INVITEBOT_HTTP_ADDR is set, but this version does not serve the operations endpoints yet")
+	}
+	setUp(ctx, client, log)
+
+	r, general := routes(me, client, db)
+	log.Info().Dur("poll_timeout", cfg.PollTimeout).Msg("polling for updates")
+	err = bot.Run(ctx, client, r.Route, bot.Options{
+		PollTimeout:    cfg.PollTimeout,
+		AllowedUpdates: allowedUpdates,
+		Log:            log,
+		OnError:        general.Apologise,
+	})
+	log.Info().Msg("stopped")
+	return err
+}
+
+// routes wires the commands to their handlers and checks. It returns the
+// router and the general handlers, whose Apologise is the loop's error hook.
+func routes(me tgbotapi.User, api bot.Caller, st store.Links) (*bot.Router, *handlers.General) {
+	admins := middleware.NewAdmins(api, middleware.DefaultMemberTTL, nil)
+	general := handlers.NewGeneral(api, me.UserName)
+	links := handlers.NewLinks(api, st, me.UserName, nil)
+
+	r := bot.NewRouter(me.UserName)
+	r.Command("start", general.Help)
+	r.Command("help", general.Help)
+	admin := admins.Require()
+	r.Command("refreshlink", links.RefreshLink, admin)
+	r.Command("createlink", links.CreateLink, admin)
+	r.Command("editlink", links.EditLink, admin)
+	r.Command("revokelink", links.RevokeLink, admin)
+	r.Command("links", links.List, admin)
+	r.UnknownCommand(general.Unknown)
+	r.Callback(middleware.ConfirmPrefix, admins.Confirm)
+	r.On("callback_query", general.StaleButton)
+	// A change of someone's membership or rights makes the cached answer stale.
+	r.On("chat_member", func(_ context.Context, u *tgbotapi.Update) error {
+		if user := u.ChatMember.NewChatMember.User; user != nil {
+			admins.Forget(u.ChatMember.Chat.ID, user.ID)
+		}
+		return nil
+	})
+	return r, general
+}
+
+// connect calls getMe until Telegram answers. A token that Telegram rejects
+// is bad configuration; anything else (Telegram unreachable) is retried with
+// backoff until ctx ends.
+func connect(ctx context.Context, cfg config, log zerolog.Logger) (*bot.Client, error) {
+	wait := time.Second
+	for {
+		client, err := bot.NewClient(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL})
+		if err == nil {
+			return client, nil
+		}
+		var apiErr *tgbotapi.Error
+		if errors.As(err, &apiErr) && (apiErr.Code == 401 || apiErr.Code == 404) {
+			return nil, &configError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token (" + apiErr.Message + "); copy it again from @BotFather, or revoke it there and use the new one"}
+		}
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		log.Warn().Err(err).Dur("retry_in", wait).Msg("cannot reach the Bot API; retrying")
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil
+		case <-t.C:
+		}
+		wait = min(wait*2, 30*time.Second)
+	}
+}
+
+// commands are the menus the bot registers: admin commands for group admins,
+// general ones for private chats.
+var (
+	adminCommands = []tgbotapi.BotCommand{
+		{Command: "links", Description: "List the invite links I made here"},
+		{Command: "createlink", Description: "Make a link: [NAME] [expire=WHEN] [limit=N] [request]"},
+		{Command: "editlink", Description: "Change a link: REF [name=] [expire=] [limit=] [request]"},
+		{Command: "revokelink", Description: "Revoke a link: REF (#N, URL or name)"},
+		{Command: "refreshlink", Description: "Replace the primary invite link"},
+		{Command: "help", Description: "How to use me"},
+	}
+	privateCommands = []tgbotapi.BotCommand{
+		{Command: "start", Description: "What I do and how to add me to a group"},
+		{Command: "help", Description: "How to use me"},
+	}
+)
+
+// setUp makes the start-up calls after getMe: it drops any webhook (keeping
+// the pending updates), registers the command menus and suggests the admin
+// right the bot needs. Failures are logged: polling reports a webhook that
+// is still set as a conflict.
+func setUp(ctx context.Context, c *bot.Client, log zerolog.Logger) {
+	mustJSON := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			panic(err) // only fixed values are marshalled here
+		}
+		return string(b)
+	}
+	rights := map[string]bool{
+		"is_anonymous": false, "can_manage_chat": false, "can_delete_messages": false,
+		"can_manage_video_chats": false, "can_restrict_members": false, "can_promote_members": false,
+		"can_change_info": false, "can_invite_users": true, "can_post_stories": false,
+		"can_edit_stories": false, "can_delete_stories": false,
+	}
+	calls := []struct {
+		method string
+		params tgbotapi.Params
+	}{
+		{"deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}},
+		{"setMyCommands", tgbotapi.Params{"commands": mustJSON(adminCommands), "scope": `{"type":"all_chat_administrators"}`}},
+		{"setMyCommands", tgbotapi.Params{"commands": mustJSON(privateCommands), "scope": `{"type":"all_private_chats"}`}},
+		{"setMyDefaultAdministratorRights", tgbotapi.Params{"rights": mustJSON(rights)}},
+		{"setMyDefaultAdministratorRights", tgbotapi.Params{"rights": mustJSON(rights), "for_channels": "true"}},
+	}
+	for _, call := range calls {
+		if err := c.Call(ctx, call.method, call.params, nil); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Error().Err(err).Str("method", call.method).Msg("start-up call failed; going on")
+		}
+	}
+}
+
+// newLogger builds the root logger: JSON, or console output when asked or
+// when stderr is a terminal.
+func newLogger(cfg config, w io.Writer) zerolog.Logger {
+	console := cfg.LogFormat == "console"
+	if cfg.LogFormat == "auto" {
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+			console = true
+		}
+	}
+	if console {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.RFC3339}
+	}
+	return zerolog.New(w).Level(cfg.LogLevel).With().Timestamp().Logger()
+}
