@@ -12,7 +12,9 @@ import (
 // the same time. It tracks which updates are done, so that the loop confirms
 // to Telegram only what was handled.
 type dispatcher struct {
-	handle func(*tgbotapi.Update)
+	// handle runs one update and reports whether it was fully handled
+	// (false: it was cut off by the stop).
+	handle func(*tgbotapi.Update) bool
 	// workers bounds the handlers running at once; slots bounds the
 	// updates in hand (queued or running), so that polling pauses when the
 	// handlers fall behind instead of piling up updates in memory.
@@ -27,7 +29,7 @@ type dispatcher struct {
 	mark   int // every update up to and including mark is done
 }
 
-func newDispatcher(workers, maxPending int, handle func(*tgbotapi.Update)) *dispatcher {
+func newDispatcher(workers, maxPending int, handle func(*tgbotapi.Update) bool) *dispatcher {
 	return &dispatcher{
 		handle:  handle,
 		workers: make(chan struct{}, workers),
@@ -87,18 +89,19 @@ func (d *dispatcher) run(key int64) {
 		d.mu.Unlock()
 
 		d.workers <- struct{}{}
-		d.handle(u)
+		complete := d.handle(u)
 		<-d.workers
-		d.finish(u.UpdateID)
+		d.finish(u.UpdateID, complete)
 		<-d.slots
 	}
 }
 
 // finish marks an update done and moves the mark past every update done.
-func (d *dispatcher) finish(id int) {
+// An update that was not complete holds the mark before it for good.
+func (d *dispatcher) finish(id int, complete bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.done[id] = true
+	d.done[id] = complete // false stops the mark before id
 	for len(d.order) > 0 && d.done[d.order[0]] {
 		d.mark = d.order[0]
 		delete(d.done, d.order[0])

@@ -18,7 +18,7 @@ func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[int64][]int{}
 	bDone := make(chan struct{})
-	d := newDispatcher(4, 100, func(u *tgbotapi.Update) {
+	d := newDispatcher(4, 100, func(u *tgbotapi.Update) bool {
 		chat := u.Message.Chat.ID
 		if chat == 1 && u.UpdateID == 1 {
 			<-blockA // chat 1 is stuck on its first update
@@ -30,6 +30,7 @@ func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
 		if chat == 2 && n == 3 {
 			close(bDone)
 		}
+		return true
 	})
 	ctx := context.Background()
 	for i, chat := range []int64{1, 2, 1, 2, 1, 2} {
@@ -64,7 +65,7 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 	running, peak := 0, 0
 	release := make(chan struct{})
 	started := make(chan struct{}, 20)
-	d := newDispatcher(workers, 100, func(u *tgbotapi.Update) {
+	d := newDispatcher(workers, 100, func(u *tgbotapi.Update) bool {
 		mu.Lock()
 		running++
 		peak = max(peak, running)
@@ -74,6 +75,7 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 		mu.Lock()
 		running--
 		mu.Unlock()
+		return true
 	})
 	for i := 1; i <= 10; i++ {
 		d.submit(context.Background(), chatUpdate(i, int64(i)))
@@ -95,7 +97,7 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 
 func TestDispatcherBackpressure(t *testing.T) {
 	release := make(chan struct{})
-	d := newDispatcher(1, 2, func(*tgbotapi.Update) { <-release })
+	d := newDispatcher(1, 2, func(*tgbotapi.Update) bool { <-release; return true })
 	ctx := context.Background()
 	if !d.submit(ctx, chatUpdate(1, 1)) || !d.submit(ctx, chatUpdate(2, 1)) {
 		t.Fatal("submit within the bound refused")
@@ -123,5 +125,16 @@ func TestBackoffCapped(t *testing.T) {
 	}
 	if backoff(40) < maxPollBackoff*3/4 {
 		t.Errorf("backoff(40) = %v, want close to the cap", backoff(40))
+	}
+}
+
+func TestDispatcherMarkStopsAtCutOffUpdate(t *testing.T) {
+	d := newDispatcher(2, 10, func(u *tgbotapi.Update) bool { return u.UpdateID != 2 })
+	for i := 1; i <= 4; i++ {
+		d.submit(context.Background(), chatUpdate(i, int64(i)))
+	}
+	d.wait(context.Background())
+	if w := d.watermark(); w != 1 {
+		t.Errorf("watermark = %d with update 2 cut off, want 1", w)
 	}
 }

@@ -60,10 +60,12 @@ const (
 	maxPollBackoff = 30 * time.Second
 )
 
-// Run long-polls getUpdates and hands every update to h until ctx ends. It
-// confirms to Telegram only updates that were handled. When ctx ends it stops
-// polling at once, gives the updates in hand DrainTimeout to finish, confirms
-// what was handled, and returns nil. Errors never stop polling.
+// Run long-polls getUpdates and hands every update to h until ctx ends.
+// Errors never stop polling. Each poll confirms the updates fetched before
+// it (Telegram's confirmation is a prefix, so polling on past a slow update
+// means confirming it). When ctx ends, Run stops polling at once, gives the
+// updates in hand DrainTimeout to finish, confirms those that were handled,
+// and returns nil.
 func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	opts.defaults()
 	log := opts.Log
@@ -81,8 +83,9 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	// only cuts them off when the drain time is over.
 	handlerBase, cutOff := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutOff()
-	d := newDispatcher(opts.Workers, opts.MaxPending, func(u *tgbotapi.Update) {
+	d := newDispatcher(opts.Workers, opts.MaxPending, func(u *tgbotapi.Update) bool {
 		handleOne(handlerBase, u, h, opts)
+		return handlerBase.Err() == nil // false: cut off by the stop
 	})
 
 	offset := 0 // the next update wanted; 0 until the first update comes
