@@ -48,9 +48,7 @@ func (h *Links) RefreshLink(ctx context.Context, u *tgbotapi.Update) error {
 	}
 	var url string
 	err = h.api.Call(ctx, "exportChatInviteLink", tgbotapi.Params{"chat_id": chatIDParam(acc.Chat.ID)}, &url)
-	if refusal, ok := h.refusal(err); ok {
-		return h.replyText(ctx, u, refusal)
-	} else if err != nil {
+	if done, err := h.afterCall(ctx, u, err, nil, acc.User.ID); done {
 		return err
 	}
 	now := h.now().UTC()
@@ -79,10 +77,8 @@ func (h *Links) CreateLink(ctx context.Context, u *tgbotapi.Update) error {
 		return err
 	}
 	args, err := ParseCreateArgs(commandArgs(ctx), h.now())
-	if mistake, ok := asArgError(err); ok {
-		return h.replyText(ctx, u, mistake)
-	} else if err != nil {
-		return err
+	if err != nil {
+		return h.mistake(ctx, u, err)
 	}
 	params := tgbotapi.Params{"chat_id": chatIDParam(acc.Chat.ID)}
 	if args.Name != "" {
@@ -99,9 +95,7 @@ func (h *Links) CreateLink(ctx context.Context, u *tgbotapi.Update) error {
 	}
 	var link tgbotapi.ChatInviteLink
 	err = h.api.Call(ctx, "createChatInviteLink", params, &link)
-	if refusal, ok := h.refusal(err); ok {
-		return h.replyText(ctx, u, refusal)
-	} else if err != nil {
+	if done, err := h.afterCall(ctx, u, err, nil, acc.User.ID); done {
 		return err
 	}
 	now := h.now().UTC()
@@ -135,20 +129,12 @@ func (h *Links) EditLink(ctx context.Context, u *tgbotapi.Update) error {
 		return err
 	}
 	args, err := ParseEditArgs(commandArgs(ctx), h.now())
-	if mistake, ok := asArgError(err); ok {
-		return h.replyText(ctx, u, mistake)
-	} else if err != nil {
-		return err
-	}
-	link, mistake, err := h.resolve(ctx, acc.Chat.ID, args.Ref, "editlink")
 	if err != nil {
-		return err
+		return h.mistake(ctx, u, err)
 	}
-	if mistake == "" {
-		mistake = editable(link, "edit", h.now())
-	}
-	if mistake != "" {
-		return h.replyText(ctx, u, mistake)
+	link, mistake, err := h.target(ctx, acc.Chat.ID, args.Ref, "edit")
+	if err != nil || mistake != "" {
+		return h.answer(ctx, u, mistake, err)
 	}
 
 	// editChatInviteLink replaces every setting, so send the link's full
@@ -185,12 +171,7 @@ func (h *Links) EditLink(ctx context.Context, u *tgbotapi.Update) error {
 	}
 	var edited tgbotapi.ChatInviteLink
 	err = h.api.Call(ctx, "editChatInviteLink", params, &edited)
-	if gone(err) {
-		return h.markGone(ctx, u, link, acc.User.ID)
-	}
-	if refusal, ok := h.refusal(err); ok {
-		return h.replyText(ctx, u, refusal)
-	} else if err != nil {
+	if done, err := h.afterCall(ctx, u, err, &link, acc.User.ID); done {
 		return err
 	}
 	now := h.now().UTC()
@@ -216,30 +197,17 @@ func (h *Links) RevokeLink(ctx context.Context, u *tgbotapi.Update) error {
 		return err
 	}
 	ref, err := ParseRevokeArgs(commandArgs(ctx))
-	if mistake, ok := asArgError(err); ok {
-		return h.replyText(ctx, u, mistake)
-	} else if err != nil {
-		return err
-	}
-	link, mistake, err := h.resolve(ctx, acc.Chat.ID, ref, "revokelink")
 	if err != nil {
-		return err
+		return h.mistake(ctx, u, err)
 	}
-	if mistake == "" {
-		mistake = editable(link, "revoke", h.now())
-	}
-	if mistake != "" {
-		return h.replyText(ctx, u, mistake)
+	link, mistake, err := h.target(ctx, acc.Chat.ID, ref, "revoke")
+	if err != nil || mistake != "" {
+		return h.answer(ctx, u, mistake, err)
 	}
 	err = h.api.Call(ctx, "revokeChatInviteLink", tgbotapi.Params{
 		"chat_id": chatIDParam(acc.Chat.ID), "invite_link": link.URL,
 	}, nil)
-	if gone(err) {
-		return h.markGone(ctx, u, link, acc.User.ID)
-	}
-	if refusal, ok := h.refusal(err); ok {
-		return h.replyText(ctx, u, refusal)
-	} else if err != nil {
+	if done, err := h.afterCall(ctx, u, err, &link, acc.User.ID); done {
 		return err
 	}
 	now := h.now().UTC()
@@ -302,6 +270,17 @@ func (h *Links) List(ctx context.Context, u *tgbotapi.Update) error {
 	return nil
 }
 
+// target finds the link that ref names in the chat for verb ("edit",
+// "revoke"). A ref that names no link the bot made, or several, or a link
+// that cannot be changed, yields a one-line mistake instead.
+func (h *Links) target(ctx context.Context, chatID int64, ref Ref, verb string) (store.Link, string, error) {
+	link, mistake, err := h.resolve(ctx, chatID, ref, verb+"link")
+	if err == nil && mistake == "" {
+		mistake = changeable(link, verb, h.now())
+	}
+	return link, mistake, err
+}
+
 // resolve finds the link that ref names in the chat. A ref that names no
 // link the bot made, or several, yields a one-line mistake instead.
 func (h *Links) resolve(ctx context.Context, chatID int64, ref Ref, command string) (store.Link, string, error) {
@@ -345,8 +324,8 @@ func (h *Links) resolve(ctx context.Context, chatID int64, ref Ref, command stri
 	return link, "", nil
 }
 
-// editable says why link cannot be edited or revoked (verb), or "".
-func editable(l store.Link, verb string, now time.Time) string {
+// changeable says why link cannot be edited or revoked (verb), or "".
+func changeable(l store.Link, verb string, now time.Time) string {
 	switch {
 	case l.State(now) == store.StateRevoked:
 		return fmt.Sprintf("#%d is revoked already; a revoked link can't be changed. /createlink makes a new one.", l.Number)
@@ -370,6 +349,23 @@ func (h *Links) markGone(ctx context.Context, u *tgbotapi.Update, l store.Link, 
 		return fmt.Errorf("mark #%d revoked: %w", l.Number, err)
 	}
 	return h.replyText(ctx, u, fmt.Sprintf("Telegram says #%d no longer exists (it was revoked elsewhere, perhaps in the chat's settings), so I marked it revoked.", l.Number))
+}
+
+// afterCall deals with the error of a call that changes a link. Telegram's
+// refusals become replies, and a link Telegram no longer knows (link, if
+// given) is marked revoked. done reports that the update is dealt with,
+// with err the failure to return if any; otherwise the call succeeded.
+func (h *Links) afterCall(ctx context.Context, u *tgbotapi.Update, callErr error, link *store.Link, by int64) (done bool, err error) {
+	switch {
+	case callErr == nil:
+		return false, nil
+	case link != nil && gone(callErr):
+		return true, h.markGone(ctx, u, *link, by)
+	}
+	if refusal, ok := h.refusal(callErr); ok {
+		return true, h.replyText(ctx, u, refusal)
+	}
+	return true, callErr
 }
 
 // gone reports Telegram's answer for a link that is revoked or unknown.
@@ -425,12 +421,22 @@ func commandArgs(ctx context.Context) string {
 	return cmd.Args
 }
 
-func asArgError(err error) (string, bool) {
+// mistake answers a user's mistake in the arguments (an *ArgError) with its
+// one-line message; any other error is returned.
+func (h *Links) mistake(ctx context.Context, u *tgbotapi.Update, err error) error {
 	var ae *ArgError
 	if errors.As(err, &ae) {
-		return ae.Msg, true
+		return h.replyText(ctx, u, ae.Msg)
 	}
-	return "", false
+	return err
+}
+
+// answer replies with mistake, unless err, which it returns.
+func (h *Links) answer(ctx context.Context, u *tgbotapi.Update, mistake string, err error) error {
+	if err != nil {
+		return err
+	}
+	return h.replyText(ctx, u, mistake)
 }
 
 func chatIDParam(id int64) string { return strconv.FormatInt(id, 10) }
