@@ -118,4 +118,33 @@ type Links interface {
 	// is after the change. Revoking a revoked link changes nothing and is not
 	// an error. ErrNotFound if there is no such link.
 	RevokeLink(ctx context.Context, chatID, number, by int64, at time.Time) (Link, error)
+	// MoveChat moves every record of chat from to chat to, in one
+	// transaction: a group upgraded to a supergroup gets a new ID. Links keep
+	// their numbers; if the new chat has links already, the moved ones are
+	// numbered after them. Moving a chat with no records is not an error.
+	MoveChat(ctx context.Context, from, to int64) error
+}
+
+// PendingUpdate is an update received from Telegram and not yet fully
+// handled, kept as the raw JSON it came in.
+type PendingUpdate struct {
+	ID  int64
+	Raw []byte
+}
+
+// Updates is the journal that makes the update loop crash-safe: what was
+// received is recorded before Telegram is told so, and what is handled is
+// struck off, so that after a crash nothing handled is handled again and
+// nothing received is lost.
+type Updates interface {
+	// PendingUpdates returns the highest update ID accounted for (0 if none)
+	// and the updates received but not yet finished, in ID order.
+	PendingUpdates(ctx context.Context) (last int64, pending []PendingUpdate, err error)
+	// AcceptUpdates records, in one transaction, that every update up to
+	// last was received, and keeps those of them that are still to be
+	// handled. Updates at or below the recorded last are ignored.
+	AcceptUpdates(ctx context.Context, last int64, keep []PendingUpdate) error
+	// FinishUpdate strikes off a handled update. Finishing an update that is
+	// not pending is not an error.
+	FinishUpdate(ctx context.Context, id int64) error
 }

@@ -171,12 +171,14 @@ func migrateOne(ctx context.Context, db *sql.DB, version int, name string) error
 	return tx.Commit()
 }
 
-// storeError wraps err, the error of operation op, for the caller: a
-// missing row becomes store.ErrNotFound and a broken UNIQUE constraint
+// storeError wraps err, the error of operation op, for the caller (nil
+// stays nil): a missing row becomes store.ErrNotFound and a broken UNIQUE constraint
 // store.ErrConflict.
 func storeError(op string, err error) error {
 	var sqliteErr *sqlite.Error
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("%s: %w", op, store.ErrNotFound)
 	case errors.As(err, &sqliteErr) && sqliteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE:
