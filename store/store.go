@@ -119,10 +119,153 @@ type Links interface {
 	// an error. ErrNotFound if there is no such link.
 	RevokeLink(ctx context.Context, chatID, number, by int64, at time.Time) (Link, error)
 	// MoveChat moves every record of chat from to chat to, in one
-	// transaction: a group upgraded to a supergroup gets a new ID. Links keep
-	// their numbers; if the new chat has links already, the moved ones are
-	// numbered after them. Moving a chat with no records is not an error.
+	// transaction: a group upgraded to a supergroup gets a new ID. That is
+	// its links, its join requests and counted joins, its Chat record and
+	// the users' choice of it (ChooseChat). Links keep their numbers; if the
+	// new chat has links already, the moved ones are numbered after them.
+	// Where the new chat has a record of its own already (its Chat, a join
+	// request of the same user), that one is kept and the old one dropped.
+	// Moving a chat with no records is not an error.
 	MoveChat(ctx context.Context, from, to int64) error
+}
+
+// Chat is a group, supergroup or channel the bot is in, as the
+// my_chat_member updates about the bot tell.
+type Chat struct {
+	ID int64
+	// Type is Telegram's: "group", "supergroup" or "channel".
+	Type  string
+	Title string
+	// Username is the public username without "@", "" if none.
+	Username string
+	// BotStatus is the bot's status there: "administrator", "member",
+	// "left", "kicked", ... ("creator" cannot happen for a bot).
+	BotStatus string
+	// BotCanInvite: the bot holds can_invite_users there.
+	BotCanInvite bool
+	// UpdatedAt is the date of the update that told the above. Always UTC.
+	UpdatedAt time.Time
+}
+
+// Administered tells whether the bot is an administrator of the chat.
+func (c Chat) Administered() bool {
+	return c.BotStatus == "administrator" || c.BotStatus == "creator"
+}
+
+// Chats are the chats the bot is in, and each user's choice of the chat
+// their commands in a private chat act on.
+type Chats interface {
+	// SaveChat records c, replacing the chat's earlier record unless that
+	// one is newer (a later UpdatedAt): updates may come late.
+	SaveChat(ctx context.Context, c Chat) error
+	// Chat returns the chat with that ID. ErrNotFound if there is none.
+	Chat(ctx context.Context, id int64) (Chat, error)
+	// ChatByUsername returns the chat with that username (without "@",
+	// ignoring case); if records of several chats carry it, the most
+	// recently updated. ErrNotFound if there is none.
+	ChatByUsername(ctx context.Context, username string) (Chat, error)
+	// AdministeredChats returns the chats where the bot is an
+	// administrator, the most recently updated first.
+	AdministeredChats(ctx context.Context) ([]Chat, error)
+	// ChooseChat records chatID as the chat that userID's commands in a
+	// private chat act on, replacing an earlier choice.
+	ChooseChat(ctx context.Context, userID, chatID int64, at time.Time) error
+	// ChosenChat returns the chat userID chose. ErrNotFound if none.
+	ChosenChat(ctx context.Context, userID int64) (int64, error)
+}
+
+// RequestState is where a join request stands.
+type RequestState string
+
+const (
+	// RequestPending: waiting for an admin.
+	RequestPending RequestState = "pending"
+	// RequestApproved: approved, through the bot or by an admin in Telegram.
+	RequestApproved RequestState = "approved"
+	// RequestDeclined: declined through the bot.
+	RequestDeclined RequestState = "declined"
+	// RequestGone: handled elsewhere: Telegram no longer has it (another
+	// admin answered it, the user withdrew it) or the user joined otherwise.
+	RequestGone RequestState = "gone"
+)
+
+// JoinRequest is a user's request to join a chat (chat_join_request).
+// Telegram keeps one per user and chat, and so does the store.
+type JoinRequest struct {
+	ChatID    int64
+	UserID    int64
+	FirstName string
+	LastName  string
+	// Username is the user's username without "@", "" if none.
+	Username string
+	Bio      string
+	// InviteLink is the URL of the link the request came through, "" if
+	// none. Links of other admins come with their end replaced by "...".
+	InviteLink string
+	// UserChatID is the private chat in which the bot may write to the
+	// user for five minutes after the request; 0 if not known.
+	UserChatID  int64
+	RequestedAt time.Time
+	State       RequestState
+	// AnsweredBy is who answered (0 if not known); AnsweredAt is zero
+	// while the request is pending.
+	AnsweredBy int64
+	AnsweredAt time.Time
+	// Counted: a join was counted for the link through this request.
+	Counted bool
+	// Joined: the chat_member update of the user's join through this
+	// request was seen.
+	Joined bool
+}
+
+// Join is a user joining a chat, as a chat_member update tells it.
+type Join struct {
+	ChatID int64
+	UserID int64
+	// InviteLink is the URL of the link used, "" if the update has none
+	// (a public chat's Join button, an admin adding the user, a rejoin).
+	InviteLink string
+	// ViaRequest: the user joined through a join request that an admin
+	// approved; By is that admin (the update's "from").
+	ViaRequest bool
+	By         int64
+	At         time.Time
+}
+
+// JoinRequests keeps the join requests of the chats and counts the joins
+// through the bot's links.
+type JoinRequests interface {
+	// AddJoinRequest stores r as the user's pending request in the chat,
+	// replacing an older request of theirs (a later RequestedAt). The same
+	// request stored again (same RequestedAt) stays answered if it was
+	// answered; an older one than the stored is ignored. State, AnsweredBy,
+	// AnsweredAt, Counted and Joined of r are not used.
+	AddJoinRequest(ctx context.Context, r JoinRequest) error
+	// JoinRequest returns the user's request in the chat, whatever its
+	// state. ErrNotFound if there is none.
+	JoinRequest(ctx context.Context, chatID, userID int64) (JoinRequest, error)
+	// PendingJoinRequests returns the chat's pending requests, oldest first.
+	PendingJoinRequests(ctx context.Context, chatID int64) ([]JoinRequest, error)
+	// AnswerJoinRequest records that the user's pending request in the chat
+	// was answered: state (approved, declined or gone) by by at at, and
+	// returns the request as it is after, with changed set. An approval of
+	// a request made through a link the bot made counts a join for that
+	// link in the same transaction. A request that is no longer pending is
+	// left as it is and returned with changed false. ErrNotFound if the
+	// user has no request in the chat.
+	AnswerJoinRequest(ctx context.Context, chatID, userID int64, state RequestState, by int64, at time.Time) (r JoinRequest, changed bool, err error)
+	// RecordJoin records j, in one transaction, and reports whether a join
+	// was counted:
+	//   - a join through a link of the chat that the bot made counts one
+	//     join for that link, once per (chat, user, link, At): the same
+	//     update seen again counts nothing. A join through any other link,
+	//     or through none, is not counted.
+	//   - if the join follows the user's request through that link, which
+	//     AnswerJoinRequest approved and counted already, it is that
+	//     request's join and not counted again.
+	//   - the user's pending request in the chat made before j.At is closed:
+	//     approved by j.By at j.At when j.ViaRequest, gone otherwise.
+	RecordJoin(ctx context.Context, j Join) (counted bool, err error)
 }
 
 // PendingUpdate is an update received from Telegram and not yet fully

@@ -3,7 +3,100 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/invitebot/invitebot/store"
 )
+
+var _ store.Chats = (*DB)(nil)
+
+// chatColumns are the columns that scanChat reads, in its order.
+const chatColumns = `id, type, title, username, bot_status, bot_can_invite, updated_at`
+
+// SaveChat records c unless the stored record of the chat is newer.
+func (db *DB) SaveChat(ctx context.Context, c store.Chat) error {
+	_, err := db.db.ExecContext(ctx, `
+		INSERT INTO chats (id, type, title, username, bot_status, bot_can_invite, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			type = excluded.type, title = excluded.title, username = excluded.username,
+			bot_status = excluded.bot_status, bot_can_invite = excluded.bot_can_invite,
+			updated_at = excluded.updated_at
+		WHERE excluded.updated_at >= chats.updated_at`,
+		c.ID, c.Type, c.Title, strings.TrimPrefix(c.Username, "@"), c.BotStatus, c.BotCanInvite, unixTime(c.UpdatedAt))
+	return storeError("save chat", err)
+}
+
+// Chat returns the chat with that ID.
+func (db *DB) Chat(ctx context.Context, id int64) (store.Chat, error) {
+	c, err := scanChat(db.db.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = ?`, id))
+	return c, storeError("chat", err)
+}
+
+// ChatByUsername returns the most recently updated chat with that username.
+func (db *DB) ChatByUsername(ctx context.Context, username string) (store.Chat, error) {
+	username = strings.TrimPrefix(username, "@")
+	if username == "" {
+		return store.Chat{}, storeError("chat by username", sql.ErrNoRows)
+	}
+	c, err := scanChat(db.db.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats
+		WHERE username = ? ORDER BY updated_at DESC, id LIMIT 1`, username))
+	return c, storeError("chat by username", err)
+}
+
+// AdministeredChats returns the chats where the bot is an administrator,
+// the most recently updated first.
+func (db *DB) AdministeredChats(ctx context.Context) ([]store.Chat, error) {
+	const op = "administered chats"
+	rows, err := db.db.QueryContext(ctx, `SELECT `+chatColumns+` FROM chats
+		WHERE bot_status IN ('administrator', 'creator') ORDER BY updated_at DESC, id`)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	defer rows.Close()
+	var chats []store.Chat
+	for rows.Next() {
+		c, err := scanChat(rows)
+		if err != nil {
+			return nil, storeError(op, err)
+		}
+		chats = append(chats, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError(op, err)
+	}
+	return chats, nil
+}
+
+// ChooseChat records the chat userID's private-chat commands act on.
+func (db *DB) ChooseChat(ctx context.Context, userID, chatID int64, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, `
+		INSERT INTO chosen_chats (user_id, chat_id, chosen_at) VALUES (?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, chosen_at = excluded.chosen_at`,
+		userID, chatID, unixTime(at))
+	return storeError("choose chat", err)
+}
+
+// ChosenChat returns the chat userID chose.
+func (db *DB) ChosenChat(ctx context.Context, userID int64) (int64, error) {
+	var id int64
+	err := db.db.QueryRowContext(ctx, `SELECT chat_id FROM chosen_chats WHERE user_id = ?`, userID).Scan(&id)
+	return id, storeError("chosen chat", err)
+}
+
+// scanChat reads a row of chatColumns.
+func scanChat(row interface{ Scan(dest ...any) error }) (store.Chat, error) {
+	var (
+		c       store.Chat
+		updated int64
+	)
+	if err := row.Scan(&c.ID, &c.Type, &c.Title, &c.Username, &c.BotStatus, &c.BotCanInvite, &updated); err != nil {
+		return store.Chat{}, err
+	}
+	c.UpdatedAt = fromUnix(updated)
+	return c, nil
+}
 
 // MoveChat moves every record of chat from to chat to, in one transaction.
 func (db *DB) MoveChat(ctx context.Context, from, to int64) error {
@@ -28,6 +121,10 @@ func (db *DB) MoveChat(ctx context.Context, from, to int64) error {
 // that keeps records per chat adds its mover here.
 var chatMovers = []func(ctx context.Context, tx *sql.Tx, from, to int64) error{
 	moveLinks,
+	moveChatRecord,
+	moveRows("chosen_chats"),
+	moveRows("join_requests"),
+	moveRows("joins"),
 }
 
 // moveLinks moves the links of chat from to chat to, numbered after the
@@ -39,4 +136,27 @@ func moveLinks(ctx context.Context, tx *sql.Tx, from, to int64) error {
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE links SET chat_id = ?, number = number + ? WHERE chat_id = ?`, to, offset, from)
 	return err
+}
+
+// moveChatRecord gives the chat's record the new ID, unless the new chat
+// has a record already, which is newer and kept.
+func moveChatRecord(ctx context.Context, tx *sql.Tx, from, to int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE chats SET id = ? WHERE id = ?`, to, from); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM chats WHERE id = ?`, from)
+	return err
+}
+
+// moveRows moves the rows of a table with a chat_id column; a row that
+// would collide with a row of the new chat is dropped, the new chat's kept.
+// table is a constant.
+func moveRows(table string) func(ctx context.Context, tx *sql.Tx, from, to int64) error {
+	return func(ctx context.Context, tx *sql.Tx, from, to int64) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE OR IGNORE `+table+` SET chat_id = ? WHERE chat_id = ?`, to, from); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE chat_id = ?`, from)
+		return err
+	}
 }

@@ -1,0 +1,185 @@
+package sqlite_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/invitebot/invitebot/store"
+)
+
+func TestSaveChat(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	c := store.Chat{ID: -1001, Type: "supergroup", Title: "Group <1>", Username: "GroupOne",
+		BotStatus: "administrator", BotCanInvite: true, UpdatedAt: t0}
+	if err := db.SaveChat(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Chat(ctx, -1001)
+	if err != nil || got != c {
+		t.Fatalf("Chat = %+v, %v; want %+v", got, err, c)
+	}
+
+	// A later update replaces the record; an earlier one (late) does not.
+	demoted := c
+	demoted.BotStatus, demoted.BotCanInvite, demoted.UpdatedAt = "member", false, t0.Add(time.Minute)
+	if err := db.SaveChat(ctx, demoted); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveChat(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Chat(ctx, -1001); got != demoted {
+		t.Errorf("after a late update: %+v, want %+v", got, demoted)
+	}
+	// The same second counts as later: two changes within a second.
+	same := demoted
+	same.BotStatus = "left"
+	if err := db.SaveChat(ctx, same); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.Chat(ctx, -1001); got.BotStatus != "left" {
+		t.Errorf("an update of the same second was ignored: %+v", got)
+	}
+
+	if _, err := db.Chat(ctx, -999); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Chat(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestChatByUsername(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	for _, c := range []store.Chat{
+		{ID: -1, Type: "channel", Title: "Old", Username: "news", BotStatus: "administrator", UpdatedAt: t0},
+		{ID: -2, Type: "channel", Title: "New", Username: "News", BotStatus: "administrator", UpdatedAt: t0.Add(time.Hour)},
+		{ID: -3, Type: "supergroup", Title: "No name", BotStatus: "administrator", UpdatedAt: t0.Add(2 * time.Hour)},
+	} {
+		if err := db.SaveChat(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"news", "NEWS", "@news"} {
+		got, err := db.ChatByUsername(ctx, name)
+		if err != nil || got.ID != -2 {
+			t.Errorf("ChatByUsername(%q) = %+v, %v; want the most recent, -2", name, got, err)
+		}
+	}
+	for _, name := range []string{"", "@", "nobody"} {
+		if _, err := db.ChatByUsername(ctx, name); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ChatByUsername(%q) = %v, want ErrNotFound", name, err)
+		}
+	}
+}
+
+func TestAdministeredChats(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	for i, st := range []string{"administrator", "member", "left", "kicked", "administrator"} {
+		c := store.Chat{ID: -int64(i + 1), Type: "supergroup", Title: st, BotStatus: st, UpdatedAt: t0.Add(time.Duration(i) * time.Minute)}
+		if err := db.SaveChat(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	chats, err := db.AdministeredChats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chats) != 2 || chats[0].ID != -5 || chats[1].ID != -1 {
+		t.Errorf("AdministeredChats = %+v, want -5 then -1", chats)
+	}
+	for _, c := range chats {
+		if !c.Administered() {
+			t.Errorf("%+v is not Administered()", c)
+		}
+	}
+}
+
+func TestChooseChat(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	if _, err := db.ChosenChat(ctx, 7); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("ChosenChat before a choice = %v, want ErrNotFound", err)
+	}
+	for _, chat := range []int64{-1, -2} {
+		if err := db.ChooseChat(ctx, 7, chat, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.ChooseChat(ctx, 8, -1, t0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.ChosenChat(ctx, 7); err != nil || got != -2 {
+		t.Errorf("ChosenChat(7) = %d, %v; want the later choice, -2", got, err)
+	}
+	if got, err := db.ChosenChat(ctx, 8); err != nil || got != -1 {
+		t.Errorf("ChosenChat(8) = %d, %v; want -1", got, err)
+	}
+}
+
+// TestMoveChatMovesEverything upgrades a group with every kind of record
+// and checks that each followed it, and that a chat's own newer records
+// win.
+func TestMoveChatMovesEverything(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	const group, super, other int64 = -100, -1001234567890, -42
+	link, _ := add(t, db, newLink(group, "https://t.me/+grouplink"))
+	must(t, db.SaveChat(ctx, store.Chat{ID: group, Type: "group", Title: "G", BotStatus: "administrator", BotCanInvite: true, UpdatedAt: t0}))
+	must(t, db.ChooseChat(ctx, 7, group, t0))
+	must(t, db.ChooseChat(ctx, 8, other, t0))
+	must(t, db.AddJoinRequest(ctx, request(group, 1, link.URL, t0)))
+	must(t, db.AddJoinRequest(ctx, request(group, 2, "", t0)))
+	must(t, db.AddJoinRequest(ctx, request(super, 2, "", t0.Add(time.Minute)))) // seen in the supergroup already
+	if _, err := db.RecordJoin(ctx, store.Join{ChatID: group, UserID: 3, InviteLink: link.URL, At: t0}); err != nil {
+		t.Fatal(err)
+	}
+
+	must(t, db.MoveChat(ctx, group, super))
+
+	if c, err := db.Chat(ctx, super); err != nil || c.Title != "G" || !c.Administered() {
+		t.Errorf("Chat(new) = %+v, %v", c, err)
+	}
+	if _, err := db.Chat(ctx, group); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Chat(old) = %v, want ErrNotFound", err)
+	}
+	if id, _ := db.ChosenChat(ctx, 7); id != super {
+		t.Errorf("user 7's chosen chat = %d, want the new ID", id)
+	}
+	if id, _ := db.ChosenChat(ctx, 8); id != other {
+		t.Errorf("user 8's choice of another chat changed to %d", id)
+	}
+	pending, err := db.PendingJoinRequests(ctx, super)
+	if err != nil || len(pending) != 2 {
+		t.Fatalf("new chat's pending requests = %+v, %v; want 2", pending, err)
+	}
+	if r, _ := db.JoinRequest(ctx, super, 2); !r.RequestedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("the new chat's own request was replaced by the old chat's: %+v", r)
+	}
+	if old, _ := db.PendingJoinRequests(ctx, group); len(old) != 0 {
+		t.Errorf("old chat keeps %d requests", len(old))
+	}
+	moved := get(t, db, super, 1)
+	if moved.Joins != 1 || moved.URL != link.URL {
+		t.Errorf("moved link = %+v", moved)
+	}
+	// The joins moved too: the same join seen again in the new chat is
+	// not counted twice; approving the moved request counts it there.
+	if counted, err := db.RecordJoin(ctx, store.Join{ChatID: super, UserID: 3, InviteLink: link.URL, At: t0}); err != nil || counted {
+		t.Errorf("RecordJoin of a moved join = %v, %v; want not counted", counted, err)
+	}
+	if _, changed, err := db.AnswerJoinRequest(ctx, super, 1, store.RequestApproved, 9, t0.Add(time.Hour)); err != nil || !changed {
+		t.Fatalf("AnswerJoinRequest on the moved request = %v, %v", changed, err)
+	}
+	if l := get(t, db, super, 1); l.Joins != 2 {
+		t.Errorf("joins after approving the moved request = %d, want 2", l.Joins)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

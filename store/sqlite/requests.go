@@ -1,0 +1,224 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/invitebot/invitebot/store"
+)
+
+var _ store.JoinRequests = (*DB)(nil)
+
+// requestColumns are the columns that scanRequest reads, in its order.
+const requestColumns = `chat_id, user_id, first_name, last_name, username, bio, invite_link,
+	user_chat_id, requested_at, state, answered_by, answered_at, counted, joined`
+
+// AddJoinRequest stores r as the user's pending request, replacing an older one.
+func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
+	const op = "add join request"
+	if r.RequestedAt.Unix() <= 0 {
+		return fmt.Errorf("%s: no request time", op)
+	}
+	// The same request seen again (same requested_at) refreshes what the
+	// user shows only while it is pending; an answered one stays answered.
+	_, err := db.db.ExecContext(ctx, `
+		INSERT INTO join_requests (chat_id, user_id, first_name, last_name, username, bio,
+			invite_link, user_chat_id, requested_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (chat_id, user_id) DO UPDATE SET
+			first_name = excluded.first_name, last_name = excluded.last_name,
+			username = excluded.username, bio = excluded.bio, invite_link = excluded.invite_link,
+			user_chat_id = excluded.user_chat_id, requested_at = excluded.requested_at,
+			state = 'pending', answered_by = 0, answered_at = 0, counted = 0, joined = 0
+		WHERE excluded.requested_at > join_requests.requested_at
+			OR (excluded.requested_at = join_requests.requested_at AND join_requests.state = 'pending')`,
+		r.ChatID, r.UserID, r.FirstName, r.LastName, strings.TrimPrefix(r.Username, "@"), r.Bio,
+		r.InviteLink, r.UserChatID, r.RequestedAt.Unix())
+	return storeError(op, err)
+}
+
+// JoinRequest returns the user's request in the chat, whatever its state.
+func (db *DB) JoinRequest(ctx context.Context, chatID, userID int64) (store.JoinRequest, error) {
+	r, err := findRequest(ctx, db.db, chatID, userID)
+	return r, storeError("join request", err)
+}
+
+// PendingJoinRequests returns the chat's pending requests, oldest first.
+func (db *DB) PendingJoinRequests(ctx context.Context, chatID int64) ([]store.JoinRequest, error) {
+	const op = "pending join requests"
+	rows, err := db.db.QueryContext(ctx, `SELECT `+requestColumns+` FROM join_requests
+		WHERE chat_id = ? AND state = 'pending' ORDER BY requested_at, user_id`, chatID)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	defer rows.Close()
+	var out []store.JoinRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, storeError(op, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, storeError(op, err)
+	}
+	return out, nil
+}
+
+// AnswerJoinRequest records the answer to the user's pending request and,
+// for an approval through one of the bot's links, counts the join.
+func (db *DB) AnswerJoinRequest(ctx context.Context, chatID, userID int64, state store.RequestState, by int64, at time.Time) (store.JoinRequest, bool, error) {
+	const op = "answer join request"
+	switch {
+	case state != store.RequestApproved && state != store.RequestDeclined && state != store.RequestGone:
+		return store.JoinRequest{}, false, fmt.Errorf("%s: %q is no answer", op, state)
+	case at.Unix() <= 0:
+		return store.JoinRequest{}, false, fmt.Errorf("%s: no answer time", op)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
+	defer tx.Rollback()
+
+	r, err := findRequest(ctx, tx, chatID, userID)
+	if err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
+	if r.State != store.RequestPending {
+		return r, false, nil
+	}
+	counted := r.Counted
+	if state == store.RequestApproved && !counted {
+		if counted, err = countJoin(ctx, tx, chatID, r.InviteLink); err != nil {
+			return store.JoinRequest{}, false, storeError(op, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE join_requests SET state = ?, answered_by = ?, answered_at = ?, counted = ?
+		WHERE chat_id = ? AND user_id = ?`,
+		string(state), by, at.Unix(), counted, chatID, userID); err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
+	if r, err = findRequest(ctx, tx, chatID, userID); err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
+	return r, true, nil
+}
+
+// RecordJoin records a join: it counts it for the bot's link it came
+// through, once, and closes the user's pending request.
+func (db *DB) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
+	const op = "record join"
+	if j.At.Unix() <= 0 {
+		return false, fmt.Errorf("%s: no join time", op)
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, storeError(op, err)
+	}
+	defer tx.Rollback()
+
+	req, err := findRequest(ctx, tx, j.ChatID, j.UserID)
+	hasReq := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, storeError(op, err)
+	}
+
+	counted := false
+	if j.InviteLink != "" {
+		var ours bool
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM links WHERE chat_id = ? AND url = ?)`,
+			j.ChatID, j.InviteLink).Scan(&ours)
+		if err != nil {
+			return false, storeError(op, err)
+		}
+		if ours {
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO joins (chat_id, user_id, invite_link, joined_at)
+				VALUES (?, ?, ?, ?)`, j.ChatID, j.UserID, j.InviteLink, j.At.Unix())
+			if err != nil {
+				return false, storeError(op, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return false, storeError(op, err)
+			} else if n == 0 {
+				return false, nil // seen before
+			}
+			switch {
+			case hasReq && req.State == store.RequestApproved && req.Counted && !req.Joined && req.InviteLink == j.InviteLink:
+				// The join of a request that the bot approved and counted.
+				if _, err := tx.ExecContext(ctx, `UPDATE join_requests SET joined = 1 WHERE chat_id = ? AND user_id = ?`,
+					j.ChatID, j.UserID); err != nil {
+					return false, storeError(op, err)
+				}
+			default:
+				if counted, err = countJoin(ctx, tx, j.ChatID, j.InviteLink); err != nil {
+					return false, storeError(op, err)
+				}
+			}
+		}
+	}
+
+	if hasReq && req.State == store.RequestPending && !j.At.Before(req.RequestedAt) {
+		state, by := store.RequestGone, int64(0)
+		if j.ViaRequest {
+			state, by = store.RequestApproved, j.By
+		}
+		if _, err := tx.ExecContext(ctx, `
+			UPDATE join_requests SET state = ?, answered_by = ?, answered_at = ?, joined = 1,
+				counted = counted OR ?
+			WHERE chat_id = ? AND user_id = ?`,
+			string(state), by, j.At.Unix(), counted && req.InviteLink == j.InviteLink, j.ChatID, j.UserID); err != nil {
+			return false, storeError(op, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, storeError(op, err)
+	}
+	return counted, nil
+}
+
+// countJoin adds a join to the chat's link with that URL, and reports
+// whether there is such a link.
+func countJoin(ctx context.Context, tx *sql.Tx, chatID int64, url string) (bool, error) {
+	if url == "" {
+		return false, nil
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE links SET joins = joins + 1 WHERE chat_id = ? AND url = ?`, chatID, url)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// findRequest returns the user's request in the chat; sql.ErrNoRows if none.
+func findRequest(ctx context.Context, q querier, chatID, userID int64) (store.JoinRequest, error) {
+	return scanRequest(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM join_requests
+		WHERE chat_id = ? AND user_id = ?`, chatID, userID))
+}
+
+// scanRequest reads a row of requestColumns.
+func scanRequest(row interface{ Scan(dest ...any) error }) (store.JoinRequest, error) {
+	var (
+		r                   store.JoinRequest
+		requested, answered int64
+		state               string
+	)
+	if err := row.Scan(&r.ChatID, &r.UserID, &r.FirstName, &r.LastName, &r.Username, &r.Bio, &r.InviteLink,
+		&r.UserChatID, &requested, &state, &r.AnsweredBy, &answered, &r.Counted, &r.Joined); err != nil {
+		return store.JoinRequest{}, err
+	}
+	r.State = store.RequestState(state)
+	r.RequestedAt = fromUnix(requested)
+	r.AnsweredAt = fromUnix(answered)
+	return r, nil
+}
