@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/rs/zerolog"
 )
 
 // DefaultCallTimeout bounds every Bot API call but getUpdates.
@@ -30,6 +32,12 @@ type ClientConfig struct {
 	HTTP *http.Client
 	// CallTimeout bounds each call but getUpdates; zero means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// Pace limits the messages the client sends; zero means TelegramPace.
+	Pace PaceLimits
+	// OnMigrate is called when Telegram answers that a group became a
+	// supergroup, before the call is retried on the new chat ID: the
+	// records of chat from should move to chat to.
+	OnMigrate func(ctx context.Context, from, to int64) error
 }
 
 // Client is the one path by which invitebot talks to the Bot API. It wraps
@@ -42,6 +50,9 @@ type Client struct {
 	api         *tgbotapi.BotAPI
 	doer        *redactingDoer
 	callTimeout time.Duration
+	pacer       *pacer
+	onMigrate   func(ctx context.Context, from, to int64) error
+	stats       stats
 }
 
 // NewClient makes a Client and calls getMe, which also checks the token.
@@ -63,9 +74,15 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		tr.MaxIdleConnsPerHost = 64
 		hc = &http.Client{Transport: tr}
 	}
+	pace := cfg.Pace
+	if pace == (PaceLimits{}) {
+		pace = TelegramPace
+	}
 	c := &Client{
 		doer:        &redactingDoer{client: hc, token: cfg.Token},
 		callTimeout: cfg.CallTimeout,
+		pacer:       newPacer(pace, nil),
+		onMigrate:   cfg.OnMigrate,
 	}
 	if c.callTimeout <= 0 {
 		c.callTimeout = DefaultCallTimeout
@@ -88,11 +105,90 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 func (c *Client) Self() tgbotapi.User { return c.api.Self }
 
 // Call calls a Bot API method and decodes its result into result (unless
-// result is nil). The call ends when ctx ends or its deadline passes:
-// getUpdates gets its long-poll timeout plus a margin, every other method
-// the client's call timeout. Errors are wrapped with the method's name;
-// Telegram's own errors are *tgbotapi.Error (use errors.As).
+// result is nil). It is the one path of every call to Telegram:
+//
+//   - Messages are paced under Telegram's limits (Pace); the wait gives up
+//     the caller's worker, so other chats go on.
+//   - A 429 is waited out (retry_after, at most a minute) and retried.
+//   - A failure that surely did not reach the Bot API (no connection, a
+//     gateway's 502 or 503) is retried with capped exponential backoff and
+//     jitter; so is any transient failure of a call that is safe to repeat.
+//     A call that is not (sendMessage, createChatInviteLink) is not
+//     repeated after a failure that may have reached Telegram: its error
+//     then wraps ErrUnsure.
+//   - A group upgraded to a supergroup: OnMigrate, then the call again on
+//     the new chat ID.
+//
+// getUpdates is tried once: the poll loop has its own backoff. Each try
+// ends when ctx ends or its deadline passes (getUpdates: its long-poll
+// timeout plus a margin; others: the call timeout). Errors are wrapped with
+// the method's name; Telegram's own errors are *tgbotapi.Error.
 func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params, result any) error {
+	if method == "getUpdates" {
+		return c.try(ctx, method, params, result)
+	}
+	migrations := 0
+	for attempt := 1; ; attempt++ {
+		if paced(method) {
+			waited, err := c.pacer.wait(ctx, params["chat_id"])
+			c.stats.paced(waited)
+			if err != nil {
+				return fmt.Errorf("%s: %w", method, err)
+			}
+		}
+		err := c.try(ctx, method, params, result)
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		o := classify(err)
+		var wait time.Duration
+		var apiErr *tgbotapi.Error
+		if o == tooMany && errors.As(err, &apiErr) {
+			wait = max(time.Duration(apiErr.RetryAfter)*time.Second, time.Second)
+			c.stats.tooMany()
+		}
+		switch {
+		case o == final:
+			return err
+		case o == migrated && migrations == 0:
+			errors.As(err, &apiErr)
+			from, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+			to := apiErr.MigrateToChatID
+			zerolog.Ctx(ctx).Info().Str("method", method).Int64("from_chat_id", from).Int64("to_chat_id", to).Msg("group upgraded to a supergroup; moving to its new ID")
+			if c.onMigrate != nil {
+				if merr := c.onMigrate(ctx, from, to); merr != nil {
+					return fmt.Errorf("%w (and moving the chat's records failed: %v)", err, merr)
+				}
+			}
+			params = withChatID(params, to)
+			migrations++
+			attempt--
+			continue
+		case o == migrated:
+			return err
+		case attempt >= maxAttempts:
+			return err
+		case o == tooMany:
+			if wait > maxRetryAfter {
+				return err
+			}
+			c.stats.waitedRetryAfter(wait)
+		case o == unsure && !idempotent(method):
+			return &unsureError{err: err}
+		default: // notSent, or unsure and safe to repeat
+			wait = retryDelay(attempt)
+		}
+		c.stats.retry()
+		zerolog.Ctx(ctx).Warn().Err(err).Str("method", method).Int("attempt", attempt).
+			Str("failure", describe(o)).Dur("retry_in", wait).Msg("Bot API call failed; retrying")
+		if !sleepIdle(ctx, wait) {
+			return err
+		}
+	}
+}
+
+// try makes one attempt at a call.
+func (c *Client) try(ctx context.Context, method string, params tgbotapi.Params, result any) error {
 	timeout := c.callTimeout
 	if method == "getUpdates" {
 		timeout = pollMargin
@@ -142,6 +238,12 @@ func (d *redactingDoer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.client.Do(req)
 	if err != nil {
 		return nil, d.redactErr(err)
+	}
+	// A server error that is not Telegram's JSON (a proxy's HTML page)
+	// would reach tgbotapi as a JSON syntax error; keep its status instead.
+	if resp.StatusCode >= 500 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		drained(resp.Body)
+		return nil, &HTTPError{StatusCode: resp.StatusCode}
 	}
 	return resp, nil
 }

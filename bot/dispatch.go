@@ -14,7 +14,7 @@ import (
 type dispatcher struct {
 	// handle runs one update and reports whether it was fully handled
 	// (false: it was cut off by the stop).
-	handle func(*tgbotapi.Update) bool
+	handle func(*inbound) bool
 	// workers bounds the handlers running at once; slots bounds the
 	// updates in hand (queued or running), so that polling pauses when the
 	// handlers fall behind instead of piling up updates in memory.
@@ -23,18 +23,24 @@ type dispatcher struct {
 	wg      sync.WaitGroup
 
 	mu     sync.Mutex
-	queues map[int64][]*tgbotapi.Update // a key is present while its runner lives
-	order  []int                        // update IDs in the order received, not yet all done
+	queues map[int64][]*inbound // a key is present while its runner lives
+	order  []int                // update IDs in the order received, not yet all done
 	done   map[int]bool
 	mark   int // every update up to and including mark is done
 }
 
-func newDispatcher(workers, maxPending int, handle func(*tgbotapi.Update) bool) *dispatcher {
+// inbound is an update with the JSON it came in.
+type inbound struct {
+	u   *tgbotapi.Update
+	raw []byte
+}
+
+func newDispatcher(workers, maxPending int, handle func(*inbound) bool) *dispatcher {
 	return &dispatcher{
 		handle:  handle,
 		workers: make(chan struct{}, workers),
 		slots:   make(chan struct{}, maxPending),
-		queues:  make(map[int64][]*tgbotapi.Update),
+		queues:  make(map[int64][]*inbound),
 		done:    make(map[int]bool),
 	}
 }
@@ -51,19 +57,19 @@ func queueKey(u *tgbotapi.Update) int64 {
 	return 0
 }
 
-// submit hands u to its chat's queue. It waits while too many updates are in
-// hand, and reports false, without taking u, when ctx ends first.
-func (d *dispatcher) submit(ctx context.Context, u *tgbotapi.Update) bool {
+// submit hands in to its chat's queue. It waits while too many updates are
+// in hand, and reports false, without taking in, when ctx ends first.
+func (d *dispatcher) submit(ctx context.Context, in *inbound) bool {
 	select {
 	case d.slots <- struct{}{}:
 	case <-ctx.Done():
 		return false
 	}
-	key := queueKey(u)
+	key := queueKey(in.u)
 	d.mu.Lock()
-	d.order = append(d.order, u.UpdateID)
+	d.order = append(d.order, in.u.UpdateID)
 	q, running := d.queues[key]
-	d.queues[key] = append(q, u)
+	d.queues[key] = append(q, in)
 	d.mu.Unlock()
 	if !running {
 		d.wg.Add(1)
@@ -83,15 +89,15 @@ func (d *dispatcher) run(key int64) {
 			d.mu.Unlock()
 			return
 		}
-		u := q[0]
+		in := q[0]
 		q[0] = nil
 		d.queues[key] = q[1:]
 		d.mu.Unlock()
 
 		d.workers <- struct{}{}
-		complete := d.handle(u)
+		complete := d.handle(in)
 		<-d.workers
-		d.finish(u.UpdateID, complete)
+		d.finish(in.u.UpdateID, complete)
 		<-d.slots
 	}
 }

@@ -9,8 +9,8 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
-func chatUpdate(id int, chat int64) *tgbotapi.Update {
-	return &tgbotapi.Update{UpdateID: id, Message: &tgbotapi.Message{Chat: &tgbotapi.Chat{ID: chat}}}
+func chatUpdate(id int, chat int64) *inbound {
+	return &inbound{u: &tgbotapi.Update{UpdateID: id, Message: &tgbotapi.Message{Chat: &tgbotapi.Chat{ID: chat}}}}
 }
 
 func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
@@ -18,7 +18,8 @@ func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[int64][]int{}
 	bDone := make(chan struct{})
-	d := newDispatcher(4, 100, func(u *tgbotapi.Update) bool {
+	d := newDispatcher(4, 100, func(in *inbound) bool {
+		u := in.u
 		chat := u.Message.Chat.ID
 		if chat == 1 && u.UpdateID == 1 {
 			<-blockA // chat 1 is stuck on its first update
@@ -65,7 +66,7 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 	running, peak := 0, 0
 	release := make(chan struct{})
 	started := make(chan struct{}, 20)
-	d := newDispatcher(workers, 100, func(u *tgbotapi.Update) bool {
+	d := newDispatcher(workers, 100, func(*inbound) bool {
 		mu.Lock()
 		running++
 		peak = max(peak, running)
@@ -97,7 +98,7 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 
 func TestDispatcherBackpressure(t *testing.T) {
 	release := make(chan struct{})
-	d := newDispatcher(1, 2, func(*tgbotapi.Update) bool { <-release; return true })
+	d := newDispatcher(1, 2, func(*inbound) bool { <-release; return true })
 	ctx := context.Background()
 	if !d.submit(ctx, chatUpdate(1, 1)) || !d.submit(ctx, chatUpdate(2, 1)) {
 		t.Fatal("submit within the bound refused")
@@ -129,7 +130,7 @@ func TestBackoffCapped(t *testing.T) {
 }
 
 func TestDispatcherMarkStopsAtCutOffUpdate(t *testing.T) {
-	d := newDispatcher(2, 10, func(u *tgbotapi.Update) bool { return u.UpdateID != 2 })
+	d := newDispatcher(2, 10, func(in *inbound) bool { return in.u.UpdateID != 2 })
 	for i := 1; i <= 4; i++ {
 		d.submit(context.Background(), chatUpdate(i, int64(i)))
 	}

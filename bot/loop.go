@@ -14,6 +14,25 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// Journal makes the loop crash-safe: updates are recorded before Telegram
+// is told they arrived, and struck off once handled.
+type Journal interface {
+	// PendingUpdates returns the highest update ID accounted for (0 if none)
+	// and the updates received but not yet finished, in ID order.
+	PendingUpdates(ctx context.Context) (last int64, pending []JournalEntry, err error)
+	// AcceptUpdates records that every update up to last was received and
+	// keeps those of keep that are still to be handled.
+	AcceptUpdates(ctx context.Context, last int64, keep []JournalEntry) error
+	// FinishUpdate strikes off a handled update.
+	FinishUpdate(ctx context.Context, id int64) error
+}
+
+// JournalEntry is an update in the journal, as the JSON it came in.
+type JournalEntry struct {
+	ID  int64
+	Raw []byte
+}
+
 // Options configures Run. Zero values mean the defaults.
 type Options struct {
 	// PollTimeout is getUpdates' long-poll timeout, whole seconds (default 30s).
@@ -21,7 +40,8 @@ type Options struct {
 	// AllowedUpdates is sent with every getUpdates (always: a nil list would
 	// be sent as null and leave Telegram's previous choice in force).
 	AllowedUpdates []string
-	// Workers bounds the handlers running at once (default 16).
+	// Workers bounds the handlers running at once (default 16). A handler
+	// waiting for pacing or for a retry does not hold a worker.
 	Workers int
 	// MaxPending bounds the updates in hand; polling pauses beyond it (default 1000).
 	MaxPending int
@@ -33,7 +53,13 @@ type Options struct {
 	Log zerolog.Logger
 	// OnError is called after a handler failed or panicked, once the error is
 	// logged: it may tell the user that something went wrong.
-	OnError func(ctx context.Context, u *tgbotapi.Update)
+	OnError func(ctx context.Context, u *tgbotapi.Update, err error)
+	// Journal, if set, records updates so that after a crash no handled
+	// update is handled again and no received one is lost.
+	Journal Journal
+	// Wants tells which updates have something to do; the others are
+	// confirmed without being handled or journaled. Nil: every update.
+	Wants func(u *tgbotapi.Update) bool
 }
 
 func (o *Options) defaults() {
@@ -52,6 +78,9 @@ func (o *Options) defaults() {
 	if o.DrainTimeout <= 0 {
 		o.DrainTimeout = 10 * time.Second
 	}
+	if o.Wants == nil {
+		o.Wants = func(*tgbotapi.Update) bool { return true }
+	}
 }
 
 // Backoff bounds for failed polls.
@@ -61,11 +90,17 @@ const (
 )
 
 // Run long-polls getUpdates and hands every update to h until ctx ends.
-// Errors never stop polling. Each poll confirms the updates fetched before
-// it (Telegram's confirmation is a prefix, so polling on past a slow update
-// means confirming it). When ctx ends, Run stops polling at once, gives the
-// updates in hand DrainTimeout to finish, confirms those that were handled,
-// and returns nil.
+// Errors never stop polling.
+//
+// Each poll confirms the updates fetched before it (Telegram's confirmation
+// is a prefix, so polling on past a slow update means confirming it). With
+// a Journal, a batch is recorded before that confirmation and each update
+// is struck off once handled, so a crash loses nothing and repeats nothing
+// that was finished: Run first replays what the journal holds. Without
+// one, updates in hand at a crash are lost.
+//
+// When ctx ends, Run stops polling at once, gives the updates in hand
+// DrainTimeout to finish, confirms what is safe to confirm, and returns nil.
 func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	opts.defaults()
 	log := opts.Log
@@ -83,50 +118,89 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	// only cuts them off when the drain time is over.
 	handlerBase, cutOff := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutOff()
-	d := newDispatcher(opts.Workers, opts.MaxPending, func(u *tgbotapi.Update) bool {
-		handleOne(handlerBase, u, h, opts)
-		return handlerBase.Err() == nil // false: cut off by the stop
-	})
+	d := newDispatcher(opts.Workers, opts.MaxPending, nil)
+	d.handle = func(in *inbound) bool {
+		handleOne(handlerBase, in, h, opts, d.workers)
+		if handlerBase.Err() != nil {
+			return false // cut off by the stop: it stays in the journal
+		}
+		if opts.Journal != nil {
+			if err := opts.Journal.FinishUpdate(handlerBase, int64(in.u.UpdateID)); err != nil {
+				log.Error().Err(err).Int("update_id", in.u.UpdateID).Msg("could not strike a handled update off the journal; it will be handled again after a restart")
+			}
+		}
+		return true
+	}
 
-	offset := 0 // the next update wanted; 0 until the first update comes
-	confirmed := 0
+	last := 0 // the highest update ID accounted for
+	if opts.Journal != nil {
+		prev, pending, err := opts.Journal.PendingUpdates(ctx)
+		if err != nil {
+			return fmt.Errorf("read the update journal: %w", err)
+		}
+		last = int(prev)
+		if len(pending) > 0 {
+			log.Info().Int("updates", len(pending)).Msg("handling the updates left from the last run")
+		}
+		for _, p := range pending {
+			u, err := decodeUpdate(p.Raw)
+			if err != nil {
+				// Handled as an empty update: nothing happens, and it is struck off.
+				log.Error().Err(err).Int64("update_id", p.ID).Msg("cannot decode a journaled update; skipped")
+				u.UpdateID = int(p.ID)
+			}
+			if !d.submit(ctx, &inbound{u: u, raw: p.Raw}) {
+				break
+			}
+		}
+	}
+
+	confirmed := 0 // every update up to it is confirmed to Telegram
 	failures := 0
 	for ctx.Err() == nil {
 		params := tgbotapi.Params{
 			"timeout":         strconv.Itoa(int(opts.PollTimeout / time.Second)),
 			"allowed_updates": string(allowed),
 		}
-		if offset > 0 {
-			params["offset"] = strconv.Itoa(offset)
+		if last > 0 {
+			params["offset"] = strconv.Itoa(last + 1)
 		}
-		var updates []json.RawMessage
-		if err := c.Call(ctx, "getUpdates", params, &updates); err != nil {
+		var raws []json.RawMessage
+		if err := c.Call(ctx, "getUpdates", params, &raws); err != nil {
 			if ctx.Err() != nil {
 				break
 			}
 			failures++
-			wait := backoff(failures)
+			wait := pollWait(err, failures)
 			logPollError(log, err, wait)
 			if !sleep(ctx, wait) {
 				break
 			}
 			continue
 		}
-		failures = 0
-		confirmed = offset - 1
-		for _, raw := range updates {
-			u, err := decodeUpdate(raw)
-			if err != nil {
-				log.Error().Err(err).Int("update_id", u.UpdateID).Msg("cannot decode update; skipped")
+		confirmed = last
+
+		batch, newLast := takeBatch(log, raws, last, opts.Wants)
+		if opts.Journal != nil && newLast > last {
+			keep := make([]JournalEntry, len(batch))
+			for i, in := range batch {
+				keep[i] = JournalEntry{ID: int64(in.u.UpdateID), Raw: in.raw}
 			}
-			if u.UpdateID < offset {
-				continue // already taken
-			}
-			offset = u.UpdateID + 1
-			if err != nil {
+			if err := opts.Journal.AcceptUpdates(ctx, int64(newLast), keep); err != nil {
+				// Not recorded: do not confirm; Telegram sends them again.
+				failures++
+				wait := backoff(failures)
+				log.Error().Err(err).Dur("retry_in", wait).Msg("could not record updates in the journal; fetching them again")
+				if !sleep(ctx, wait) {
+					break
+				}
 				continue
 			}
-			if !d.submit(ctx, u) {
+		}
+		failures = 0
+		last = newLast
+		for _, in := range batch {
+			if !d.submit(ctx, in) {
 				break
 			}
 		}
@@ -144,20 +218,48 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		d.wait(grace)
 		cancelGrace()
 	}
-	if mark := d.watermark(); mark > confirmed {
+	// With a journal everything received is safe to confirm: what was not
+	// finished is replayed from the journal. Without one, only what was
+	// handled.
+	upTo := last
+	if opts.Journal == nil {
+		upTo = max(d.watermark(), confirmed)
+	}
+	if upTo > confirmed {
 		confirmCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		err := c.Call(confirmCtx, "getUpdates", tgbotapi.Params{
-			"offset":          strconv.Itoa(mark + 1),
+			"offset":          strconv.Itoa(upTo + 1),
 			"limit":           "1",
 			"timeout":         "0",
 			"allowed_updates": string(allowed),
 		}, nil)
 		if err != nil {
-			log.Error().Err(err).Int("offset", mark+1).Msg("could not confirm handled updates; they will come again after a restart")
+			log.Error().Err(err).Int("offset", upTo+1).Msg("could not confirm the updates; Telegram will send them again, and the journal skips those already handled")
 		}
 	}
 	return nil
+}
+
+// takeBatch decodes a batch of updates newer than last, and returns those
+// that the bot wants, with the highest update ID seen.
+func takeBatch(log zerolog.Logger, raws []json.RawMessage, last int, wants func(*tgbotapi.Update) bool) ([]*inbound, int) {
+	var batch []*inbound
+	for _, raw := range raws {
+		u, err := decodeUpdate(raw)
+		if u.UpdateID <= last {
+			continue // sent again: its confirmation was lost
+		}
+		last = u.UpdateID
+		if err != nil {
+			log.Error().Err(err).Int("update_id", u.UpdateID).Msg("cannot decode update; skipped")
+			continue
+		}
+		if wants(u) {
+			batch = append(batch, &inbound{u: u, raw: raw})
+		}
+	}
+	return batch, last
 }
 
 // decodeUpdate decodes one update. On failure it still returns what it could
@@ -174,9 +276,11 @@ func decodeUpdate(raw json.RawMessage) (*tgbotapi.Update, error) {
 	return u, nil
 }
 
-// handleOne runs h on u with a deadline, a logger carrying the update's
-// fields, and recovery from any panic.
-func handleOne(base context.Context, u *tgbotapi.Update, h HandlerFunc, opts Options) {
+// handleOne runs h on an update with a deadline, a logger carrying the
+// update's fields, its raw JSON, the worker it holds (released while it
+// waits), and recovery from any panic.
+func handleOne(base context.Context, in *inbound, h HandlerFunc, opts Options, workers chan struct{}) {
+	u := in.u
 	ctx, cancel := context.WithTimeout(base, opts.HandlerTimeout)
 	defer cancel()
 	lc := opts.Log.With().Int("update_id", u.UpdateID).Str("update", Kind(u))
@@ -188,6 +292,8 @@ func handleOne(base context.Context, u *tgbotapi.Update, h HandlerFunc, opts Opt
 	}
 	log := lc.Logger()
 	ctx = log.WithContext(ctx)
+	ctx = WithRawUpdate(ctx, in.raw)
+	ctx = withWorker(ctx, workers)
 
 	start := time.Now()
 	err := safeCall(ctx, u, h)
@@ -206,7 +312,7 @@ func handleOne(base context.Context, u *tgbotapi.Update, h HandlerFunc, opts Opt
 					log.Error().Interface("panic", p).Msg("error handler panicked")
 				}
 			}()
-			opts.OnError(ctx, u)
+			opts.OnError(ctx, u, err)
 		}()
 	}
 }
@@ -227,6 +333,16 @@ func safeCall(ctx context.Context, u *tgbotapi.Update, h HandlerFunc) (err error
 		}
 	}()
 	return h(ctx, u)
+}
+
+// pollWait is how long to wait after a failed poll: what a 429 asks for,
+// else the backoff for n failures in a row.
+func pollWait(err error, n int) time.Duration {
+	var apiErr *tgbotapi.Error
+	if errors.As(err, &apiErr) && apiErr.Code == 429 && apiErr.RetryAfter > 0 {
+		return min(time.Duration(apiErr.RetryAfter)*time.Second, maxRetryAfter)
+	}
+	return backoff(n)
 }
 
 func logPollError(log zerolog.Logger, err error, wait time.Duration) {

@@ -38,7 +38,7 @@ type loop struct {
 	done   chan error
 }
 
-func startLoop(t *testing.T, h bot.HandlerFunc, onError func(context.Context, *tgbotapi.Update), drain time.Duration) *loop {
+func startLoop(t *testing.T, h bot.HandlerFunc, onError func(context.Context, *tgbotapi.Update, error), drain time.Duration) *loop {
 	t.Helper()
 	srv := bottest.NewServer(t)
 	srv.AddUser(tgbotapi.User{ID: user, FirstName: "Alice"})
@@ -139,7 +139,7 @@ func TestRunRecoversPanics(t *testing.T) {
 		}
 		return rec.handle(ctx, u)
 	}
-	onError := func(_ context.Context, u *tgbotapi.Update) {
+	onError := func(_ context.Context, u *tgbotapi.Update, _ error) {
 		mu.Lock()
 		apologised = append(apologised, u.UpdateID)
 		mu.Unlock()

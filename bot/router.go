@@ -49,6 +49,8 @@ type Router struct {
 	unknown   HandlerFunc
 	callbacks []callbackRoute
 	kinds     map[string]HandlerFunc
+	// messages picks the non-command messages for kinds["message"]; nil: all.
+	messages func(*tgbotapi.Message) bool
 }
 
 type callbackRoute struct {
@@ -89,6 +91,32 @@ func (r *Router) On(kind string, h HandlerFunc, mws ...Middleware) {
 	r.kinds[kind] = Chain(h, mws...)
 }
 
+// FilterMessages limits the messages without a command that reach the
+// handler registered with On("message") to those f accepts. A bot that must
+// be an admin sees every message of its groups: a narrow filter keeps that
+// chatter from costing anything.
+func (r *Router) FilterMessages(f func(*tgbotapi.Message) bool) {
+	r.messages = f
+}
+
+// Wants reports whether Route would hand u to a handler. It decides from
+// the fields routing needs, without running anything.
+func (r *Router) Wants(u *tgbotapi.Update) bool {
+	switch {
+	case u == nil:
+		return false
+	case u.Message != nil:
+		if cmd, ok := ParseCommand(u.Message, r.username); ok {
+			return r.commands[cmd.Name] != nil || r.unknown != nil
+		}
+		return r.kinds["message"] != nil && (r.messages == nil || r.messages(u.Message))
+	case u.CallbackQuery != nil:
+		return len(r.callbacks) > 0 || r.kinds["callback_query"] != nil
+	default:
+		return r.kinds[Kind(u)] != nil
+	}
+}
+
 // Route handles u with the handler registered for it, if any.
 func (r *Router) Route(ctx context.Context, u *tgbotapi.Update) error {
 	switch {
@@ -97,7 +125,7 @@ func (r *Router) Route(ctx context.Context, u *tgbotapi.Update) error {
 	case u.Message != nil:
 		cmd, ok := ParseCommand(u.Message, r.username)
 		if !ok {
-			if h := r.kinds["message"]; h != nil {
+			if h := r.kinds["message"]; h != nil && (r.messages == nil || r.messages(u.Message)) {
 				return h(ctx, u)
 			}
 			return nil

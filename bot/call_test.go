@@ -1,0 +1,228 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/rs/zerolog"
+
+	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/bot/bottest"
+)
+
+// fastPace does not hold the tests up.
+var fastPace = bot.PaceLimits{Global: bot.Window{N: 1 << 20, Per: time.Second}}
+
+func newClient(t *testing.T, srv *bottest.Server, cfg bot.ClientConfig) *bot.Client {
+	t.Helper()
+	cfg.Token, cfg.APIURL = srv.Token(), srv.URL()
+	if cfg.Pace == (bot.PaceLimits{}) {
+		cfg.Pace = fastPace
+	}
+	c, err := bot.NewClient(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func world(t *testing.T) *bottest.Server {
+	t.Helper()
+	srv := bottest.NewServer(t)
+	srv.AddUser(tgbotapi.User{ID: user, FirstName: "Alice"})
+	for _, id := range []int64{chatA, chatB} {
+		srv.AddChat(tgbotapi.Chat{ID: id, Type: "supergroup", Title: "G"})
+		srv.SetMember(id, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	}
+	return srv
+}
+
+func send(ctx context.Context, c *bot.Client, chat int64, text string) error {
+	_, err := bot.Send(ctx, c, bot.Message{ChatID: chat, Text: text})
+	return err
+}
+
+func TestCallRetries(t *testing.T) {
+	tests := []struct {
+		name      string
+		method    string
+		fault     bottest.Reply
+		wantErr   error // nil: the call succeeds in the end
+		wantCalls int
+		wantSent  int
+	}{
+		{"429 waited out", "sendMessage", bottest.RetryAfterReply(1), nil, 2, 1},
+		{"gateway page", "sendMessage", bottest.GatewayReply(), nil, 2, 1},
+		{"json 502", "sendMessage", bottest.ErrorReply(502, "Bad Gateway"), nil, 2, 1},
+		{"dropped before, not safe to repeat", "sendMessage", bottest.Reply{Drop: true}, bot.ErrUnsure, 1, 0},
+		{"dropped after, not safe to repeat", "sendMessage", bottest.Reply{Drop: true, After: true}, bot.ErrUnsure, 1, 1},
+		{"500, not safe to repeat", "sendMessage", bottest.ErrorReply(500, "Internal Server Error"), bot.ErrUnsure, 1, 0},
+		{"refusal not retried", "sendMessage", bottest.ErrorReply(400, "Bad Request: chat not found"), &tgbotapi.Error{}, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := world(t)
+			c := newClient(t, srv, bot.ClientConfig{})
+			srv.FailNext(tt.method, tt.fault)
+			err := send(context.Background(), c, chatA, "hello")
+			switch want := tt.wantErr.(type) {
+			case nil:
+				if err != nil {
+					t.Fatalf("Call = %v, want success after a retry", err)
+				}
+			case *tgbotapi.Error:
+				if !errors.As(err, &want) {
+					t.Fatalf("Call = %v, want Telegram's error", err)
+				}
+			default:
+				if !errors.Is(err, want) {
+					t.Fatalf("Call = %v, want %v", err, want)
+				}
+			}
+			if n := len(srv.CallsTo(tt.method)); n != tt.wantCalls {
+				t.Errorf("%d calls, want %d", n, tt.wantCalls)
+			}
+			if n := len(srv.Messages(chatA)); n != tt.wantSent {
+				t.Errorf("%d messages arrived, want %d", n, tt.wantSent)
+			}
+		})
+	}
+}
+
+func TestCallRetriesIdempotentAfterLostAnswer(t *testing.T) {
+	srv := world(t)
+	c := newClient(t, srv, bot.ClientConfig{})
+	id, err := bot.Send(context.Background(), c, bot.Message{ChatID: chatA, Text: "v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailNext("editMessageText", bottest.Reply{Drop: true, After: true})
+	if err := bot.EditText(context.Background(), c, chatA, id, "v2", nil); err != nil {
+		t.Fatalf("edit after a lost answer = %v; an edit is safe to repeat", err)
+	}
+	if n := len(srv.CallsTo("editMessageText")); n != 2 {
+		t.Errorf("%d edit calls, want 2", n)
+	}
+}
+
+func TestCall429Stats(t *testing.T) {
+	srv := world(t)
+	c := newClient(t, srv, bot.ClientConfig{})
+	srv.FailNext("sendMessage", bottest.RetryAfterReply(1))
+	start := time.Now()
+	if err := send(context.Background(), c, chatA, "hi"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("retried after %v, before retry_after", d)
+	}
+	if s := c.Stats(); s.TooManyRequests != 1 || s.Retries != 1 || s.RetryAfterWaited != time.Second {
+		t.Errorf("stats = %+v", s)
+	}
+}
+
+func TestCallRetryAfterTooLong(t *testing.T) {
+	srv := world(t)
+	c := newClient(t, srv, bot.ClientConfig{})
+	srv.FailNext("sendMessage", bottest.RetryAfterReply(3600))
+	start := time.Now()
+	err := send(context.Background(), c, chatA, "hi")
+	var apiErr *tgbotapi.Error
+	if !errors.As(err, &apiErr) || apiErr.Code != 429 {
+		t.Fatalf("Call = %v, want the 429", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("waited for an hour-long retry_after")
+	}
+}
+
+// signalWriter closes retrying at the first log line written to it.
+type signalWriter struct {
+	once     sync.Once
+	retrying chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.retrying) })
+	return len(p), nil
+}
+
+func TestCallWhileServerDown(t *testing.T) {
+	srv := world(t)
+	c := newClient(t, srv, bot.ClientConfig{})
+	srv.Down()
+	w := &signalWriter{retrying: make(chan struct{})}
+	ctx := zerolog.New(w).WithContext(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- send(ctx, c, chatA, "through the outage") }()
+	<-w.retrying // the client logs its first retry
+	srv.Up()
+	if err := <-done; err != nil {
+		t.Fatalf("send across an outage = %v", err)
+	}
+	if n := len(srv.Messages(chatA)); n != 1 {
+		t.Errorf("%d messages, want 1", n)
+	}
+	if c.Stats().Retries == 0 {
+		t.Errorf("no retry counted")
+	}
+}
+
+func TestCallFollowsGroupUpgrade(t *testing.T) {
+	srv := world(t)
+	const newID int64 = -1009999999999
+	srv.AddChat(tgbotapi.Chat{ID: newID, Type: "supergroup", Title: "G"})
+	srv.SetMember(newID, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	var mu sync.Mutex
+	var moved [][2]int64
+	c := newClient(t, srv, bot.ClientConfig{OnMigrate: func(_ context.Context, from, to int64) error {
+		mu.Lock()
+		moved = append(moved, [2]int64{from, to})
+		mu.Unlock()
+		return nil
+	}})
+	srv.FailNext("sendMessage", bottest.MigrateReply(newID))
+	if err := send(context.Background(), c, chatA, "after the upgrade"); err != nil {
+		t.Fatal(err)
+	}
+	if len(moved) != 1 || moved[0] != [2]int64{chatA, newID} {
+		t.Errorf("OnMigrate calls = %v", moved)
+	}
+	if n := len(srv.Messages(newID)); n != 1 {
+		t.Errorf("%d messages in the supergroup, want 1", n)
+	}
+}
+
+func TestPacingWaitFreesTheWorker(t *testing.T) {
+	srv := world(t)
+	// One message per chat per hour: chat A's second message waits.
+	c := newClient(t, srv, bot.ClientConfig{Pace: bot.PaceLimits{Chat: bot.Window{N: 1, Per: time.Hour}}})
+	h := func(ctx context.Context, u *tgbotapi.Update) error {
+		if u.Message == nil {
+			return nil
+		}
+		return send(ctx, c, u.Message.Chat.ID, "re: "+u.Message.Text)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- bot.Run(ctx, c, h, bot.Options{PollTimeout: 5 * time.Second, Workers: 1, DrainTimeout: 50 * time.Millisecond})
+	}()
+	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
+	srv.SetMember(chatB, user, bottest.Member{Status: "member"})
+	srv.PushMessage(chatA, user, "/one")
+	srv.PushMessage(chatA, user, "/two") // waits an hour for pacing
+	srv.PushMessage(chatB, user, "/three")
+	srv.WaitFor(t, "chat B answered while chat A waits", func() bool { return len(srv.Messages(chatB)) == 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Messages(chatA)); n != 1 {
+		t.Errorf("chat A got %d messages, want 1 before the stop", n)
+	}
+}

@@ -1,0 +1,180 @@
+package bot
+
+import (
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Retry bounds.
+const (
+	// maxAttempts bounds the tries of one call that keeps failing
+	// transiently or with 429.
+	maxAttempts = 6
+	// maxRetryAfter is the longest 429 wait the client accepts; a longer one
+	// is returned to the caller.
+	maxRetryAfter = 60 * time.Second
+	minRetryDelay = 200 * time.Millisecond
+	maxRetryDelay = 5 * time.Second
+)
+
+// ErrUnsure means a call failed in a way that leaves open whether Telegram
+// carried it out (a timeout, a connection lost after the request was sent,
+// a 500 or 504), and it was not retried because doing it twice would do
+// harm: a second message, a second link. Callers should say so honestly.
+var ErrUnsure = errors.New("Telegram did not confirm the request; it may or may not have been carried out")
+
+// HTTPError is an answer of the Bot API server that is not Telegram's JSON:
+// a proxy's error page, for instance.
+type HTTPError struct {
+	StatusCode int
+}
+
+func (e *HTTPError) Error() string {
+	return "HTTP " + strconv.Itoa(e.StatusCode) + " " + strings.ToLower(httpStatusText(e.StatusCode))
+}
+
+func httpStatusText(code int) string {
+	switch code {
+	case 502:
+		return "Bad Gateway"
+	case 503:
+		return "Service Unavailable"
+	case 504:
+		return "Gateway Timeout"
+	default:
+		return "error"
+	}
+}
+
+// outcome is what a failed call means for retrying it.
+type outcome int
+
+const (
+	// final: Telegram refused (a 4xx): retrying changes nothing.
+	final outcome = iota
+	// notSent: the request surely did not reach the Bot API (no connection,
+	// or a gateway saying the Bot API server is unavailable): safe to retry.
+	notSent
+	// unsure: the request may have been carried out.
+	unsure
+	// tooMany: 429, to retry after retry_after.
+	tooMany
+	// migrated: the group became a supergroup; retry on its new ID.
+	migrated
+)
+
+// classify tells what err, from one attempt, means.
+func classify(err error) outcome {
+	var apiErr *tgbotapi.Error
+	if errors.As(err, &apiErr) {
+		switch {
+		case apiErr.Code == 429:
+			return tooMany
+		case apiErr.MigrateToChatID != 0:
+			return migrated
+		case apiErr.Code == 502 || apiErr.Code == 503:
+			return notSent
+		case apiErr.Code >= 500:
+			return unsure
+		default:
+			return final
+		}
+	}
+	var httpErr *HTTPError
+	if errors.As(err, &httpErr) {
+		if httpErr.StatusCode == 502 || httpErr.StatusCode == 503 {
+			return notSent
+		}
+		return unsure
+	}
+	var opErr *net.OpError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr):
+		return notSent
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return notSent
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return notSent
+	}
+	// Timeouts, resets, EOF, garbage instead of JSON: sent, answer lost.
+	return unsure
+}
+
+// idempotent reports whether doing method twice does no harm: everything
+// but sending a message and creating a link. (exportChatInviteLink twice
+// leaves the second link, the first revoked; edits, revocations and
+// answers come out the same.)
+func idempotent(method string) bool {
+	switch {
+	case method == "createChatInviteLink", method == "createChatSubscriptionInviteLink":
+		return false
+	case paced(method) && !strings.HasPrefix(method, "editMessage"):
+		return false
+	}
+	return true
+}
+
+// retryDelay is the wait before try n+1 after n transient failures:
+// doubling from minRetryDelay up to maxRetryDelay, less up to a third at
+// random (jitter, so that many callers do not come back at once).
+func retryDelay(n int) time.Duration {
+	d := minRetryDelay << min(n-1, 10)
+	d = min(d, maxRetryDelay)
+	return d - jitter(d/3)
+}
+
+// jitter is a random duration in [0, d].
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(d) + 1))
+}
+
+// unsureError wraps err as ErrUnsure, keeping err's own chain.
+type unsureError struct{ err error }
+
+func (e *unsureError) Error() string        { return e.err.Error() + " (" + ErrUnsure.Error() + ")" }
+func (e *unsureError) Unwrap() []error      { return []error{ErrUnsure, e.err} }
+func (e *unsureError) Is(target error) bool { return target == ErrUnsure }
+
+// drained reads and closes a body that is not needed.
+func drained(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	body.Close()
+}
+
+// withChatID returns a copy of params for chat to.
+func withChatID(params tgbotapi.Params, to int64) tgbotapi.Params {
+	out := make(tgbotapi.Params, len(params))
+	for k, v := range params {
+		out[k] = v
+	}
+	out["chat_id"] = strconv.FormatInt(to, 10)
+	return out
+}
+
+// describe names an attempt's failure for logs.
+func describe(o outcome) string {
+	switch o {
+	case notSent:
+		return "not sent"
+	case unsure:
+		return "unsure"
+	case tooMany:
+		return "429"
+	case migrated:
+		return "migrated"
+	default:
+		return "final"
+	}
+}
