@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html"
 
@@ -77,10 +78,13 @@ func (g *General) StaleButton(ctx context.Context, u *tgbotapi.Update) error {
 }
 
 // Apologise tells the user that handling their update failed. It is the
-// loop's OnError hook.
-func (g *General) Apologise(ctx context.Context, u *tgbotapi.Update) {
+// loop's OnError hook. It stays silent when the failure leaves open whether
+// a message went out (bot.ErrUnsure): an apology could be a second answer.
+func (g *General) Apologise(ctx context.Context, u *tgbotapi.Update, err error) {
 	log := zerolog.Ctx(ctx)
 	switch {
+	case errors.Is(err, bot.ErrUnsure):
+		log.Warn().Msg("not apologising: the failed call may have gone through")
 	case u.CallbackQuery != nil:
 		if err := bot.AnswerCallback(ctx, g.api, u.CallbackQuery.ID, Sorry, true); err != nil {
 			log.Warn().Err(err).Msg("could not apologise")

@@ -17,6 +17,7 @@ import (
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store"
+	"github.com/rs/zerolog"
 )
 
 // Links handles the invite-link commands.
@@ -364,6 +365,11 @@ func (h *Links) afterCall(ctx context.Context, u *tgbotapi.Update, callErr error
 	}
 	if refusal, ok := h.refusal(callErr); ok {
 		return true, h.replyText(ctx, u, refusal)
+	}
+	if errors.Is(callErr, bot.ErrUnsure) {
+		// Not repeated, as that could make a second link: say so.
+		zerolog.Ctx(ctx).Warn().Err(callErr).Msg("Telegram did not confirm a change to a link")
+		return true, h.replyText(ctx, u, "Telegram did not confirm that request, so I can't tell whether it went through; I did not repeat it, to avoid a second link. Check /links, and the chat's invite links in its settings, before trying again.")
 	}
 	return true, callErr
 }

@@ -429,13 +429,34 @@ func TestCallbackWithoutMessage(t *testing.T) {
 func TestFailureGetsApology(t *testing.T) {
 	srv := newWorld(t)
 	h := start(t, srv, "")
-	srv.FailNext("createChatInviteLink", bottest.ErrorReply(500, "Internal Server Error"))
+	// Not a refusal, not a passing fault: something is wrong on our side.
+	srv.FailNext("createChatInviteLink", bottest.ErrorReply(401, "Unauthorized"))
 	r := h.ask(groupID, alice, "/createlink x")
 	mustContain(t, r.PlainText, "Sorry, something went wrong")
 	r = h.ask(groupID, alice, "/links all")
 	mustContain(t, r.PlainText, "haven't made any links")
 	if !strings.Contains(h.logs.String(), `"level":"error"`) || !strings.Contains(h.logs.String(), "createChatInviteLink") {
 		t.Errorf("the failure is not logged as an error naming the method")
+	}
+}
+
+func TestUnsureCreationIsNotRepeated(t *testing.T) {
+	srv := newWorld(t)
+	h := start(t, srv, "")
+	// The link is made, but the answer is lost: a second try would make a
+	// second link.
+	srv.FailNext("createChatInviteLink", bottest.Reply{Drop: true, After: true})
+	r := h.ask(groupID, alice, "/createlink Lost")
+	mustContain(t, r.PlainText, "did not confirm", "did not repeat it")
+	oneLine(t, r)
+	if n := len(srv.CallsTo("createChatInviteLink")); n != 1 {
+		t.Errorf("createChatInviteLink tried %d times", n)
+	}
+	if n := len(srv.InviteLinks(groupID)); n != 1 {
+		t.Errorf("%d links exist, want the 1 that was made", n)
+	}
+	if got := h.repliesTo(groupID, h.send(groupID, alice, "/help")); len(got) > 1 {
+		t.Errorf("more than one reply")
 	}
 }
 

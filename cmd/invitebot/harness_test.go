@@ -11,6 +11,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
+	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 )
 
@@ -81,9 +82,18 @@ type harness struct {
 	done   chan error
 }
 
+// fastPace lets tests that are not about pacing send as fast as they like.
+var fastPace = bot.PaceLimits{Global: bot.Window{N: 1 << 20, Per: time.Second}}
+
 // start runs the bot with a database in dir (a new temp dir if "") and the
-// given extra environment, and waits until it polls.
+// given extra environment, and waits until it polls. Messages are not paced.
 func start(t *testing.T, srv *bottest.Server, dir string, kv ...string) *harness {
+	t.Helper()
+	return startWith(t, srv, dir, internals{pace: fastPace}, kv...)
+}
+
+// startWith is start with the given internals.
+func startWith(t *testing.T, srv *bottest.Server, dir string, in internals, kv ...string) *harness {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -109,7 +119,7 @@ func start(t *testing.T, srv *bottest.Server, dir string, kv ...string) *harness
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() {
-		h.done <- run(ctx, func(k string) string { return h.env[k] }, &bytes.Buffer{}, h.logs)
+		h.done <- runWith(ctx, func(k string) string { return h.env[k] }, &bytes.Buffer{}, h.logs, in)
 	}()
 	t.Cleanup(func() {
 		h.stop()
@@ -164,13 +174,7 @@ func (h *harness) send(chat, from int64, text string) int {
 
 // repliesTo is what the bot sent in reply to message msgID so far.
 func (h *harness) repliesTo(chat int64, msgID int) []bottest.SentMessage {
-	var out []bottest.SentMessage
-	for _, m := range h.srv.Messages(chat) {
-		if m.ReplyTo == msgID {
-			out = append(out, m)
-		}
-	}
-	return out
+	return repliesTo(h.srv, chat, msgID)
 }
 
 // ask sends text and waits for the bot's first reply to it.

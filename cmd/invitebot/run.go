@@ -26,6 +26,15 @@ var allowedUpdates = []string{"message", "callback_query", "my_chat_member", "ch
 // run is the whole program: it returns when ctx ends (nil) or start-up fails.
 // Bad configuration is a *configError.
 func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWith(ctx, getenv, stdout, stderr, internals{pace: bot.TelegramPace})
+}
+
+// internals are settings that are not configuration: tests change them.
+type internals struct {
+	pace bot.PaceLimits
+}
+
+func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, in internals) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -42,7 +51,7 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 	}()
 
-	client, err := connect(ctx, cfg, log)
+	client, err := connect(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, Pace: in.pace, OnMigrate: db.MoveChat}, log)
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
@@ -54,12 +63,18 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	setUp(ctx, client, log)
 
 	r, general := routes(me, client, db)
+	// Of the messages without a command, only service messages (a group's
+	// upgrade, members coming and going) can concern the bot; the chatter
+	// of its groups is dropped unread.
+	r.FilterMessages(serviceMessage)
 	log.Info().Dur("poll_timeout", cfg.PollTimeout).Msg("polling for updates")
 	err = bot.Run(ctx, client, r.Route, bot.Options{
 		PollTimeout:    cfg.PollTimeout,
 		AllowedUpdates: allowedUpdates,
 		Log:            log,
 		OnError:        general.Apologise,
+		Journal:        journal{db},
+		Wants:          r.Wants,
 	})
 	log.Info().Msg("stopped")
 	return err
@@ -94,13 +109,19 @@ func routes(me tgbotapi.User, api bot.Caller, st store.Links) (*bot.Router, *han
 	return r, general
 }
 
+// serviceMessage tells the messages that record a change of the chat
+// rather than say something.
+func serviceMessage(m *tgbotapi.Message) bool {
+	return m.MigrateToChatID != 0 || m.MigrateFromChatID != 0 || len(m.NewChatMembers) > 0 || m.LeftChatMember != nil
+}
+
 // connect calls getMe until Telegram answers. A token that Telegram rejects
 // is bad configuration; anything else (Telegram unreachable) is retried with
 // backoff until ctx ends.
-func connect(ctx context.Context, cfg config, log zerolog.Logger) (*bot.Client, error) {
+func connect(ctx context.Context, cfg bot.ClientConfig, log zerolog.Logger) (*bot.Client, error) {
 	wait := time.Second
 	for {
-		client, err := bot.NewClient(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL})
+		client, err := bot.NewClient(ctx, cfg)
 		if err == nil {
 			return client, nil
 		}

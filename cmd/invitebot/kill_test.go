@@ -1,0 +1,175 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/invitebot/invitebot/bot/bottest"
+)
+
+// TestMain lets a test run the real program as a child process: the test
+// binary runs main when INVITEBOT_TEST_MAIN is set.
+func TestMain(m *testing.M) {
+	if os.Getenv("INVITEBOT_TEST_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// process is the real program running as a child process.
+type process struct {
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan error
+}
+
+func startProcess(t *testing.T, srv *bottest.Server, dir string) *process {
+	t.Helper()
+	polls := len(srv.CallsTo("getUpdates"))
+	p := &process{logs: &syncBuffer{}, done: make(chan error, 1)}
+	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	p.cmd.Env = append(os.Environ(),
+		"INVITEBOT_TEST_MAIN=1",
+		"TELEGRAM_BOT_TOKEN="+srv.Token(),
+		"TELEGRAM_API_URL="+srv.URL(),
+		"INVITEBOT_DB="+filepath.Join(dir, "invitebot.db"),
+		"INVITEBOT_LOG_FORMAT=json",
+		"INVITEBOT_LOG_LEVEL=debug",
+		"INVITEBOT_POLL_TIMEOUT=5s",
+	)
+	p.cmd.Stderr = p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+		secret := srv.Token()[strings.Index(srv.Token(), ":")+1:]
+		if strings.Contains(p.logs.String(), secret) {
+			t.Errorf("the token appears in the process's output")
+		}
+	})
+	srv.WaitFor(t, "the process polls", func() bool { return len(srv.CallsTo("getUpdates")) > polls })
+	return p
+}
+
+// TestKillAndRestart kills the program (SIGKILL) while a command is half
+// done, restarts it on the same database, and checks that the command
+// handled before the kill is not handled again and the one in hand is
+// handled once.
+func TestKillAndRestart(t *testing.T) {
+	srv := newWorld(t)
+	dir := t.TempDir()
+	var mu sync.Mutex
+	hang := true
+	arrived := make(chan struct{}, 1)
+	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c.Method == "createChatInviteLink" && c.Params["name"] == "Second" && hang {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+			return bottest.HangReply(), true
+		}
+		return bottest.Reply{}, false
+	})
+
+	p1 := startProcess(t, srv, dir)
+	_, first := srv.PushMessage(groupID, alice, "/createlink First")
+	srv.WaitFor(t, "the first link", func() bool { return len(repliesTo(srv, groupID, first)) > 0 })
+	_, second := srv.PushMessage(groupID, alice, "/createlink Second")
+	<-arrived // the second command is half done: its call hangs
+
+	if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-p1.done; err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("the process ended with %v, want killed", err)
+	}
+	p1.done <- nil // for the cleanup
+	mu.Lock()
+	hang = false
+	mu.Unlock()
+
+	startProcess(t, srv, dir)
+	srv.WaitFor(t, "the second link", func() bool { return len(repliesTo(srv, groupID, second)) > 0 })
+	// Ask once more, so that the restarted process has handled all it will.
+	_, id := srv.PushMessage(groupID, alice, "/links")
+	srv.WaitFor(t, "the list", func() bool { return len(repliesTo(srv, groupID, id)) > 0 })
+
+	if n := len(repliesTo(srv, groupID, first)); n != 1 {
+		t.Errorf("the command handled before the kill was answered %d times", n)
+	}
+	if n := len(repliesTo(srv, groupID, second)); n != 1 {
+		t.Errorf("the command in hand at the kill was answered %d times", n)
+	}
+	links := srv.InviteLinks(groupID)
+	if len(links) != 2 || links[0].Name != "First" || links[1].Name != "Second" {
+		t.Errorf("links after the restart: %+v", links)
+	}
+	mustContain(t, repliesTo(srv, groupID, id)[0].PlainText, "“First”", "“Second”")
+}
+
+func repliesTo(srv *bottest.Server, chat int64, msgID int) []bottest.SentMessage {
+	var out []bottest.SentMessage
+	for _, m := range srv.Messages(chat) {
+		if m.ReplyTo == msgID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestSIGTERMDuringSlowCall stops the program while a command waits on a
+// slow Telegram: the call finishes, the reply goes out, the offset is
+// confirmed, and the process exits 0 within 12 seconds.
+func TestSIGTERMDuringSlowCall(t *testing.T) {
+	srv := newWorld(t)
+	arrived := make(chan struct{}, 1)
+	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
+		if c.Method == "createChatInviteLink" {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+			return bottest.Reply{Delay: 3 * time.Second}, true
+		}
+		return bottest.Reply{}, false
+	})
+	p := startProcess(t, srv, t.TempDir())
+	updateID, msg := srv.PushMessage(groupID, alice, "/createlink Slow")
+	<-arrived
+
+	start := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-p.done:
+	case <-time.After(12 * time.Second):
+		t.Fatal("still running 12s after SIGTERM")
+	}
+	p.done <- nil // for the cleanup
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("exit: %v, want status 0\n%s", err, p.logs.String())
+	}
+	if n := len(repliesTo(srv, groupID, msg)); n != 1 {
+		t.Errorf("%d replies to the command in hand, want 1", n)
+	}
+	if srv.Confirmed() < updateID || srv.Pending() != 0 {
+		t.Errorf("offset not confirmed: confirmed %d, update %d, pending %d", srv.Confirmed(), updateID, srv.Pending())
+	}
+	t.Logf("SIGTERM during a 3s call: exited 0 after %v", took.Round(time.Millisecond))
+}
