@@ -38,6 +38,8 @@ type ClientConfig struct {
 	// supergroup, before the call is retried on the new chat ID: the
 	// records of chat from should move to chat to.
 	OnMigrate func(ctx context.Context, from, to int64) error
+	// Observer is told of every call, for metrics. Nil: nothing.
+	Observer Observer
 }
 
 // Client is the one path by which invitebot talks to the Bot API. It wraps
@@ -52,6 +54,7 @@ type Client struct {
 	callTimeout time.Duration
 	pacer       *pacer
 	onMigrate   func(ctx context.Context, from, to int64) error
+	obs         Observer
 	stats       stats
 }
 
@@ -83,6 +86,10 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 		callTimeout: cfg.CallTimeout,
 		pacer:       newPacer(pace, nil),
 		onMigrate:   cfg.OnMigrate,
+		obs:         cfg.Observer,
+	}
+	if c.obs == nil {
+		c.obs = nopObserver{}
 	}
 	if c.callTimeout <= 0 {
 		c.callTimeout = DefaultCallTimeout
@@ -132,6 +139,7 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 		if paced(method) {
 			waited, err := c.pacer.wait(ctx, params["chat_id"])
 			c.stats.paced(waited)
+			c.obs.Paced(waited)
 			if err != nil {
 				return fmt.Errorf("%s: %w", method, err)
 			}
@@ -173,12 +181,14 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 				return err
 			}
 			c.stats.waitedRetryAfter(wait)
+			c.obs.RetryAfter(method, wait)
 		case o == unsure && !idempotent(method):
 			return &unsureError{err: err}
 		default: // notSent, or unsure and safe to repeat
 			wait = retryDelay(attempt)
 		}
 		c.stats.retry()
+		c.obs.Retry(method, outcomeOf(err))
 		zerolog.Ctx(ctx).Warn().Err(err).Str("method", method).Int("attempt", attempt).
 			Str("failure", describe(o)).Dur("retry_in", wait).Msg("Bot API call failed; retrying")
 		if !sleepIdle(ctx, wait) {
@@ -204,10 +214,18 @@ func (c *Client) try(ctx context.Context, method string, params tgbotapi.Params,
 
 	api := *c.api // a shallow copy: the per-call HTTP client carries ctx
 	api.Client = boundDoer{ctx: callCtx, doer: c.doer}
+	start := time.Now()
 	resp, err := api.MakeRequest(method, params)
 	if err != nil {
-		return fmt.Errorf("%s: %w", method, c.doer.redactErr(err))
+		err = fmt.Errorf("%s: %w", method, c.doer.redactErr(err))
+		outcome := outcomeOf(err)
+		if ctx.Err() != nil {
+			outcome = OutcomeCanceled
+		}
+		c.obs.APICall(method, outcome, time.Since(start))
+		return err
 	}
+	c.obs.APICall(method, OutcomeOK, time.Since(start))
 	if result == nil {
 		return nil
 	}

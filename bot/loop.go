@@ -60,6 +60,8 @@ type Options struct {
 	// Wants tells which updates have something to do; the others are
 	// confirmed without being handled or journaled. Nil: every update.
 	Wants func(u *tgbotapi.Update) bool
+	// Observer is told what the loop does, for metrics. Nil: nothing.
+	Observer Observer
 }
 
 func (o *Options) defaults() {
@@ -80,6 +82,9 @@ func (o *Options) defaults() {
 	}
 	if o.Wants == nil {
 		o.Wants = func(*tgbotapi.Update) bool { return true }
+	}
+	if o.Observer == nil {
+		o.Observer = nopObserver{}
 	}
 }
 
@@ -166,10 +171,12 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			params["offset"] = strconv.Itoa(last + 1)
 		}
 		var raws []json.RawMessage
-		if err := c.Call(ctx, "getUpdates", params, &raws); err != nil {
-			if ctx.Err() != nil {
-				break
-			}
+		err := c.Call(ctx, "getUpdates", params, &raws)
+		if ctx.Err() != nil {
+			break
+		}
+		opts.Observer.Poll(err)
+		if err != nil {
 			failures++
 			wait := pollWait(err, failures)
 			logPollError(log, err, wait)
@@ -180,7 +187,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		}
 		confirmed = last
 
-		batch, newLast := takeBatch(log, raws, last, opts.Wants)
+		batch, newLast := takeBatch(log, raws, last, opts.Wants, opts.Observer)
 		if opts.Journal != nil && newLast > last {
 			keep := make([]JournalEntry, len(batch))
 			for i, in := range batch {
@@ -243,7 +250,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 
 // takeBatch decodes a batch of updates newer than last, and returns those
 // that the bot wants, with the highest update ID seen.
-func takeBatch(log zerolog.Logger, raws []json.RawMessage, last int, wants func(*tgbotapi.Update) bool) ([]*inbound, int) {
+func takeBatch(log zerolog.Logger, raws []json.RawMessage, last int, wants func(*tgbotapi.Update) bool, obs Observer) ([]*inbound, int) {
 	var batch []*inbound
 	for _, raw := range raws {
 		u, err := decodeUpdate(raw)
@@ -253,8 +260,10 @@ func takeBatch(log zerolog.Logger, raws []json.RawMessage, last int, wants func(
 		last = u.UpdateID
 		if err != nil {
 			log.Error().Err(err).Int("update_id", u.UpdateID).Msg("cannot decode update; skipped")
+			obs.UpdateReceived("undecodable")
 			continue
 		}
+		obs.UpdateReceived(Kind(u))
 		if wants(u) {
 			batch = append(batch, &inbound{u: u, raw: raw})
 		}
@@ -294,17 +303,28 @@ func handleOne(base context.Context, in *inbound, h HandlerFunc, opts Options, w
 	ctx = log.WithContext(ctx)
 	ctx = WithRawUpdate(ctx, in.raw)
 	ctx = withWorker(ctx, workers)
+	ctx, route := withRouteInfo(ctx)
 
 	start := time.Now()
 	err := safeCall(ctx, u, h)
+	took := time.Since(start)
+	outcome := "ok"
+	var panicked *PanicError
+	switch {
+	case errors.As(err, &panicked):
+		outcome = "panic"
+	case err != nil:
+		outcome = "error"
+	}
+	opts.Observer.UpdateHandled(Kind(u), route.command, outcome, took)
+	if route.command != "" {
+		log = log.With().Str("command", route.command).Logger()
+	}
 	if err == nil {
-		log.Debug().Dur("duration", time.Since(start)).Msg("update handled")
+		log.Debug().Dur("duration_ms", took).Msg("update handled")
 		return
 	}
-	if cmd, ok := CommandFrom(ctx); ok {
-		log = log.With().Str("command", cmd.Name).Logger()
-	}
-	log.Error().Err(err).Dur("duration", time.Since(start)).Msg("update failed")
+	log.Error().Err(err).Dur("duration_ms", took).Msg("update failed")
 	if opts.OnError != nil {
 		func() {
 			defer func() {

@@ -25,6 +25,21 @@ func Chain(h HandlerFunc, mws ...Middleware) HandlerFunc {
 
 type commandKey struct{}
 
+type routeKey struct{}
+
+// routeInfo is filled in by the router with what it matched, for the
+// loop's logs and metrics.
+type routeInfo struct {
+	// command is a registered command's name, "unknown" for another
+	// command addressed to the bot, "" for an update that is no command.
+	command string
+}
+
+func withRouteInfo(ctx context.Context) (context.Context, *routeInfo) {
+	ri := new(routeInfo)
+	return context.WithValue(ctx, routeKey{}, ri), ri
+}
+
 // CommandFrom returns the command the router matched for the update being
 // handled, if any.
 func CommandFrom(ctx context.Context) (Command, bool) {
@@ -130,12 +145,15 @@ func (r *Router) Route(ctx context.Context, u *tgbotapi.Update) error {
 			}
 			return nil
 		}
-		h := r.commands[cmd.Name]
+		h, name := r.commands[cmd.Name], cmd.Name
 		if h == nil {
-			h = r.unknown
+			h, name = r.unknown, "unknown"
 		}
 		if h == nil {
 			return nil
+		}
+		if ri, ok := ctx.Value(routeKey{}).(*routeInfo); ok {
+			ri.command = name
 		}
 		return h(WithCommand(ctx, cmd), u)
 	case u.CallbackQuery != nil:
