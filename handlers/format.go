@@ -50,6 +50,25 @@ func describeLink(l store.Link, now time.Time) string {
 // Lengths are measured on the HTML source, which is never shorter than the
 // text Telegram counts.
 func paginate(title string, entries []string) []string {
+	pages := paginatePages(title, entries, 0)
+	out := make([]string, len(pages))
+	for i, p := range pages {
+		out[i] = p.text
+	}
+	return out
+}
+
+// page is one message of a paginated list: its text, and the entries it
+// holds, entries[first:end].
+type page struct {
+	text       string
+	first, end int
+}
+
+// paginatePages is paginate that also tells which entries each page holds,
+// and puts at most maxEntries entries on a page (no bound if 0), for lists
+// whose entries come with buttons (Telegram allows 100 per message).
+func paginatePages(title string, entries []string, maxEntries int) []page {
 	header := func(page, pages int) string {
 		if pages <= 1 {
 			return title + "\n\n"
@@ -58,29 +77,29 @@ func paginate(title string, entries []string) []string {
 	}
 	// Room left by the longest header: "(page N/N)" with the most digits.
 	room := bot.MaxMessageLength - bot.UTF16Len(header(len(entries), len(entries)))
-	var bodies []string
+	var pages []page
 	var cur strings.Builder
 	curLen := 0 // UTF-16 length of cur
-	for _, e := range entries {
+	start := 0  // the first entry of cur
+	for i, e := range entries {
 		n := bot.UTF16Len(e)
-		if curLen > 0 && curLen+2+n > room {
-			bodies = append(bodies, cur.String())
+		if i > start && (curLen+2+n > room || (maxEntries > 0 && i-start >= maxEntries)) {
+			pages = append(pages, page{text: cur.String(), first: start, end: i})
 			cur.Reset()
-			curLen = 0
+			curLen, start = 0, i
 		}
-		if curLen > 0 {
+		if i > start {
 			cur.WriteString("\n\n")
 			curLen += 2
 		}
 		cur.WriteString(e)
 		curLen += n
 	}
-	if cur.Len() > 0 || len(bodies) == 0 {
-		bodies = append(bodies, cur.String())
+	if start < len(entries) || len(pages) == 0 {
+		pages = append(pages, page{text: cur.String(), first: start, end: len(entries)})
 	}
-	pages := make([]string, len(bodies))
-	for i, body := range bodies {
-		pages[i] = strings.TrimRight(header(i+1, len(bodies))+body, "\n")
+	for i := range pages {
+		pages[i].text = strings.TrimRight(header(i+1, len(pages))+pages[i].text, "\n")
 	}
 	return pages
 }

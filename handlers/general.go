@@ -27,12 +27,12 @@ func NewGeneral(api bot.Caller, username string) *General {
 const Sorry = "Sorry, something went wrong on my side and nothing was changed that I know of. Please try again in a minute."
 
 // helpText is /start's and /help's answer (HTML; %[1]s is the bot's username).
-const helpText = `I manage invite links of groups and supergroups: rotate the primary link after a leak, and hand out named, expiring, member-limited or approval-only links.
+const helpText = `I manage invite links and join requests of groups, supergroups and channels: rotate the primary link after a leak, hand out named, expiring, member-limited or approval-only links, count who joined through each, and answer join requests.
 
-<b>Add me to your group</b>
-1. Open the group's settings → Administrators → Add Admin, and pick @%[1]s.
+<b>Add me to your chat</b>
+1. Open the chat's settings → Administrators → Add Admin, and pick @%[1]s.
 2. Leave “Invite users via link” on (I need that right), and save.
-Then the group's creator and admins with “Invite users via link” can use these commands in the group:
+Then the chat's creator and admins with “Invite users via link” can use these commands in the group, or here in a private chat with me:
 
 /refreshlink — make a new primary link; the previous one I made stops working
 /createlink [NAME] [expire=WHEN] [limit=N] [request] — make an extra link
@@ -40,11 +40,19 @@ Then the group's creator and admins with “Invite users via link” can use the
 /editlink REF [name=NAME] [expire=WHEN|never] [limit=N|none] [request|norequest]
   e.g. <code>/editlink #3 expire=never limit=none</code>
 /revokelink REF — e.g. <code>/revokelink #3</code>
-/links [all] — the links I made here: active ones, or all
+/links [all] — the links I made, with the joins counted: active ones, or all
+/requests — pending join requests, with Approve and Decline buttons
+/approve USER|all, /decline USER|all — USER is an ID or @username from /requests
 
 WHEN is a duration (30m, 12h, 7d, 2w, 1d12h) or a UTC date (2026-12-31 or 2026-12-31T18:00).
 limit=N allows 1 to 99999 members; request makes people wait for an admin's approval (not with limit).
-REF is a link's #N from /links, its URL, or its name.`
+REF is a link's #N from /links, its URL, or its name.
+
+<b>From a private chat with me</b> (the only way for channels)
+/chats — the chats you can manage through me
+/use CHAT — act on that chat from now on, e.g. <code>/use @mychannel</code>
+Or start any command with CHAT: <code>/createlink @mychannel Partners limit=10</code>
+CHAT is a chat's @username or its ID (-100…).`
 
 // Help (/start, /help) says what the bot does and how to set it up.
 func (g *General) Help(ctx context.Context, u *tgbotapi.Update) error {

@@ -49,7 +49,7 @@ func (h *Links) RefreshLink(ctx context.Context, u *tgbotapi.Update) error {
 	}
 	var url string
 	err = h.api.Call(ctx, "exportChatInviteLink", tgbotapi.Params{"chat_id": chatIDParam(acc.Chat.ID)}, &url)
-	if done, err := h.afterCall(ctx, u, err, nil, acc.User.ID); done {
+	if done, err := h.afterCall(ctx, u, acc, err, nil); done {
 		return err
 	}
 	now := h.now().UTC()
@@ -96,7 +96,7 @@ func (h *Links) CreateLink(ctx context.Context, u *tgbotapi.Update) error {
 	}
 	var link tgbotapi.ChatInviteLink
 	err = h.api.Call(ctx, "createChatInviteLink", params, &link)
-	if done, err := h.afterCall(ctx, u, err, nil, acc.User.ID); done {
+	if done, err := h.afterCall(ctx, u, acc, err, nil); done {
 		return err
 	}
 	now := h.now().UTC()
@@ -133,7 +133,7 @@ func (h *Links) EditLink(ctx context.Context, u *tgbotapi.Update) error {
 	if err != nil {
 		return h.mistake(ctx, u, err)
 	}
-	link, mistake, err := h.target(ctx, acc.Chat.ID, args.Ref, "edit")
+	link, mistake, err := h.target(ctx, acc.Chat.ID, chatName(acc, u), args.Ref, "edit")
 	if err != nil || mistake != "" {
 		return h.answer(ctx, u, mistake, err)
 	}
@@ -172,7 +172,7 @@ func (h *Links) EditLink(ctx context.Context, u *tgbotapi.Update) error {
 	}
 	var edited tgbotapi.ChatInviteLink
 	err = h.api.Call(ctx, "editChatInviteLink", params, &edited)
-	if done, err := h.afterCall(ctx, u, err, &link, acc.User.ID); done {
+	if done, err := h.afterCall(ctx, u, acc, err, &link); done {
 		return err
 	}
 	now := h.now().UTC()
@@ -201,14 +201,14 @@ func (h *Links) RevokeLink(ctx context.Context, u *tgbotapi.Update) error {
 	if err != nil {
 		return h.mistake(ctx, u, err)
 	}
-	link, mistake, err := h.target(ctx, acc.Chat.ID, ref, "revoke")
+	link, mistake, err := h.target(ctx, acc.Chat.ID, chatName(acc, u), ref, "revoke")
 	if err != nil || mistake != "" {
 		return h.answer(ctx, u, mistake, err)
 	}
 	err = h.api.Call(ctx, "revokeChatInviteLink", tgbotapi.Params{
 		"chat_id": chatIDParam(acc.Chat.ID), "invite_link": link.URL,
 	}, nil)
-	if done, err := h.afterCall(ctx, u, err, &link, acc.User.ID); done {
+	if done, err := h.afterCall(ctx, u, acc, err, &link); done {
 		return err
 	}
 	now := h.now().UTC()
@@ -220,11 +220,17 @@ func (h *Links) RevokeLink(ctx context.Context, u *tgbotapi.Update) error {
 }
 
 // List (/links [all]) lists the links the bot made in the chat: the active
-// ones, or all of them.
+// ones, or all of them. Active links other than the primary one come with a
+// Revoke button. The pages go to the chat the command came from (a private
+// chat when the target is another chat).
 func (h *Links) List(ctx context.Context, u *tgbotapi.Update) error {
 	acc, err := access(ctx)
 	if err != nil {
 		return err
+	}
+	m := u.Message
+	if m == nil || m.Chat == nil {
+		return nil
 	}
 	all := false
 	switch args := commandArgs(ctx); {
@@ -239,16 +245,21 @@ func (h *Links) List(ctx context.Context, u *tgbotapi.Update) error {
 		return fmt.Errorf("list links: %w", err)
 	}
 	now := h.now().UTC()
-	var entries []string
+	var (
+		entries []string
+		shown   []store.Link
+	)
 	for _, l := range links {
 		if all || l.State(now) == store.StateActive {
 			entries = append(entries, describeLink(l, now))
+			shown = append(shown, l)
 		}
 	}
+	where := chatName(acc, u)
 	if len(entries) == 0 {
-		msg := "I have no active links in this chat. Make one with /createlink, e.g. /createlink Partners expire=7d limit=50, or /links all to see revoked and expired ones."
+		msg := fmt.Sprintf("I have no active links in %s. Make one with /createlink, e.g. /createlink Partners expire=7d limit=50, or /links all to see revoked and expired ones.", where)
 		if all {
-			msg = "I haven't made any links in this chat yet. Make one with /createlink, e.g. /createlink Partners expire=7d limit=50."
+			msg = fmt.Sprintf("I haven't made any links in %s yet. Make one with /createlink, e.g. /createlink Partners expire=7d limit=50.", where)
 		}
 		return h.replyText(ctx, u, msg)
 	}
@@ -259,32 +270,116 @@ func (h *Links) List(ctx context.Context, u *tgbotapi.Update) error {
 	if acc.Chat.Title != "" {
 		title += " in <b>" + html.EscapeString(acc.Chat.Title) + "</b>"
 	}
-	for i, page := range paginate(title+":", entries) {
+	for i, p := range paginatePages(title+":", entries, maxButtonEntries) {
 		replyTo := 0
-		if i == 0 && u.Message != nil {
-			replyTo = u.Message.MessageID
+		if i == 0 {
+			replyTo = m.MessageID
 		}
-		if _, err := bot.Send(ctx, h.api, bot.Message{ChatID: acc.Chat.ID, Text: page, ReplyTo: replyTo}); err != nil {
+		var buttons [][]bot.Button
+		var row []bot.Button
+		for _, l := range shown[p.first:p.end] {
+			if l.Primary || l.State(now) != store.StateActive {
+				continue
+			}
+			row = append(row, bot.Button{Text: fmt.Sprintf("Revoke #%d", l.Number), Data: buttonData(LinkButtons, "r", acc.Chat.ID, l.Number)})
+			if len(row) == 3 {
+				buttons, row = append(buttons, row), nil
+			}
+		}
+		if len(row) > 0 {
+			buttons = append(buttons, row)
+		}
+		if _, err := bot.Send(ctx, h.api, bot.Message{ChatID: m.Chat.ID, Text: p.text, ReplyTo: replyTo, Buttons: buttons}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// maxButtonEntries bounds the entries of a list page that come with
+// buttons: Telegram allows 100 buttons under a message.
+const maxButtonEntries = 30
+
+// RevokeButton handles a press of a link's Revoke button (LinkButtons "r"):
+// it revokes the link as /revokelink does, answers the press, and marks the
+// button done.
+func (h *Links) RevokeButton(ctx context.Context, u *tgbotapi.Update) error {
+	acc, err := access(ctx)
+	if err != nil {
+		return err
+	}
+	q := u.CallbackQuery
+	answer := func(text string, alert bool) error {
+		return bot.AnswerCallback(ctx, h.api, q.ID, cut(text, 200), alert)
+	}
+	_, action, chatID, number, ok := parseButton(q.Data)
+	if !ok || action != "r" || chatID != acc.Chat.ID {
+		return answer("This button no longer works.", false)
+	}
+	link, err := h.store.Link(ctx, chatID, number)
+	if errors.Is(err, store.ErrNotFound) {
+		return answer("This button no longer works.", false)
+	}
+	if err != nil {
+		return fmt.Errorf("find link #%d: %w", number, err)
+	}
+	done := func(text string) error {
+		if err := answer(text, false); err != nil {
+			return err
+		}
+		data := q.Data
+		return editButtons(ctx, h.api, q, func(row []bot.Button) []bot.Button {
+			for i, b := range row {
+				if b.Data == data {
+					row[i].Text = fmt.Sprintf("#%d revoked ✓", number)
+				}
+			}
+			return row
+		})
+	}
+	if mistake := changeable(link, "revoke", h.now()); mistake != "" {
+		if link.State(h.now()) == store.StateRevoked {
+			return done(fmt.Sprintf("#%d is revoked already.", number))
+		}
+		return answer(mistake, true)
+	}
+	err = h.api.Call(ctx, "revokeChatInviteLink", tgbotapi.Params{
+		"chat_id": chatIDParam(acc.Chat.ID), "invite_link": link.URL,
+	}, nil)
+	switch {
+	case err == nil:
+	case gone(err):
+		if _, err := h.store.RevokeLink(ctx, chatID, number, acc.User.ID, h.now().UTC()); err != nil {
+			return fmt.Errorf("mark #%d revoked: %w", number, err)
+		}
+		return done(fmt.Sprintf("Telegram says #%d no longer exists (revoked elsewhere), so I marked it revoked.", number))
+	default:
+		if refusal, ok := h.refusal(err, chatName(acc, u)); ok {
+			return answer(refusal, true)
+		}
+		return fmt.Errorf("revokeChatInviteLink: %w", err)
+	}
+	if _, err := h.store.RevokeLink(ctx, chatID, number, acc.User.ID, h.now().UTC()); err != nil {
+		return fmt.Errorf("store revocation of #%d: %w", number, err)
+	}
+	return done(fmt.Sprintf("Revoked #%d; it no longer works.", number))
+}
+
 // target finds the link that ref names in the chat for verb ("edit",
 // "revoke"). A ref that names no link the bot made, or several, or a link
 // that cannot be changed, yields a one-line mistake instead.
-func (h *Links) target(ctx context.Context, chatID int64, ref Ref, verb string) (store.Link, string, error) {
-	link, mistake, err := h.resolve(ctx, chatID, ref, verb+"link")
+func (h *Links) target(ctx context.Context, chatID int64, where string, ref Ref, verb string) (store.Link, string, error) {
+	link, mistake, err := h.resolve(ctx, chatID, where, ref, verb+"link")
 	if err == nil && mistake == "" {
 		mistake = changeable(link, verb, h.now())
 	}
 	return link, mistake, err
 }
 
-// resolve finds the link that ref names in the chat. A ref that names no
-// link the bot made, or several, yields a one-line mistake instead.
-func (h *Links) resolve(ctx context.Context, chatID int64, ref Ref, command string) (store.Link, string, error) {
+// resolve finds the link that ref names in the chat (where names it in
+// replies). A ref that names no link the bot made, or several, yields a
+// one-line mistake instead.
+func (h *Links) resolve(ctx context.Context, chatID int64, where string, ref Ref, command string) (store.Link, string, error) {
 	var (
 		link store.Link
 		err  error
@@ -293,12 +388,12 @@ func (h *Links) resolve(ctx context.Context, chatID int64, ref Ref, command stri
 	case ref.Number > 0:
 		link, err = h.store.Link(ctx, chatID, ref.Number)
 		if errors.Is(err, store.ErrNotFound) {
-			return link, fmt.Sprintf("There is no link #%d of mine in this chat. /links shows the numbers.", ref.Number), nil
+			return link, fmt.Sprintf("There is no link #%d of mine in %s. /links shows the numbers.", ref.Number, where), nil
 		}
 	case ref.URL != "":
 		link, err = h.store.LinkByURL(ctx, chatID, ref.URL)
 		if errors.Is(err, store.ErrNotFound) {
-			return link, "I didn't make that link in this chat, and Telegram lets a bot change only the links it made. /links lists mine.", nil
+			return link, fmt.Sprintf("I didn't make that link in %s, and Telegram lets a bot change only the links it made. /links lists mine.", where), nil
 		}
 	default:
 		var links []store.Link
@@ -308,7 +403,7 @@ func (h *Links) resolve(ctx context.Context, chatID int64, ref Ref, command stri
 		}
 		switch len(links) {
 		case 0:
-			return link, fmt.Sprintf("I have no link named %q in this chat. /links lists mine.", ref.Name), nil
+			return link, fmt.Sprintf("I have no link named %q in %s. /links lists mine.", ref.Name, where), nil
 		case 1:
 			return links[0], "", nil
 		default:
@@ -356,14 +451,14 @@ func (h *Links) markGone(ctx context.Context, u *tgbotapi.Update, l store.Link, 
 // refusals become replies, and a link Telegram no longer knows (link, if
 // given) is marked revoked. done reports that the update is dealt with,
 // with err the failure to return if any; otherwise the call succeeded.
-func (h *Links) afterCall(ctx context.Context, u *tgbotapi.Update, callErr error, link *store.Link, by int64) (done bool, err error) {
+func (h *Links) afterCall(ctx context.Context, u *tgbotapi.Update, acc middleware.Access, callErr error, link *store.Link) (done bool, err error) {
 	switch {
 	case callErr == nil:
 		return false, nil
 	case link != nil && gone(callErr):
-		return true, h.markGone(ctx, u, *link, by)
+		return true, h.markGone(ctx, u, *link, acc.User.ID)
 	}
-	if refusal, ok := h.refusal(callErr); ok {
+	if refusal, ok := h.refusal(callErr, chatName(acc, u)); ok {
 		return true, h.replyText(ctx, u, refusal)
 	}
 	if errors.Is(callErr, bot.ErrUnsure) {
@@ -380,9 +475,17 @@ func gone(err error) bool {
 	return errors.As(err, &e) && e.Code == 400 && strings.Contains(e.Message, "INVITE_HASH_EXPIRED")
 }
 
-// refusal turns Telegram's refusals into a one-line reply. Other errors
-// (network, 5xx, 429) are not refusals: they are the caller's to return.
-func (h *Links) refusal(err error) (string, bool) {
+// refusal turns Telegram's refusals into a one-line reply about the chat
+// acted on (where: "this chat" or its title). Other errors (network, 5xx,
+// 429) are not refusals: they are the caller's to return.
+func (h *Links) refusal(err error, where string) (string, bool) {
+	return refusal(err, h.username, where)
+}
+
+// refusal turns Telegram's refusals into a one-line reply for the bot
+// called username about the chat where. Other errors (network, 5xx, 429)
+// are not refusals.
+func refusal(err error, username, where string) (string, bool) {
 	var e *tgbotapi.Error
 	if err == nil || !errors.As(err, &e) {
 		return "", false
@@ -392,11 +495,23 @@ func (h *Links) refusal(err error) (string, bool) {
 	case strings.Contains(msg, "not enough rights"), strings.Contains(msg, "CHAT_ADMIN_REQUIRED"),
 		strings.Contains(msg, "need administrator rights"), strings.Contains(msg, "have no rights"),
 		e.Code == 403:
-		return fmt.Sprintf("I need the “Invite users via link” admin right here: open the chat's settings → Administrators → @%s, turn on “Invite users via link”, and try again.", h.username), true
+		return fmt.Sprintf("I need the “Invite users via link” admin right in %s: open the chat's settings → Administrators → @%s, turn on “Invite users via link”, and try again.", where, username), true
 	case e.Code == 400:
 		return "Telegram refused that: " + strings.TrimPrefix(msg, "Bad Request: ") + ".", true
 	}
 	return "", false
+}
+
+// chatName names the chat acted on in plain-text replies: "this chat" when
+// the command came from it, else its title (or ID).
+func chatName(acc middleware.Access, u *tgbotapi.Update) string {
+	if c := bot.Chat(u); c != nil && c.ID == acc.Chat.ID {
+		return "this chat"
+	}
+	if acc.Chat.Title != "" {
+		return acc.Chat.Title
+	}
+	return strconv.FormatInt(acc.Chat.ID, 10)
 }
 
 // reply answers the update's message with HTML text.
