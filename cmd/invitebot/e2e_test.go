@@ -283,9 +283,10 @@ func TestWhoMay(t *testing.T) {
 		srv.WaitFor(t, "a refusal", func() bool { return len(h.repliesTo(groupID, id)) > 0 })
 		mustContain(t, h.repliesTo(groupID, id)[0].PlainText, "on behalf of a channel")
 	})
-	t.Run("private chat", func(t *testing.T) {
+	t.Run("private chat without a chosen chat", func(t *testing.T) {
 		r := h.ask(alice, alice, "/createlink x")
-		mustContain(t, r.PlainText, "works in a group")
+		oneLine(t, r)
+		mustContain(t, r.PlainText, "Say which chat", "/use")
 	})
 	t.Run("getChatMember answers are cached", func(t *testing.T) {
 		n := len(srv.CallsTo("getChatMember"))

@@ -29,7 +29,7 @@ func TestRoutesTakeEveryFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	r, _ := routes(client.Self(), client, db)
+	r, _ := routes(client.Self(), client, db, []int64{dave})
 
 	files, err := filepath.Glob("../../testdata/updates/*.json")
 	if err != nil || len(files) == 0 {

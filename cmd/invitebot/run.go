@@ -62,7 +62,7 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	}
 	setUp(ctx, client, log)
 
-	r, general := routes(me, client, db)
+	r, general := routes(me, client, db, cfg.Owners)
 	// Of the messages without a command, only service messages (a group's
 	// upgrade, members coming and going) can concern the bot; the chatter
 	// of its groups is dropped unread.
@@ -80,32 +80,57 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	return err
 }
 
-// routes wires the commands to their handlers and checks. It returns the
-// router and the general handlers, whose Apologise is the loop's error hook.
-func routes(me tgbotapi.User, api bot.Caller, st store.Links) (*bot.Router, *handlers.General) {
+// routes wires the commands to their handlers and checks; st is the store
+// (*sqlite.DB), owners may manage every chat the bot administers from a
+// private chat. It returns the router and the general handlers, whose
+// Apologise is the loop's error hook.
+func routes(me tgbotapi.User, api bot.Caller, st interface {
+	store.Links
+	store.Chats
+	store.JoinRequests
+}, owners []int64) (*bot.Router, *handlers.General) {
 	admins := middleware.NewAdmins(api, middleware.DefaultMemberTTL, nil)
+	private := middleware.NewPrivate(admins, st, owners)
 	general := handlers.NewGeneral(api, me.UserName)
 	links := handlers.NewLinks(api, st, me.UserName, nil)
+	requests := handlers.NewRequests(api, st, me.UserName, nil)
+	chats := handlers.NewChats(api, st, private, me.UserName, nil)
 
 	r := bot.NewRouter(me.UserName)
 	r.Command("start", general.Help)
 	r.Command("help", general.Help)
-	admin := admins.Require()
+	// Admin commands: in a group for its admins; in a private chat on the
+	// chat named first or chosen with /use.
+	admin := private.Require(middleware.ChatFirst)
 	r.Command("refreshlink", links.RefreshLink, admin)
 	r.Command("createlink", links.CreateLink, admin)
 	r.Command("editlink", links.EditLink, admin)
 	r.Command("revokelink", links.RevokeLink, admin)
 	r.Command("links", links.List, admin)
+	r.Command("requests", requests.List, admin)
+	// Their USER may be a @username too: a CHAT comes before it.
+	answer := private.Require(middleware.ChatBeforeArg)
+	r.Command("approve", requests.Approve, answer)
+	r.Command("decline", requests.Decline, answer)
+	r.Command("chats", chats.List)
+	r.Command("use", chats.Use)
 	r.UnknownCommand(general.Unknown)
 	r.Callback(middleware.ConfirmPrefix, admins.Confirm)
+	// Buttons are checked like the commands they stand for.
+	button := private.RequireButton(handlers.ButtonChat)
+	r.Callback(handlers.RequestButtons, requests.Press, button)
+	r.Callback(handlers.LinkButtons, links.RevokeButton, button)
 	r.On("callback_query", general.StaleButton)
-	// A change of someone's membership or rights makes the cached answer stale.
-	r.On("chat_member", func(_ context.Context, u *tgbotapi.Update) error {
+	r.On("chat_member", func(ctx context.Context, u *tgbotapi.Update) error {
+		// A change of someone's membership or rights makes the cached answer stale.
 		if user := u.ChatMember.NewChatMember.User; user != nil {
 			admins.Forget(u.ChatMember.Chat.ID, user.ID)
 		}
-		return nil
+		return requests.OnChatMember(ctx, u)
 	})
+	r.On("my_chat_member", chats.OnMyChatMember)
+	r.On("chat_join_request", requests.OnJoinRequest)
+	r.On("message", chats.OnMessage) // a group's upgrade to a supergroup
 	return r, general
 }
 
@@ -148,15 +173,28 @@ func connect(ctx context.Context, cfg bot.ClientConfig, log zerolog.Logger) (*bo
 // general ones for private chats.
 var (
 	adminCommands = []tgbotapi.BotCommand{
-		{Command: "links", Description: "List the invite links I made here"},
+		{Command: "links", Description: "List the invite links I made here, with joins"},
 		{Command: "createlink", Description: "Make a link: [NAME] [expire=WHEN] [limit=N] [request]"},
 		{Command: "editlink", Description: "Change a link: REF [name=] [expire=] [limit=] [request]"},
 		{Command: "revokelink", Description: "Revoke a link: REF (#N, URL or name)"},
 		{Command: "refreshlink", Description: "Replace the primary invite link"},
+		{Command: "requests", Description: "List pending join requests"},
+		{Command: "approve", Description: "Approve join requests: USER (ID or @username) or all"},
+		{Command: "decline", Description: "Decline join requests: USER (ID or @username) or all"},
 		{Command: "help", Description: "How to use me"},
 	}
 	privateCommands = []tgbotapi.BotCommand{
-		{Command: "start", Description: "What I do and how to add me to a group"},
+		{Command: "chats", Description: "The chats you can manage through me"},
+		{Command: "use", Description: "Act on a chat: /use @username or /use -100…"},
+		{Command: "links", Description: "List the invite links I made, with joins: [CHAT] [all]"},
+		{Command: "createlink", Description: "Make a link: [CHAT] [NAME] [expire=WHEN] [limit=N] [request]"},
+		{Command: "editlink", Description: "Change a link: [CHAT] REF [name=] [expire=] [limit=] [request]"},
+		{Command: "revokelink", Description: "Revoke a link: [CHAT] REF (#N, URL or name)"},
+		{Command: "refreshlink", Description: "Replace the primary invite link: [CHAT]"},
+		{Command: "requests", Description: "List pending join requests: [CHAT]"},
+		{Command: "approve", Description: "Approve join requests: [CHAT] USER or all"},
+		{Command: "decline", Description: "Decline join requests: [CHAT] USER or all"},
+		{Command: "start", Description: "What I do and how to add me to a chat"},
 		{Command: "help", Description: "How to use me"},
 	}
 )
