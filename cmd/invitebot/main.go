@@ -1,11 +1,18 @@
 // Command invitebot runs the invite-link bot: it long-polls the Telegram Bot
 // API and manages the invite links of the chats it administers. See README.md.
+//
+//	invitebot              run the bot (configuration from the environment)
+//	invitebot -check       check the configuration, the database and the token, then exit
+//	invitebot -version     print the version and build information
+//	invitebot sandbox      try the bot against a simulated Telegram, no token needed
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,14 +20,50 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Getenv, os.Stdout, os.Stderr)
+	code := realMain(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	os.Exit(code)
+}
+
+// realMain is the program with its surroundings passed in; it returns the
+// exit status.
+func realMain(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "sandbox" {
+		return exitCode(sandbox(ctx, args[1:], getenv, stdin, stdout, stderr), stderr)
+	}
+	fs := flag.NewFlagSet("invitebot", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	version := fs.Bool("version", false, "print the version and build information, then exit")
+	check := fs.Bool("check", false, "check the configuration, open the database and call getMe, then exit 0 (or 2 with the reason)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: invitebot [-check | -version] | invitebot sandbox [-script FILE]")
+		fmt.Fprintln(stderr, "The configuration is read from the environment: see README.md.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "invitebot: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	switch {
+	case *version:
+		printVersion(stdout)
+		return 0
+	case *check:
+		return exitCode(checkConfig(ctx, getenv, stdout, stderr), stderr)
+	}
+	return exitCode(run(ctx, getenv, stdout, stderr), stderr)
 }
 
 // exitCode reports err on stderr in one line and maps it to the exit status:
 // 0 for none, 2 for bad configuration, 1 for anything else.
-func exitCode(err error, stderr interface{ Write([]byte) (int, error) }) int {
+func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
