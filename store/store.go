@@ -236,10 +236,13 @@ type Join struct {
 // through the bot's links.
 type JoinRequests interface {
 	// AddJoinRequest stores r as the user's pending request in the chat,
-	// replacing an older request of theirs (a later RequestedAt). The same
-	// request stored again (same RequestedAt) stays answered if it was
-	// answered; an older one than the stored is ignored. State, AnsweredBy,
-	// AnsweredAt, Counted and Joined of r are not used.
+	// replacing their earlier request (Telegram keeps one per user and
+	// chat), answered or not, unless the stored one was made later. A new
+	// request can come within the same second as the one it replaces, so
+	// the same RequestedAt replaces too: the same update seen twice reopens
+	// its request, which then goes as soon as anyone answers it (Telegram
+	// says it is handled). State, AnsweredBy, AnsweredAt, Counted and Joined
+	// of r are not used.
 	AddJoinRequest(ctx context.Context, r JoinRequest) error
 	// JoinRequest returns the user's request in the chat, whatever its
 	// state. ErrNotFound if there is none.

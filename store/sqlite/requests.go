@@ -23,8 +23,8 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 	if r.RequestedAt.Unix() <= 0 {
 		return fmt.Errorf("%s: no request time", op)
 	}
-	// The same request seen again (same requested_at) refreshes what the
-	// user shows only while it is pending; an answered one stays answered.
+	// A request of the same second replaces the stored one too: see the
+	// interface's doc.
 	_, err := db.db.ExecContext(ctx, `
 		INSERT INTO join_requests (chat_id, user_id, first_name, last_name, username, bio,
 			invite_link, user_chat_id, requested_at)
@@ -34,8 +34,7 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 			username = excluded.username, bio = excluded.bio, invite_link = excluded.invite_link,
 			user_chat_id = excluded.user_chat_id, requested_at = excluded.requested_at,
 			state = 'pending', answered_by = 0, answered_at = 0, counted = 0, joined = 0
-		WHERE excluded.requested_at > join_requests.requested_at
-			OR (excluded.requested_at = join_requests.requested_at AND join_requests.state = 'pending')`,
+		WHERE excluded.requested_at >= join_requests.requested_at`,
 		r.ChatID, r.UserID, r.FirstName, r.LastName, strings.TrimPrefix(r.Username, "@"), r.Bio,
 		r.InviteLink, r.UserChatID, r.RequestedAt.Unix())
 	return storeError(op, err)

@@ -43,18 +43,24 @@ func TestAddJoinRequest(t *testing.T) {
 		t.Errorf("AddJoinRequest without a time succeeded")
 	}
 
-	// Answered, then the same update again: it stays answered.
+	// Answered; an older request is ignored.
 	if _, _, err := db.AnswerJoinRequest(ctx, -1, 5, store.RequestDeclined, 9, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	must(t, db.AddJoinRequest(ctx, r))
-	if got, _ := db.JoinRequest(ctx, -1, 5); got.State != store.RequestDeclined {
-		t.Errorf("the same request seen again reopened it: %+v", got)
-	}
-	// An older request is ignored; a newer one replaces it and is pending.
 	must(t, db.AddJoinRequest(ctx, request(-1, 5, "", t0.Add(-time.Hour))))
 	if got, _ := db.JoinRequest(ctx, -1, 5); got.InviteLink != r.InviteLink || got.State != store.RequestDeclined {
 		t.Errorf("an older request replaced the newer: %+v", got)
+	}
+	// A new request within the same second is a new request: pending.
+	again := r
+	again.Bio = "asked again"
+	must(t, db.AddJoinRequest(ctx, again))
+	if got, _ := db.JoinRequest(ctx, -1, 5); got.State != store.RequestPending || got.Bio != "asked again" || got.AnsweredBy != 0 {
+		t.Errorf("a request of the same second = %+v, want it pending", got)
+	}
+	// A newer one replaces it and is pending.
+	if _, _, err := db.AnswerJoinRequest(ctx, -1, 5, store.RequestDeclined, 9, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
 	}
 	newer := request(-1, 5, "", t0.Add(time.Hour))
 	must(t, db.AddJoinRequest(ctx, newer))
