@@ -323,19 +323,21 @@ func (h *Links) RevokeButton(ctx context.Context, u *tgbotapi.Update) error {
 	if err != nil {
 		return fmt.Errorf("find link #%d: %w", number, err)
 	}
+	// done marks the button done and answers the press with text.
 	done := func(text string) error {
-		if err := answer(text, false); err != nil {
-			return err
-		}
 		data := q.Data
-		return editButtons(ctx, h.api, q, func(row []bot.Button) []bot.Button {
+		if err := editButtons(ctx, h.api, q, func(row []bot.Button) []bot.Button {
 			for i, b := range row {
 				if b.Data == data {
 					row[i].Text = fmt.Sprintf("#%d revoked ✓", number)
 				}
 			}
 			return row
-		})
+		}); err != nil {
+			// The link is revoked: say so even if the button stays.
+			zerolog.Ctx(ctx).Warn().Err(err).Msg("could not update the buttons")
+		}
+		return answer(text, false)
 	}
 	if mistake := changeable(link, "revoke", h.now()); mistake != "" {
 		if link.State(h.now()) == store.StateRevoked {

@@ -416,19 +416,20 @@ func (h *Requests) Press(ctx context.Context, u *tgbotapi.Update) error {
 	if !ok || (action != "a" && action != "d") || chatID != acc.Chat.ID {
 		return answer("This button no longer works.", false)
 	}
-	// settle answers the press with text and leaves the request's row
-	// with one button that says label.
+	// settle leaves the request's row with one button that says label,
+	// and answers the press with text (once the message shows it).
 	settle := func(text, label string) error {
-		if err := answer(text, false); err != nil {
-			return err
-		}
 		data := q.Data
-		return editButtons(ctx, h.api, q, func(row []bot.Button) []bot.Button {
+		if err := editButtons(ctx, h.api, q, func(row []bot.Button) []bot.Button {
 			if !hasData(row, data) {
 				return row
 			}
 			return []bot.Button{{Text: cut(label, 48), Data: row[0].Data}}
-		})
+		}); err != nil {
+			// The request is answered: say so even if the buttons stay.
+			zerolog.Ctx(ctx).Warn().Err(err).Msg("could not update the buttons")
+		}
+		return answer(text, false)
 	}
 	r, err := h.store.JoinRequest(ctx, chatID, userID)
 	if errors.Is(err, store.ErrNotFound) {
