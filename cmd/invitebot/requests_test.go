@@ -1,0 +1,435 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/store"
+)
+
+// answersChanges counts the calls that answer join requests.
+func answerCalls(srv *bottest.Server) int {
+	return len(srv.CallsTo("approveChatJoinRequest")) + len(srv.CallsTo("declineChatJoinRequest"))
+}
+
+// TestJoinRequestsMadeWhileDown: requests that Telegram kept while the bot
+// was stopped are there after it starts, and are answered.
+func TestJoinRequestsMadeWhileDown(t *testing.T) {
+	srv := newConsoleWorld(t)
+	dir := t.TempDir()
+	h := start(t, srv, dir, "INVITEBOT_OWNERS", owners)
+	mustContain(t, h.ask(groupID, alice, "/createlink Approval request").PlainText, "#1", "approval: yes")
+	link := srv.InviteLinks(groupID)[0].InviteLink
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.PushJoinRequest(groupID, frank, link)
+	srv.PushJoinRequest(groupID, gina, "")
+	srv.PushJoinRequest(groupID, hank, link)
+
+	h2 := start(t, srv, dir, "INVITEBOT_OWNERS", owners)
+	db := openStore(t, h2)
+	eventually(t, "the requests stored", func() bool {
+		reqs, _ := db.PendingJoinRequests(context.Background(), groupID)
+		return len(reqs) == 3
+	})
+	if r, _ := db.JoinRequest(context.Background(), groupID, frank); r.UserChatID != frank {
+		t.Errorf("user_chat_id from the raw update = %d, want %d", r.UserChatID, frank)
+	}
+	r := h2.ask(groupID, alice, "/requests")
+	mustContain(t, r.PlainText, "Pending join requests in Invite Test Group", "Frank @frank_f", "ID 5000000006", "through #1 “Approval”", "Gina @gina_g", "without a link", "Hank <Hill>")
+	if len(r.Buttons) != 3 {
+		t.Fatalf("buttons = %+v", r.Buttons)
+	}
+
+	r = h2.ask(groupID, alice, "/approve "+id(frank))
+	oneLine(t, r)
+	mustContain(t, r.PlainText, "Approved @frank_f's request")
+	if c := callsWith(srv, "approveChatJoinRequest", "user_id", id(frank)); len(c) != 1 || c[0].Params["chat_id"] != id(groupID) {
+		t.Errorf("approveChatJoinRequest calls = %v", c)
+	}
+	if m := srv.Member(groupID, frank); m.Status != "member" {
+		t.Errorf("frank is %q at Telegram", m.Status)
+	}
+	mustContain(t, h2.ask(groupID, alice, "/decline @GINA_G").PlainText, "Declined @gina_g's request")
+	if m := srv.Member(groupID, gina); m.Status == "member" {
+		t.Errorf("gina was let in")
+	}
+	// Telegram reports frank's join through the approved request: it was
+	// counted at the approval, and is not counted again.
+	srv.PushUpdate(joinUpdate(tgChat(groupID), tgbotapi.User{ID: frank, FirstName: "Frank", UserName: "frank_f"}, srv.Bot(), link, true, time.Now().Unix()))
+	r = h2.ask(groupID, alice, "/links")
+	if n := joinsOf(t, r.PlainText, 1); n != 1 {
+		t.Errorf("joins of #1 = %d, want 1: %q", n, r.PlainText)
+	}
+	r = h2.ask(groupID, alice, "/requests")
+	mustContain(t, r.PlainText, "Hank")
+	for _, gone := range []string{"Frank", "Gina"} {
+		if strings.Contains(r.PlainText, gone) {
+			t.Errorf("/requests still lists %s: %q", gone, r.PlainText)
+		}
+	}
+}
+
+// TestApproveAllAndHandledElsewhere: /approve all and /decline all answer
+// every pending request, one call each; a request someone else handled
+// (Telegram's HIDE_REQUESTER_MISSING, USER_ALREADY_PARTICIPANT) leaves the
+// list with a clear reply.
+func TestApproveAllAndHandledElsewhere(t *testing.T) {
+	srv := newConsoleWorld(t)
+	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
+	db := openStore(t, h)
+	h.ask(groupID, alice, "/createlink Door request")
+	link := srv.InviteLinks(groupID)[0].InviteLink
+	for _, u := range []int64{frank, gina, hank, ivan} {
+		srv.PushJoinRequest(groupID, u, link)
+	}
+	eventually(t, "four requests", func() bool {
+		reqs, _ := db.PendingJoinRequests(context.Background(), groupID)
+		return len(reqs) == 4
+	})
+	// Ivan got in another way; another admin answered one request already.
+	srv.SetMember(groupID, ivan, bottest.Member{Status: "member"})
+	srv.FailNext("approveChatJoinRequest", bottest.ErrorReply(400, "Bad Request: HIDE_REQUESTER_MISSING"))
+
+	r := h.ask(groupID, dave, "/approve all")
+	oneLine(t, r)
+	mustContain(t, r.PlainText, "Approved 2 requests in Invite Test Group.", "2 were handled already")
+	if n := len(srv.CallsTo("approveChatJoinRequest")); n != 4 {
+		t.Errorf("%d approveChatJoinRequest calls, want one per request", n)
+	}
+	mustContain(t, h.ask(groupID, dave, "/requests").PlainText, "There are no pending join requests in this chat.")
+	r = h.ask(groupID, dave, "/links")
+	if n := joinsOf(t, r.PlainText, 1); n != 2 {
+		t.Errorf("joins = %d, want the 2 approved", n)
+	}
+	mustContain(t, h.ask(groupID, dave, "/approve all").PlainText, "There are no pending join requests")
+
+	// One by one: handled elsewhere.
+	srv.PushJoinRequest(groupID, jane, link)
+	eventually(t, "jane's request", func() bool {
+		_, err := db.JoinRequest(context.Background(), groupID, jane)
+		return err == nil
+	})
+	srv.FailNext("declineChatJoinRequest", bottest.ErrorReply(400, "Bad Request: HIDE_REQUESTER_MISSING"))
+	r = h.ask(groupID, dave, "/decline @jane_j")
+	oneLine(t, r)
+	mustContain(t, r.PlainText, "@jane_j's request was handled already", "took it off the list")
+	mustContain(t, h.ask(groupID, dave, "/requests").PlainText, "no pending join requests")
+	r = h.ask(groupID, dave, "/decline @jane_j")
+	mustContain(t, r.PlainText, "There is no pending join request from @jane_j")
+
+	// Mistakes.
+	calls := answerCalls(srv)
+	for _, tc := range []struct{ text, want string }{
+		{"/approve", "/approve all"},
+		{"/approve a b", "/approve USER"},
+		{"/decline 42", "no pending join request from 42"},
+		{"/approve @nobody", "no pending join request from @nobody"},
+		{"/requests now", "no arguments"},
+	} {
+		r := h.ask(groupID, dave, tc.text)
+		oneLine(t, r)
+		mustContain(t, r.PlainText, tc.want)
+	}
+	if n := answerCalls(srv); n != calls {
+		t.Errorf("mistakes made %d calls", n-calls)
+	}
+
+	// Declining all; the bot without the right is told what to grant.
+	srv.PushJoinRequest(groupID, jane, "")
+	eventually(t, "jane's new request", func() bool {
+		r, _ := db.JoinRequest(context.Background(), groupID, jane)
+		return r.State == store.RequestPending
+	})
+	srv.SetMember(groupID, srv.Bot().ID, bottest.Member{Status: "administrator"})
+	r = h.ask(groupID, dave, "/decline all")
+	oneLine(t, r)
+	mustContain(t, r.PlainText, "I need the “Invite users via link” admin right")
+	srv.SetMember(groupID, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	mustContain(t, h.ask(groupID, dave, "/decline all").PlainText, "Declined 1 request")
+}
+
+// TestRequestButtons: Approve and Decline buttons are checked like the
+// commands; presses by members who are not admins change nothing.
+func TestRequestButtons(t *testing.T) {
+	srv := newConsoleWorld(t)
+	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
+	db := openStore(t, h)
+	h.ask(groupID, alice, "/createlink Door request")
+	link := srv.InviteLinks(groupID)[0].InviteLink
+	srv.PushJoinRequest(groupID, frank, link)
+	srv.PushJoinRequest(groupID, gina, link)
+	srv.PushJoinRequest(groupID, hank, "")
+	eventually(t, "three requests", func() bool {
+		reqs, _ := db.PendingJoinRequests(context.Background(), groupID)
+		return len(reqs) == 3
+	})
+	list := h.ask(groupID, alice, "/requests")
+	if len(list.Buttons) != 3 || len(list.Buttons[0]) != 2 {
+		t.Fatalf("buttons = %+v", list.Buttons)
+	}
+	for _, row := range list.Buttons {
+		for _, b := range row {
+			if len(b.CallbackData) > 64 {
+				t.Errorf("callback data %q is over 64 bytes", b.CallbackData)
+			}
+		}
+	}
+
+	// Members who may not answer requests.
+	for _, tc := range []struct {
+		who  int64
+		col  int
+		want string
+	}{
+		{bob, 0, "Only the chat's creator and admins"},
+		{bob, 1, "Only the chat's creator and admins"},
+		{carol, 0, "without the “Invite users via link” right"},
+	} {
+		a := h.press(tc.who, groupID, list, 0, tc.col)
+		if !a.ShowAlert || !strings.Contains(a.Text, tc.want) {
+			t.Errorf("press by %d answered %+v", tc.who, a)
+		}
+	}
+	if n := answerCalls(srv); n != 0 {
+		t.Fatalf("presses by non-admins made %d approve/decline calls", n)
+	}
+	if r, _ := db.JoinRequest(context.Background(), groupID, frank); r.State != store.RequestPending {
+		t.Fatalf("frank's request after non-admins pressed: %+v", r)
+	}
+
+	// An admin approves Frank.
+	a := h.press(alice, groupID, list, 0, 0)
+	if a.ShowAlert || a.Text != "Approved @frank_f." {
+		t.Errorf("alice's press answered %+v", a)
+	}
+	if c := callsWith(srv, "approveChatJoinRequest", "user_id", id(frank)); len(c) != 1 {
+		t.Errorf("approveChatJoinRequest calls for frank = %d", len(c))
+	}
+	list = message(t, srv, groupID, list.MessageID)
+	if len(list.Buttons[0]) != 1 || list.Buttons[0][0].Text != "✓ @frank_f approved by @alice_admin" || len(list.Buttons[1]) != 2 {
+		t.Errorf("buttons after the approval = %+v", list.Buttons)
+	}
+	// Dave declines Gina.
+	a = h.press(dave, groupID, list, 1, 1)
+	if a.Text != "Declined @gina_g." {
+		t.Errorf("dave's press answered %+v", a)
+	}
+	list = message(t, srv, groupID, list.MessageID)
+	if list.Buttons[1][0].Text != "✗ @gina_g declined by @dave_owner" {
+		t.Errorf("buttons after the decline = %+v", list.Buttons)
+	}
+	// The answered request's button says so, and calls nothing.
+	calls := answerCalls(srv)
+	a = h.press(alice, groupID, list, 0, 0)
+	mustContain(t, a.Text, "no longer pending: approved")
+	// Hank's request is answered by command: his buttons, still there, say so.
+	mustContain(t, h.ask(groupID, alice, "/decline "+id(hank)).PlainText, "Declined Hank <Hill>'s request")
+	calls++
+	a = h.press(dave, groupID, list, 2, 0)
+	mustContain(t, a.Text, "no longer pending: declined")
+	list = message(t, srv, groupID, list.MessageID)
+	if len(list.Buttons[2]) != 1 || !strings.Contains(list.Buttons[2][0].Text, "declined") {
+		t.Errorf("hank's buttons after a press = %+v", list.Buttons[2])
+	}
+	if n := answerCalls(srv); n != calls {
+		t.Errorf("presses on answered requests made %d calls", n-calls)
+	}
+	if len(srv.CallbackAnswers()) != 7 {
+		t.Errorf("%d presses answered, want all 7", len(srv.CallbackAnswers()))
+	}
+	if n := joinsOf(t, h.ask(groupID, alice, "/links").PlainText, 1); n != 1 {
+		t.Errorf("joins = %d, want frank's", n)
+	}
+
+	// In a private chat, the owner's buttons act on the group.
+	srv.PushJoinRequest(groupID, ivan, "")
+	eventually(t, "ivan's request", func() bool {
+		_, err := db.JoinRequest(context.Background(), groupID, ivan)
+		return err == nil
+	})
+	promote(t, h, db, groupID)
+	r := h.ask(olga, olga, "/requests "+id(groupID))
+	a = h.press(olga, olga, r, 0, 0)
+	if a.Text != "Approved @ivan_i." {
+		t.Errorf("the owner's press in private answered %+v", a)
+	}
+	if m := srv.Member(groupID, ivan); m.Status != "member" {
+		t.Errorf("ivan is %q", m.Status)
+	}
+}
+
+// message returns the bot's message id in chat as it is now.
+func message(t *testing.T, srv *bottest.Server, chat int64, id int) bottest.SentMessage {
+	t.Helper()
+	for _, m := range srv.Messages(chat) {
+		if m.MessageID == id {
+			return m
+		}
+	}
+	t.Fatalf("no message %d in chat %d", id, chat)
+	return bottest.SentMessage{}
+}
+
+// TestRevokeButton: /links offers a Revoke button per active link other
+// than the primary, checked like /revokelink.
+func TestRevokeButton(t *testing.T) {
+	srv := newConsoleWorld(t)
+	h := start(t, srv, "")
+	h.ask(groupID, alice, "/createlink A")
+	h.ask(groupID, alice, "/createlink B")
+	h.ask(groupID, alice, "/refreshlink")
+	list := h.ask(groupID, alice, "/links")
+	if len(list.Buttons) != 1 || len(list.Buttons[0]) != 2 || list.Buttons[0][0].Text != "Revoke #1" || list.Buttons[0][1].Text != "Revoke #2" {
+		t.Fatalf("buttons = %+v", list.Buttons)
+	}
+	base := h.changes()
+	a := h.press(bob, groupID, list, 0, 0)
+	if !a.ShowAlert || !strings.Contains(a.Text, "Only the chat's creator and admins") {
+		t.Errorf("bob's press answered %+v", a)
+	}
+	if h.changes() != base || srv.InviteLinks(groupID)[0].IsRevoked {
+		t.Fatalf("a member's press revoked a link")
+	}
+	a = h.press(alice, groupID, list, 0, 0)
+	if a.ShowAlert || a.Text != "Revoked #1; it no longer works." {
+		t.Errorf("alice's press answered %+v", a)
+	}
+	if !srv.InviteLinks(groupID)[0].IsRevoked {
+		t.Errorf("#1 is not revoked at Telegram")
+	}
+	list = message(t, srv, groupID, list.MessageID)
+	if list.Buttons[0][0].Text != "#1 revoked ✓" || list.Buttons[0][1].Text != "Revoke #2" {
+		t.Errorf("buttons after the revocation = %+v", list.Buttons)
+	}
+	a = h.press(dave, groupID, list, 0, 0)
+	mustContain(t, a.Text, "#1 is revoked already")
+	if n := len(srv.CallsTo("revokeChatInviteLink")); n != 1 {
+		t.Errorf("%d revokeChatInviteLink calls, want 1", n)
+	}
+	r := h.ask(groupID, alice, "/links")
+	if strings.Contains(r.PlainText, "#1 ") {
+		t.Errorf("/links shows the revoked #1: %q", r.PlainText)
+	}
+}
+
+// TestJoinCounts: joins reported by chat_member updates are counted per
+// link of the bot's, once each, and only for the bot's links.
+func TestJoinCounts(t *testing.T) {
+	srv := newConsoleWorld(t)
+	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
+	db := openStore(t, h)
+	h.ask(groupID, alice, "/createlink Open")
+	h.ask(groupID, alice, "/createlink Gate request")
+	open, gate := srv.InviteLinks(groupID)[0].InviteLink, srv.InviteLinks(groupID)[1].InviteLink
+	chat := tgChat(groupID)
+	user := func(id int64, name string) tgbotapi.User { return tgbotapi.User{ID: id, FirstName: name} }
+	now := time.Now().Unix()
+
+	frankJoins := joinUpdate(chat, user(frank, "Frank"), user(frank, "Frank"), open, false, now)
+	srv.PushUpdate(frankJoins)
+	srv.PushUpdate(frankJoins) // the same update again
+	srv.PushUpdate(joinUpdate(chat, user(gina, "Gina"), user(gina, "Gina"), open, false, now))
+	// Another admin's link, as the bot sees it (its end masked), and no link.
+	srv.PushUpdate(joinUpdate(chat, user(hank, "Hank"), user(hank, "Hank"), "https://t.me/+OtherAdm...", false, now))
+	srv.PushUpdate(joinUpdate(chat, user(ivan, "Ivan"), user(ivan, "Ivan"), "", false, now))
+	// Jane asks through the gate; an admin approves her in Telegram's app.
+	srv.PushJoinRequest(groupID, jane, gate)
+	janeJoins := joinUpdate(chat, user(jane, "Jane"), user(alice, "Alice"), gate, true, now+1)
+	srv.PushUpdate(janeJoins)
+	srv.PushUpdate(janeJoins)
+
+	r := h.ask(groupID, alice, "/links")
+	if n := joinsOf(t, r.PlainText, 1); n != 2 {
+		t.Errorf("joins of #1 = %d, want frank and gina: %q", n, r.PlainText)
+	}
+	if n := joinsOf(t, r.PlainText, 2); n != 1 {
+		t.Errorf("joins of #2 = %d, want jane: %q", n, r.PlainText)
+	}
+	req, err := db.JoinRequest(context.Background(), groupID, jane)
+	if err != nil || req.State != store.RequestApproved || req.AnsweredBy != alice {
+		t.Errorf("jane's request after her join via the request = %+v, %v; want approved by alice", req, err)
+	}
+	mustContain(t, h.ask(groupID, alice, "/requests").PlainText, "no pending join requests")
+
+	// Counts survive in the store for /links all from a private chat too.
+	promote(t, h, db, groupID)
+	r = h.ask(olga, olga, "/links "+id(groupID)+" all")
+	if joinsOf(t, r.PlainText, 1) != 2 || joinsOf(t, r.PlainText, 2) != 1 {
+		t.Errorf("/links from private: %q", r.PlainText)
+	}
+}
+
+// TestJoinRequestFixture: the recorded join request (with a bio, through
+// another admin's link) is listed, and answering it when Telegram no
+// longer has it takes it off the list.
+func TestJoinRequestFixture(t *testing.T) {
+	srv := newConsoleWorld(t)
+	h := start(t, srv, "")
+	data, err := os.ReadFile(filepath.Join("../../testdata/updates", "chat_join_request_bot_link.update.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.PushUpdate(data)
+	r := h.ask(groupID, alice, "/requests")
+	mustContain(t, r.PlainText, "Bob", "ID 5000000002", "bio: “hello”", "through another admin's link")
+	r = h.ask(groupID, alice, "/approve 5000000002") // bob is in the group already
+	oneLine(t, r)
+	mustContain(t, r.PlainText, "handled already")
+	mustContain(t, h.ask(groupID, alice, "/requests").PlainText, "no pending join requests")
+}
+
+// TestGroupUpgradeMovesRecords: when a group becomes a supergroup, its
+// links, requests, counts and tracking follow it to the new ID.
+func TestGroupUpgradeMovesRecords(t *testing.T) {
+	const basicID, upgradedID int64 = -4000000001, -1004000000001
+	srv := newConsoleWorld(t)
+	srv.AddChat(tgbotapi.Chat{ID: basicID, Type: "group", Title: "Basic Group"})
+	srv.SetMember(basicID, dave, bottest.Member{Status: "creator"})
+	srv.SetMember(basicID, alice, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
+	db := openStore(t, h)
+	promote(t, h, db, basicID)
+
+	mustContain(t, h.ask(basicID, alice, "/createlink Upgrade request").PlainText, "#1")
+	link := srv.InviteLinks(basicID)[0].InviteLink
+	srv.PushJoinRequest(basicID, frank, link)
+	srv.PushJoinRequest(basicID, gina, link)
+	mustContain(t, h.ask(basicID, alice, "/approve @frank_f").PlainText, "Approved")
+	mustContain(t, h.ask(basicID, alice, "/requests").PlainText, "Gina")
+
+	srv.PushMigration(basicID, upgradedID, dave)
+	r := h.ask(upgradedID, alice, "/links")
+	mustContain(t, r.PlainText, "Active links in Basic Group", "#1", "“Upgrade”")
+	if n := joinsOf(t, r.PlainText, 1); n != 1 {
+		t.Errorf("joins after the upgrade = %d, want 1", n)
+	}
+	mustContain(t, h.ask(upgradedID, alice, "/requests").PlainText, "Gina @gina_g", "through #1 “Upgrade”")
+	mustContain(t, h.ask(upgradedID, alice, "/approve all").PlainText, "Approved 1 request")
+	if c := callsWith(srv, "approveChatJoinRequest", "user_id", id(gina)); len(c) != 1 || c[0].Params["chat_id"] != id(upgradedID) {
+		t.Errorf("approveChatJoinRequest for gina = %v", c)
+	}
+	mustContain(t, h.ask(upgradedID, alice, "/createlink Next").PlainText, "#2")
+	r = h.ask(upgradedID, alice, "/links")
+	if n := joinsOf(t, r.PlainText, 1); n != 2 {
+		t.Errorf("joins = %d, want 2", n)
+	}
+
+	r = h.ask(olga, olga, "/chats")
+	mustContain(t, r.PlainText, "Basic Group (supergroup)", id(upgradedID))
+	if strings.Contains(r.PlainText, id(basicID)) {
+		t.Errorf("/chats still lists the old group: %q", r.PlainText)
+	}
+	if old, _ := db.ListLinks(context.Background(), basicID); len(old) != 0 {
+		t.Errorf("the old group keeps %d links", len(old))
+	}
+}
