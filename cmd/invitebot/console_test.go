@@ -407,3 +407,24 @@ func TestChannelRequestsFromPrivate(t *testing.T) {
 	mustContain(t, h.ask(olga, olga, "/links @test_channel").PlainText, "joins: 2")
 	mustContain(t, h.ask(olga, olga, "/requests @test_channel").PlainText, "no pending join requests in Test Channel")
 }
+
+// TestMenusAndHelpShowTheConsole: the command menus and /help name the
+// new commands where they work.
+func TestMenusAndHelpShowTheConsole(t *testing.T) {
+	srv := newConsoleWorld(t)
+	h := start(t, srv, "")
+	names := func(scope string) string {
+		var out []string
+		for _, c := range srv.Commands(scope) {
+			out = append(out, "/"+c.Command+" ")
+		}
+		return strings.Join(out, "")
+	}
+	mustContain(t, names("all_chat_administrators"), "/requests ", "/approve ", "/decline ", "/links ")
+	private := names("all_private_chats")
+	mustContain(t, private, "/chats ", "/use ", "/links ", "/createlink ", "/editlink ", "/revokelink ", "/refreshlink ", "/requests ", "/approve ", "/decline ", "/help ")
+	if strings.Contains(names("all_chat_administrators"), "/chats ") {
+		t.Errorf("the group menu offers /chats, which works in private chats only")
+	}
+	mustContain(t, h.ask(bob, bob, "/help").PlainText, "/requests", "/approve USER|all", "/decline", "/chats", "/use CHAT", "/createlink @mychannel")
+}

@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+func TestButtonData(t *testing.T) {
+	for _, tc := range []struct {
+		prefix, action string
+		chat, id       int64
+	}{
+		{RequestButtons, "a", -1001234567890, 5000000002},
+		{RequestButtons, "d", -9223372036854775808, 9223372036854775807}, // the longest
+		{LinkButtons, "r", -42, 1},
+	} {
+		data := buttonData(tc.prefix, tc.action, tc.chat, tc.id)
+		if len(data) > 64 {
+			t.Errorf("%q is %d bytes, over Telegram's 64", data, len(data))
+		}
+		prefix, action, chat, id, ok := parseButton(data)
+		if !ok || prefix != tc.prefix || action != tc.action || chat != tc.chat || id != tc.id {
+			t.Errorf("parseButton(%q) = %q %q %d %d %v", data, prefix, action, chat, id, ok)
+		}
+		if c, ok := ButtonChat(data); !ok || c != tc.chat {
+			t.Errorf("ButtonChat(%q) = %d, %v", data, c, ok)
+		}
+	}
+	for _, bad := range []string{"", "rq:", "rq:a:1", "rq:a:x:1", "rq:a:1:y", "rq:a:1:2:3", "anon:abc", ":a:1:2", "rq::1:2"} {
+		if _, ok := ButtonChat(bad); ok {
+			t.Errorf("ButtonChat(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPaginatePagesBoundsEntries(t *testing.T) {
+	var entries []string
+	for i := range 45 {
+		entries = append(entries, fmt.Sprintf("entry %d", i))
+	}
+	pages := paginatePages("Title:", entries, 20)
+	if len(pages) != 3 {
+		t.Fatalf("%d pages for 45 entries at 20 a page, want 3", len(pages))
+	}
+	next := 0
+	for i, p := range pages {
+		if p.first != next || p.end-p.first > 20 || p.end <= p.first {
+			t.Errorf("page %d holds entries [%d, %d)", i+1, p.first, p.end)
+		}
+		for _, e := range entries[p.first:p.end] {
+			if !strings.Contains(p.text, e+"\n") && !strings.HasSuffix(p.text, e) {
+				t.Errorf("page %d lacks %q", i+1, e)
+			}
+		}
+		if !strings.HasPrefix(p.text, fmt.Sprintf("Title: (page %d/3)\n\n", i+1)) {
+			t.Errorf("page %d starts %q", i+1, p.text[:20])
+		}
+		next = p.end
+	}
+	if next != len(entries) {
+		t.Errorf("pages end at entry %d of %d", next, len(entries))
+	}
+	if one := paginatePages("T:", nil, 20); len(one) != 1 || one[0].first != 0 || one[0].end != 0 {
+		t.Errorf("no entries: %+v", one)
+	}
+}
+
+func TestIsIn(t *testing.T) {
+	for _, tc := range []struct {
+		m    tgbotapi.ChatMember
+		want bool
+	}{
+		{tgbotapi.ChatMember{Status: "creator"}, true},
+		{tgbotapi.ChatMember{Status: "administrator"}, true},
+		{tgbotapi.ChatMember{Status: "member"}, true},
+		{tgbotapi.ChatMember{Status: "restricted", IsMember: true}, true},
+		{tgbotapi.ChatMember{Status: "restricted"}, false},
+		{tgbotapi.ChatMember{Status: "left"}, false},
+		{tgbotapi.ChatMember{Status: "kicked"}, false},
+	} {
+		if got := isIn(tc.m); got != tc.want {
+			t.Errorf("isIn(%+v) = %v", tc.m, got)
+		}
+	}
+}
