@@ -6,7 +6,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/invitebot/invitebot/bot"
@@ -97,13 +96,24 @@ func editButtons(ctx context.Context, api bot.Caller, q *tgbotapi.CallbackQuery,
 	return err
 }
 
-// cut shortens s to at most n characters, for button texts and alerts.
+// cut shortens s to at most n UTF-16 code units (as Telegram counts the
+// 200 of a callback answer), ending it with "…" when it is cut.
 func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if bot.UTF16Len(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	used := 1 // the "…"
+	for i, r := range s {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
+		}
+		if used+w > n {
+			return s[:i] + "…"
+		}
+		used += w
+	}
+	return s
 }
 
 // hasData tells whether a row holds a button with data.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/invitebot/invitebot/bot"
 )
 
 func TestButtonData(t *testing.T) {
@@ -83,6 +85,25 @@ func TestIsIn(t *testing.T) {
 	} {
 		if got := isIn(tc.m); got != tc.want {
 			t.Errorf("isIn(%+v) = %v", tc.m, got)
+		}
+	}
+}
+
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"longer than ten", 10, "longer th…"},
+		{"😀😀😀😀😀😀", 7, "😀😀😀…"}, // each counts 2
+		{"a😀b", 3, "a…"},
+	} {
+		got := cut(tc.s, tc.n)
+		if got != tc.want || bot.UTF16Len(got) > tc.n {
+			t.Errorf("cut(%q, %d) = %q, want %q", tc.s, tc.n, got, tc.want)
 		}
 	}
 }
