@@ -226,7 +226,11 @@ func (c *Client) try(ctx context.Context, method string, params tgbotapi.Params,
 		return err
 	}
 	c.obs.APICall(method, OutcomeOK, time.Since(start))
-	if result == nil {
+	switch r := result.(type) {
+	case nil:
+		return nil
+	case *json.RawMessage:
+		*r = resp.Result // already checked JSON: no need to scan and copy it again
 		return nil
 	}
 	if err := json.Unmarshal(resp.Result, result); err != nil {

@@ -59,6 +59,11 @@ type Options struct {
 	Journal Journal
 	// Wants tells which updates have something to do; the others are
 	// confirmed without being handled or journaled. Nil: every update.
+	// It is given a routing view of the update, decoded only as far as
+	// routing needs: the update's ID and kind, and for messages the text and
+	// entities of a command and the service fields (migrate_to_chat_id,
+	// migrate_from_chat_id, new_chat_members, left_chat_member). Router.Wants
+	// reads no more.
 	Wants func(u *tgbotapi.Update) bool
 	// Observer is told what the loop does, for metrics. Nil: nothing.
 	Observer Observer
@@ -162,6 +167,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 
 	confirmed := 0 // every update up to it is confirmed to Telegram
 	failures := 0
+	var reader batchReader
 	for ctx.Err() == nil {
 		params := tgbotapi.Params{
 			"timeout":         strconv.Itoa(int(opts.PollTimeout / time.Second)),
@@ -170,8 +176,8 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		if last > 0 {
 			params["offset"] = strconv.Itoa(last + 1)
 		}
-		var raws []json.RawMessage
-		err := c.Call(ctx, "getUpdates", params, &raws)
+		var result json.RawMessage
+		err := c.Call(ctx, "getUpdates", params, &result)
 		if ctx.Err() != nil {
 			break
 		}
@@ -187,7 +193,17 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		}
 		confirmed = last
 
-		batch, newLast := takeBatch(log, raws, last, opts.Wants, opts.Observer)
+		batch, newLast, err := takeBatch(&reader, log, result, last, opts.Wants, opts.Observer)
+		if err != nil {
+			// Not JSON at all: take it as a failed poll.
+			failures++
+			wait := backoff(failures)
+			logPollError(log, err, wait)
+			if !sleep(ctx, wait) {
+				break
+			}
+			continue
+		}
 		if opts.Journal != nil && newLast > last {
 			keep := make([]JournalEntry, len(batch))
 			for i, in := range batch {
@@ -248,41 +264,28 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	return nil
 }
 
-// takeBatch decodes a batch of updates newer than last, and returns those
-// that the bot wants, with the highest update ID seen.
-func takeBatch(log zerolog.Logger, raws []json.RawMessage, last int, wants func(*tgbotapi.Update) bool, obs Observer) ([]*inbound, int) {
+// takeBatch reads a batch of updates and returns, of those newer than last,
+// the ones the bot wants, fully decoded, with the highest update ID seen.
+func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, wants func(*tgbotapi.Update) bool, obs Observer) ([]*inbound, int, error) {
 	var batch []*inbound
-	for _, raw := range raws {
-		u, err := decodeUpdate(raw)
-		if u.UpdateID <= last {
-			continue // sent again: its confirmation was lost
+	err := r.read(result, func(up update) {
+		if up.view.UpdateID <= last {
+			return // sent again: its confirmation was lost
 		}
-		last = u.UpdateID
+		last = up.view.UpdateID
+		obs.UpdateReceived(Kind(up.view))
+		if !wants(up.view) {
+			return
+		}
+		raw := up.raw()
+		u, err := decodeUpdate(raw)
 		if err != nil {
 			log.Error().Err(err).Int("update_id", u.UpdateID).Msg("cannot decode update; skipped")
-			obs.UpdateReceived("undecodable")
-			continue
+			return
 		}
-		obs.UpdateReceived(Kind(u))
-		if wants(u) {
-			batch = append(batch, &inbound{u: u, raw: raw})
-		}
-	}
-	return batch, last
-}
-
-// decodeUpdate decodes one update. On failure it still returns what it could
-// read, at least the update ID.
-func decodeUpdate(raw json.RawMessage) (*tgbotapi.Update, error) {
-	u := new(tgbotapi.Update)
-	if err := json.Unmarshal(raw, u); err != nil {
-		var id struct {
-			UpdateID int `json:"update_id"`
-		}
-		_ = json.Unmarshal(raw, &id)
-		return &tgbotapi.Update{UpdateID: id.UpdateID}, fmt.Errorf("decode update: %w", err)
-	}
-	return u, nil
+		batch = append(batch, &inbound{u: u, raw: raw})
+	})
+	return batch, last, err
 }
 
 // handleOne runs h on an update with a deadline, a logger carrying the
