@@ -1,0 +1,214 @@
+// Package ops is invitebot's operations side: Prometheus metrics fed by the
+// bot's Observer and by an instrumented store, readiness that follows the
+// real polling state and the database, and the HTTP endpoints /healthz,
+// /readyz and /metrics.
+package ops
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/invitebot/invitebot/bot"
+)
+
+// Metrics are invitebot's Prometheus metrics, in a registry of their own
+// (not the global default one). Every label value comes from a small fixed
+// set: update kinds, the router's commands, Bot API method names, outcomes,
+// store operation names. None is a chat, a user or a text from users.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	updatesReceived *prometheus.CounterVec
+	updatesHandled  *prometheus.CounterVec
+	handling        *prometheus.HistogramVec
+	apiCalls        *prometheus.CounterVec
+	apiDuration     *prometheus.HistogramVec
+	retries         *prometheus.CounterVec
+	tooMany         *prometheus.CounterVec
+	retryAfter      *prometheus.CounterVec
+	pacing          prometheus.Histogram
+	polls           *prometheus.CounterVec
+	lastPoll        prometheus.Gauge
+	links           *prometheus.CounterVec
+	joinRequests    *prometheus.CounterVec
+	storeDuration   *prometheus.HistogramVec
+	storeErrors     *prometheus.CounterVec
+}
+
+// Build describes the running binary for invitebot_build_info.
+type Build struct {
+	Version  string
+	Revision string
+	Go       string
+}
+
+// latencyBuckets suit calls that take milliseconds to seconds.
+var latencyBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+
+// NewMetrics makes the metrics and registers them, with Go's runtime and
+// process collectors and invitebot_build_info, in a new registry.
+func NewMetrics(b Build) *Metrics {
+	const ns = "invitebot"
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		updatesReceived: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "updates_received_total",
+			Help: "Updates received from getUpdates, by kind (message, callback_query, chat_join_request, ...)."}, []string{"kind"}),
+		updatesHandled: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "updates_handled_total",
+			Help: `Updates handled, by kind, command ("" for no command, "unknown" for a command the bot does not have) and outcome (ok, error, panic).`},
+			[]string{"kind", "command", "outcome"}),
+		handling: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "update_handling_seconds",
+			Help: "Time spent handling one update, by kind and command.", Buckets: latencyBuckets}, []string{"kind", "command"}),
+		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_calls_total",
+			Help: "Tries of Bot API calls, by method and outcome (ok, refused, not_sent, unsure, 429, migrated, cancelled)."},
+			[]string{"method", "outcome"}),
+		apiDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "api_call_seconds",
+			Help: "Duration of one try of a Bot API call, by method (getUpdates includes its long-poll wait).", Buckets: latencyBuckets},
+			[]string{"method"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_retries_total",
+			Help: "Bot API calls tried again, by method and the outcome of the failed try."}, []string{"method", "outcome"}),
+		tooMany: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_too_many_requests_total",
+			Help: "429 Too Many Requests answers met, by method."}, []string{"method"}),
+		retryAfter: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_retry_after_seconds_total",
+			Help: "Seconds spent waiting out 429 answers (retry_after), by method."}, []string{"method"}),
+		pacing: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "pacing_wait_seconds",
+			Help:    "Time a message waited to stay under Telegram's flood limits (0 for most).",
+			Buckets: []float64{0, .01, .05, .1, .5, 1, 3, 10, 30, 60}}),
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "polls_total",
+			Help: "getUpdates polls finished, by outcome: ok, error, conflict (409: another instance or a webhook)."}, []string{"outcome"}),
+		lastPoll: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "last_successful_poll_timestamp_seconds",
+			Help: "Unix time of the last getUpdates that succeeded (0: none yet)."}),
+		links: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "invite_links_total",
+			Help: "Invite link changes Telegram confirmed, by action: created (createChatInviteLink), exported (a new primary link, exportChatInviteLink), edited, revoked."},
+			[]string{"action"}),
+		joinRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "join_requests_answered_total",
+			Help: "Join requests answered through the bot and confirmed by Telegram, by answer (approved, declined)."}, []string{"answer"}),
+		storeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: ns, Name: "store_operation_seconds",
+			Help: "Duration of store (SQLite) operations, by operation.", Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 5}},
+			[]string{"operation"}),
+		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "store_errors_total",
+			Help: "Store operations that failed, by operation (not found and conflict answers are not failures)."}, []string{"operation"}),
+	}
+	info := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
+		Help:        "Always 1; the labels tell the build.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "revision": b.Revision, "goversion": b.Go}})
+	info.Set(1)
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		info,
+		m.updatesReceived, m.updatesHandled, m.handling,
+		m.apiCalls, m.apiDuration, m.retries, m.tooMany, m.retryAfter, m.pacing,
+		m.polls, m.lastPoll, m.links, m.joinRequests,
+		m.storeDuration, m.storeErrors,
+	)
+	// Series that a dashboard or an alert expects from the start, at 0.
+	for _, o := range []string{"ok", "error", "conflict"} {
+		m.polls.WithLabelValues(o)
+	}
+	for _, a := range []string{"created", "exported", "edited", "revoked"} {
+		m.links.WithLabelValues(a)
+	}
+	for _, a := range []string{"approved", "declined"} {
+		m.joinRequests.WithLabelValues(a)
+	}
+	return m
+}
+
+// Registry is the registry the metrics are in.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// linkActions are the calls that change a link, and what their success
+// counts as.
+var linkActions = map[string]string{
+	"createChatInviteLink": "created",
+	"exportChatInviteLink": "exported",
+	"editChatInviteLink":   "edited",
+	"revokeChatInviteLink": "revoked",
+}
+
+// requestAnswers are the calls that answer join requests.
+var requestAnswers = map[string]string{
+	"approveChatJoinRequest": "approved",
+	"declineChatJoinRequest": "declined",
+}
+
+// Observer reports what the client and the loop do to m, and the polls to
+// h (which may be nil). Pass it as bot.ClientConfig.Observer and
+// bot.Options.Observer.
+func Observer(m *Metrics, h *Health) bot.Observer { return observer{m, h} }
+
+type observer struct {
+	m *Metrics
+	h *Health
+}
+
+func (o observer) APICall(method string, outcome bot.Outcome, d time.Duration) {
+	o.m.apiCalls.WithLabelValues(method, string(outcome)).Inc()
+	o.m.apiDuration.WithLabelValues(method).Observe(d.Seconds())
+	if outcome == bot.OutcomeTooMany {
+		o.m.tooMany.WithLabelValues(method).Inc()
+	}
+	if outcome != bot.OutcomeOK {
+		return
+	}
+	// Telegram's yes is what counts: a link the bot then failed to record
+	// was made all the same (and is revoked again: that counts too).
+	if a, ok := linkActions[method]; ok {
+		o.m.links.WithLabelValues(a).Inc()
+	}
+	if a, ok := requestAnswers[method]; ok {
+		o.m.joinRequests.WithLabelValues(a).Inc()
+	}
+}
+
+func (o observer) Retry(method string, outcome bot.Outcome) {
+	o.m.retries.WithLabelValues(method, string(outcome)).Inc()
+}
+
+func (o observer) RetryAfter(method string, wait time.Duration) {
+	o.m.retryAfter.WithLabelValues(method).Add(wait.Seconds())
+}
+
+func (o observer) Paced(wait time.Duration) { o.m.pacing.Observe(wait.Seconds()) }
+
+func (o observer) Poll(err error) {
+	var apiErr *tgbotapi.Error
+	switch {
+	case err == nil:
+		o.m.polls.WithLabelValues("ok").Inc()
+		o.m.lastPoll.SetToCurrentTime()
+	case errors.As(err, &apiErr) && apiErr.Code == http.StatusConflict:
+		o.m.polls.WithLabelValues("conflict").Inc()
+	default:
+		o.m.polls.WithLabelValues("error").Inc()
+	}
+	if o.h != nil {
+		o.h.Poll(err)
+	}
+}
+
+func (o observer) UpdateReceived(kind string) { o.m.updatesReceived.WithLabelValues(kind).Inc() }
+
+func (o observer) UpdateHandled(kind, command, outcome string, d time.Duration) {
+	o.m.updatesHandled.WithLabelValues(kind, command, outcome).Inc()
+	o.m.handling.WithLabelValues(kind, command).Observe(d.Seconds())
+}
+
+// storeOp records one store operation.
+func (m *Metrics) storeOp(op string, start time.Time, err error) {
+	m.storeDuration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	if failed(err) {
+		m.storeErrors.WithLabelValues(op).Inc()
+	}
+}
