@@ -34,7 +34,7 @@ type Server struct {
 	// 0). Set it before waiting, from the test's goroutine.
 	WaitTimeout time.Duration
 
-	t     testing.TB
+	t     reporter // the test, or Start's stand-in for one
 	spec  *apiSpec
 	hs    *httptest.Server
 	token string
@@ -79,6 +79,12 @@ type Server struct {
 // the test ends. Spec violations found in requests are reported with
 // t.Errorf.
 func NewServer(t testing.TB) *Server {
+	t.Helper()
+	return newServer(t)
+}
+
+// newServer is NewServer for a test or for Start's stand-in for one.
+func newServer(t reporter) *Server {
 	t.Helper()
 	spec, err := loadSpec()
 	if err != nil {
