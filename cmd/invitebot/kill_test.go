@@ -34,7 +34,7 @@ func startProcess(t *testing.T, srv *bottest.Server, dir string) *process {
 	t.Helper()
 	polls := len(srv.CallsTo("getUpdates"))
 	p := &process{logs: &syncBuffer{}, done: make(chan error, 1)}
-	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	p.cmd = exec.Command(os.Args[0]) // no arguments: main parses its own flags
 	p.cmd.Env = append(os.Environ(),
 		"INVITEBOT_TEST_MAIN=1",
 		"TELEGRAM_BOT_TOKEN="+srv.Token(),
