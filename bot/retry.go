@@ -29,7 +29,7 @@ const (
 // carried it out (a timeout, a connection lost after the request was sent,
 // a 500 or 504), and it was not retried because doing it twice would do
 // harm: a second message, a second link. Callers should say so honestly.
-var ErrUnsure = errors.New("Telegram did not confirm the request; it may or may not have been carried out")
+var ErrUnsure = errors.New("request not confirmed by Telegram; it may or may not have been carried out")
 
 // HTTPError is an answer of the Bot API server that is not Telegram's JSON:
 // a proxy's error page, for instance.

@@ -1,0 +1,69 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/sqlite"
+)
+
+func BenchmarkAddLink(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, _, err := db.AddLink(ctx, store.NewLink{ChatID: int64(-i % 100), URL: fmt.Sprintf("https://t.me/+b%d", i), Name: "x", CreatedBy: 1, CreatedAt: now}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLinkByNumber(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	for i := range 1000 {
+		if _, _, err := db.AddLink(ctx, store.NewLink{ChatID: -1, URL: fmt.Sprintf("https://t.me/+b%d", i), CreatedBy: 1, CreatedAt: now}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if _, err := db.Link(ctx, -1, 500); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJournal(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	raw := []byte(`{"update_id":1,"message":{"message_id":1,"text":"/createlink x"}}`)
+	id := int64(0)
+	for b.Loop() {
+		id++
+		if err := db.AcceptUpdates(ctx, id, []store.PendingUpdate{{ID: id, Raw: raw}}); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.FinishUpdate(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
