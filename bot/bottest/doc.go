@@ -45,11 +45,53 @@
 //
 // # Faults and timing
 //
-// FailNext queues a forced answer for a method's next call, Intercept adds
-// a hook consulted for every call, and SetLatency slows methods down.
+// FailNext queues a fault for a method's next call, Intercept adds a hook
+// consulted for every call, FailRandomly fails a share of the calls at
+// random (deterministically: the same seed and the same calls give the
+// same faults), and SetLatency slows methods down. A fault is a Reply:
 // ErrorReply, RetryAfterReply, MigrateReply and GatewayReply build the
 // answers Telegram gives under flood control, group upgrades and outages;
-// a Reply can also delay its answer or drop the connection.
+// a Reply can also delay the answer, drop the connection, or never answer
+// (HangReply: the call waits until the client gives up). A Reply replaces
+// the call, which is then not performed; with After, the server performs
+// the call first and the Reply replaces its answer: the request reached
+// Telegram but the answer was lost, and a bot must not blindly repeat a
+// call that is not idempotent.
+//
+// EnforceRateLimits makes the server refuse message sends over flood
+// limits (TelegramLimits: 30 a second overall, 20 a minute into one group
+// or channel, 5 in 3 seconds into one chat) as Telegram does: 429 "Too
+// Many Requests: retry after N", the call not performed. The windows run
+// on the server's clock, which SetClock lets a test drive.
+//
+// Down takes the server off the network: new connections are refused, the
+// open ones reset, and the calls in progress (long polls, delays, hangs)
+// cut off unanswered. Up brings it back on the same address, so URL stays
+// valid.
+//
+// Every Call tells whether it was Performed and which Fault it met ("429",
+// "502", FaultDrop, FaultDelay, FaultHang, FaultDown, FaultRateLimit);
+// Injected, TooManyRequests and RateLimited count them. For instance:
+//
+//	srv.EnforceRateLimits(bottest.TelegramLimits)
+//	lost := bottest.GatewayReply()
+//	lost.After = true // the link is created, the bot gets a 502
+//	srv.FailNext("createChatInviteLink", lost)
+//	srv.FailRandomly(0.05, 1, []string{"getUpdates"}) // 502s, 500s and drops
+//
+//	srv.PushMessage(group, alice, "/invite@invite_test_bot")
+//	srv.WaitMessages(t, group, 1)
+//	if n := len(srv.InviteLinks(group)); n != 1 {
+//		t.Errorf("%d links: the bot repeated a call that took effect", n)
+//	}
+//
+//	srv.Down() // Telegram is unreachable: the bot's polls fail
+//	srv.PushMessage(group, alice, "/invite@invite_test_bot")
+//	srv.Up()
+//	srv.WaitMessages(t, group, 2) // the bot recovered by itself
+//	if srv.TooManyRequests() > 0 {
+//		t.Errorf("the bot exceeded Telegram's limits")
+//	}
 //
 // Tests never need to sleep: WaitFor re-evaluates a condition after every
 // change of the server's state (each request answered, each update pushed)

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -34,11 +33,13 @@ type Server struct {
 	// 0). Set it before waiting, from the test's goroutine.
 	WaitTimeout time.Duration
 
-	t     reporter // the test, or Start's stand-in for one
-	spec  *apiSpec
-	hs    *httptest.Server
-	token string
-	bot   tgbotapi.User
+	t       reporter // the test, or Start's stand-in for one
+	spec    *apiSpec
+	url     string // the base URL, the same across Down and Up
+	httpSrv *http.Server
+	serving sync.WaitGroup // the goroutines serving a listener
+	token   string
+	bot     tgbotapi.User
 
 	mu      sync.Mutex    // guards everything below
 	changed chan struct{} // closed and replaced on every change of state
@@ -46,6 +47,13 @@ type Server struct {
 	closed  bool
 	clock   func() time.Time
 	rng     *rand.Rand
+
+	// the network (updown.go)
+	ln     net.Listener                // nil while down or closed
+	down   bool                        // between Down and Up
+	up     chan struct{}               // closed by Down; Up makes a new one
+	conns  map[net.Conn]http.ConnState // open connections
+	hooked int                         // requests running an Intercept hook now
 
 	// the world
 	users map[int64]tgbotapi.User
@@ -73,6 +81,12 @@ type Server struct {
 	failNext    map[string][]Reply
 	interceptor []func(Call) (Reply, bool)
 	latency     map[string]time.Duration
+	random      *randomFaults // nil unless FailRandomly is on
+
+	// rate limits (limits.go)
+	limits      RateLimits
+	sends       []sendRecord // the message sends within the longest window
+	rateLimited int          // calls refused by the limits
 }
 
 // NewServer starts a fake Bot API server on 127.0.0.1 and closes it when
@@ -113,6 +127,8 @@ func newServer(t reporter) *Server {
 		linkHashes: make(map[string]bool),
 		failNext:   make(map[string][]Reply),
 		latency:    make(map[string]time.Duration),
+		up:         make(chan struct{}),
+		conns:      make(map[net.Conn]http.ConnState),
 	}
 	for _, u := range []tgbotapi.User{s.bot, groupAnonymousBot, channelBot, telegramService} {
 		s.users[u.ID] = u
@@ -122,14 +138,16 @@ func newServer(t reporter) *Server {
 		t.Fatalf("bottest: listen: %v", err)
 		return nil
 	}
-	s.hs = &httptest.Server{Listener: ln, Config: &http.Server{Handler: s}}
-	s.hs.Start()
+	s.url = "http://" + ln.Addr().String()
+	s.httpSrv = &http.Server{Handler: s, ConnState: s.connState}
+	s.ln = ln
+	s.startServing(ln)
 	t.Cleanup(s.close)
 	return s
 }
 
-// close releases pending long polls and delayed answers, then stops the
-// HTTP server.
+// close releases pending long polls, delayed answers and hangs, lets them
+// answer, then stops the HTTP server.
 func (s *Server) close() {
 	s.mu.Lock()
 	if s.closed {
@@ -139,13 +157,55 @@ func (s *Server) close() {
 	s.closed = true
 	close(s.done)
 	s.changedLocked()
+	ln := s.ln
+	s.ln = nil
 	s.mu.Unlock()
-	s.hs.Close()
+	if ln != nil {
+		ln.Close()
+	}
+	// As httptest.Server.Close: close the connections that are doing
+	// nothing, and let the others finish their answers.
+	s.httpSrv.SetKeepAlivesEnabled(false)
+	s.mu.Lock()
+	for c, state := range s.conns {
+		if state == http.StateNew || state == http.StateIdle {
+			c.Close()
+		}
+	}
+	s.waitLocked(func() bool { return s.inflight == 0 && !s.activeConnsLocked() })
+	s.mu.Unlock()
+	s.httpSrv.Close()
+	s.serving.Wait()
+	if t, ok := http.DefaultTransport.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+}
+
+// activeConnsLocked reports whether a connection is carrying a request.
+func (s *Server) activeConnsLocked() bool {
+	for _, state := range s.conns {
+		if state == http.StateActive {
+			return true
+		}
+	}
+	return false
+}
+
+// waitLocked waits, with the lock held, until cond (evaluated with the
+// lock held) is true.
+func (s *Server) waitLocked(cond func() bool) {
+	for !cond() {
+		ch := s.changed
+		s.mu.Unlock()
+		<-ch
+		s.mu.Lock()
+	}
 }
 
 // URL returns the server's base URL, such as "http://127.0.0.1:41234". The
-// bot calls URL()+"/bot"+Token()+"/"+method.
-func (s *Server) URL() string { return s.hs.URL }
+// bot calls URL()+"/bot"+Token()+"/"+method. It stays valid across Down
+// and Up.
+func (s *Server) URL() string { return s.url }
 
 // Token returns the only bot token the server accepts.
 func (s *Server) Token() string { return s.token }
@@ -153,8 +213,10 @@ func (s *Server) Token() string { return s.token }
 // Bot returns the bot's own user, as getMe describes it.
 func (s *Server) Bot() tgbotapi.User { return s.bot }
 
-// SetClock replaces the clock the server uses for message dates and for
-// checking expire_date (time.Now by default).
+// SetClock replaces the clock the server uses for message dates, for
+// checking expire_date and for the windows of EnforceRateLimits (time.Now
+// by default). now is called with the server's lock held: it must not call
+// the server's methods.
 func (s *Server) SetClock(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,8 +242,24 @@ func (s *Server) changes() <-chan struct{} {
 type Call struct {
 	Method string            // as the specification spells it ("getUpdates"), or as sent if unknown
 	Params map[string]string // the raw parameter values
-	Status int               // HTTP status answered; 0 while pending, or if the connection was dropped
+	Status int               // HTTP status answered; 0 while pending, or if no answer was given
 	At     time.Time         // when the request arrived
+
+	// Performed tells whether the server carried the call out: the
+	// method's handler ran, so its effects (a message sent, a link
+	// created) took place, even if it answered an error such as "chat not
+	// found" or if a fault (Reply.After) kept the answer from the client.
+	// A getUpdates counts as performed once it has produced its answer.
+	// Calls answered by a fault, refused by the rate limits, or cut off by
+	// Down before being handled are not performed.
+	Performed bool
+
+	// Fault is what happened to the call instead of, or after, normal
+	// service: "" for nothing, the HTTP status of an injected answer
+	// ("429", "502", "500"...), FaultDrop, FaultDelay, FaultHang,
+	// FaultDown or FaultRateLimit. When a call meets several, the last
+	// one is kept.
+	Fault string
 }
 
 // Calls returns every request received so far, in order of arrival.
@@ -347,23 +425,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	params, perr := readParams(r)
 
 	s.mu.Lock()
-	idx := len(s.calls)
+	x := &exchange{s: s, w: w, r: r, idx: len(s.calls), up: s.up}
 	s.calls = append(s.calls, Call{Method: name, Params: params, At: time.Now()})
-	call := s.calls[idx].clone()
+	call := s.calls[x.idx].clone()
 	s.inflight++
+	down := s.down
 	s.changedLocked()
 	s.mu.Unlock()
 
-	status := s.serve(w, r, call, token, pathOK, m, perr)
+	var status int
+	if down {
+		// The connection was accepted just before Down.
+		status = x.abandon()
+	} else {
+		status = s.serve(x, call, token, pathOK, m, perr)
+	}
 
 	s.mu.Lock()
-	s.calls[idx].Status = status
+	s.calls[x.idx].Status = status
 	s.inflight--
 	s.changedLocked()
 	s.mu.Unlock()
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, call Call, token string, pathOK bool, m *apiMethod, perr error) int {
+// serve handles a request: the checks, the faults before the call, the
+// call, and the faults after it. It returns the status answered, 0 for
+// none.
+func (s *Server) serve(x *exchange, call Call, token string, pathOK bool, m *apiMethod, perr error) int {
+	w := x.w
 	switch {
 	case !pathOK:
 		return writeError(w, &apiError{code: http.StatusNotFound, desc: "Not Found"})
@@ -387,41 +476,138 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, call Call, token 
 		return writeError(w, &apiError{code: http.StatusNotFound, desc: "Not Found: method not found"})
 	}
 
-	if !s.pause(r.Context(), s.latencyFor(lower)) {
-		return abandon(w, r)
+	// Draw the random fault first, so that it depends only on the order
+	// in which calls arrive.
+	random, rolled := s.rollRandom(lower)
+	if !x.pause(s.latencyFor(lower)) {
+		return x.abandon()
 	}
-	if rep, ok := s.takeFailNext(lower); ok {
-		if status, done := s.reply(w, r, rep); done {
+	var after *Reply
+	sources := [...]func() (Reply, bool){
+		func() (Reply, bool) { return s.takeFailNext(lower) },
+		func() (Reply, bool) { return s.intercept(call) },
+		func() (Reply, bool) { return random, rolled },
+	}
+	for _, next := range sources {
+		rep, ok := next()
+		if !ok || rep.empty() {
+			continue
+		}
+		if rep.After {
+			after = &rep
+			break
+		}
+		if status, done := x.reply(rep); done {
 			return status
 		}
 	}
-	for _, f := range s.interceptors() {
-		if rep, ok := f(call.clone()); ok {
-			if status, done := s.reply(w, r, rep); done {
-				return status
-			}
-			break
-		}
-	}
 
+	if isClosed(x.up) { // Down came first, perhaps from a hook
+		return x.abandon()
+	}
 	q := &request{method: m.Name, params: call.Params}
+	var status int
+	var body []byte
 	if lower == "getupdates" {
-		res, err := s.getUpdates(r, q)
+		res, err := s.getUpdates(x, q)
+		if err == nil && res == nil {
+			return x.abandon()
+		}
+		x.setPerformed()
 		if err != nil {
-			return writeError(w, err)
+			status, body = errorBody(err)
+		} else {
+			status, body = http.StatusOK, res
 		}
-		if res == nil {
-			return abandon(w, r)
-		}
-		return writeBody(w, http.StatusOK, res)
+	} else {
+		status, body = s.perform(x, lower, h, q)
 	}
+	if after != nil {
+		if status, done := x.reply(*after); done {
+			return status
+		}
+	}
+	return writeBody(w, status, body)
+}
+
+// perform carries out a call, unless the rate limits refuse it, and
+// returns the answer.
+func (s *Server) perform(x *exchange, method string, h handler, q *request) (status int, body []byte) {
 	s.mu.Lock()
-	res, aerr := h(s, q)
-	s.mu.Unlock()
-	if aerr != nil {
-		return writeError(w, aerr)
+	defer s.mu.Unlock()
+	if wait := s.overLimitLocked(method, q); wait > 0 {
+		s.rateLimited++
+		s.calls[x.idx].Fault = FaultRateLimit
+		return errorBody(tooManyRequests(wait))
 	}
-	return writeResult(w, res)
+	res, aerr := h(s, q)
+	s.calls[x.idx].Performed = true
+	if aerr != nil {
+		return errorBody(aerr)
+	}
+	s.countSendLocked(method, q)
+	return http.StatusOK, resultBody(res)
+}
+
+// exchange is one request being served.
+type exchange struct {
+	s   *Server
+	w   http.ResponseWriter
+	r   *http.Request
+	idx int             // the call's index in s.calls
+	up  <-chan struct{} // closed by Down
+}
+
+func (x *exchange) setFault(f string) {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	x.s.calls[x.idx].Fault = f
+	x.s.changedLocked()
+}
+
+func (x *exchange) setPerformed() {
+	x.s.mu.Lock()
+	defer x.s.mu.Unlock()
+	x.s.calls[x.idx].Performed = true
+	x.s.changedLocked()
+}
+
+// wait waits for timer; it returns false if the client went away, the
+// server went down or closed first. A nil timer waits for those only.
+func (x *exchange) wait(timer <-chan time.Time) bool {
+	select {
+	case <-timer:
+		return true
+	case <-x.r.Context().Done():
+	case <-x.up:
+	case <-x.s.done:
+	}
+	return false
+}
+
+// pause waits d, as wait does.
+func (x *exchange) pause(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	return x.wait(t.C)
+}
+
+// abandon answers nothing: the client went away, the server went down or
+// is closing. The connection is closed so that a client still listening
+// sees it drop.
+func (x *exchange) abandon() int {
+	select {
+	case <-x.up:
+		x.setFault(FaultDown)
+	default:
+	}
+	if x.r.Context().Err() == nil {
+		dropConnection(x.w)
+	}
+	return 0
 }
 
 // splitPath splits "/bot<token>/<method>".
@@ -500,7 +686,8 @@ func readParams(r *http.Request) (map[string]string, error) {
 	return params, nil
 }
 
-func writeResult(w http.ResponseWriter, res any) int {
+// resultBody is the envelope of a successful answer.
+func resultBody(res any) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"ok":true,"result":`)
 	if d, ok := res.(described); ok {
@@ -511,15 +698,21 @@ func writeResult(w http.ResponseWriter, res any) int {
 		b.Write(mustEncode(res))
 	}
 	b.WriteByte('}')
-	return writeBody(w, http.StatusOK, b.Bytes())
+	return b.Bytes()
 }
 
-func writeError(w http.ResponseWriter, e *apiError) int {
+// errorBody is the status and envelope of an error answer.
+func errorBody(e *apiError) (int, []byte) {
 	o := object{{"ok", false}, {"error_code", e.code}, {"description", e.desc}}
 	if e.params != nil {
 		o.add("parameters", e.params)
 	}
-	return writeBody(w, e.code, mustEncode(o))
+	return e.code, mustEncode(o)
+}
+
+func writeError(w http.ResponseWriter, e *apiError) int {
+	status, body := errorBody(e)
+	return writeBody(w, status, body)
 }
 
 func writeBody(w http.ResponseWriter, status int, body []byte) int {
@@ -532,13 +725,4 @@ func writeBody(w http.ResponseWriter, status int, body []byte) int {
 	w.WriteHeader(status)
 	w.Write(body)
 	return status
-}
-
-// abandon answers nothing: the client went away, or the server is closing.
-// The connection is closed so that a client still listening sees it drop.
-func abandon(w http.ResponseWriter, r *http.Request) int {
-	if r.Context().Err() == nil {
-		dropConnection(w)
-	}
-	return 0
 }

@@ -144,8 +144,10 @@ func (s *Server) Polling() bool {
 }
 
 // getUpdates serves getUpdates: it confirms, filters, and long-polls. It
-// returns the body to answer, or nil when the client went away.
-func (s *Server) getUpdates(r *http.Request, q *request) ([]byte, *apiError) {
+// returns the body to answer, or nil when the client went away or the
+// server went down.
+func (s *Server) getUpdates(x *exchange, q *request) ([]byte, *apiError) {
+	ctx := x.r.Context()
 	limit := int64(100)
 	if q.has("limit") {
 		limit = min(max(q.int64("limit"), 1), 100)
@@ -181,13 +183,14 @@ func (s *Server) getUpdates(r *http.Request, q *request) ([]byte, *apiError) {
 		case <-ch:
 		case <-timer.C:
 			expired = true
-		case <-r.Context().Done():
+		case <-ctx.Done():
+		case <-x.up:
 		}
 		s.mu.Lock()
 		switch {
 		case s.pollGen != gen:
 			return nil, &apiError{code: http.StatusConflict, desc: conflictText}
-		case r.Context().Err() != nil:
+		case ctx.Err() != nil || isClosed(x.up):
 			return nil, nil
 		}
 		if batch := s.batchLocked(int(limit)); len(batch) > 0 || expired || s.closed {
