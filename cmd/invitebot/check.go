@@ -3,11 +3,51 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/store/sqlite"
 )
 
-// checkConfig validates the configuration, opens the database and calls
-// getMe. Bad configuration is a *configError.
+// checkTimeout bounds -check's one getMe: a pre-flight does not wait for
+// Telegram to come back.
+const checkTimeout = 10 * time.Second
+
+// checkConfig validates the configuration, opens the database (creating
+// and migrating it if it is new, as the bot would) and calls getMe once.
+// It prints one line on stdout when all is well. Bad configuration, an
+// unusable database, a token that Telegram rejects and a Bot API that
+// cannot be reached are each a *configError naming the variable to look
+// at: the bot could not start as configured.
 func checkConfig(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("-check is not implemented yet")
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := sqlite.Open(ctx, cfg.DB)
+	if err != nil {
+		return &configError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", cfg.DB, err)}
+	}
+	defer db.Close()
+	if err := db.Ping(ctx); err != nil {
+		return &configError{"INVITEBOT_DB", fmt.Sprintf("%s does not answer (%v)", cfg.DB, err)}
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	client, err := bot.NewClient(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, CallTimeout: checkTimeout})
+	if err != nil {
+		var apiErr *tgbotapi.Error
+		if errors.As(err, &apiErr) && (apiErr.Code == 401 || apiErr.Code == 404) {
+			return &configError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token (" + apiErr.Message + "); copy it again from @BotFather, or revoke it there and use the new one"}
+		}
+		return &configError{"TELEGRAM_API_URL", fmt.Sprintf("cannot reach the Bot API at %s within %s (%v); check the network, a proxy or firewall, and the URL", cfg.APIURL, checkTimeout, err)}
+	}
+	me := client.Self()
+	fmt.Fprintf(stdout, "ok: configuration valid, database %s open, Bot API at %s answers as @%s (id %d)\n", cfg.DB, cfg.APIURL, me.UserName, me.ID)
+	return nil
 }

@@ -4,6 +4,7 @@
 //	invitebot              run the bot (configuration from the environment)
 //	invitebot -check       check the configuration, the database and the token, then exit
 //	invitebot -version     print the version and build information
+//	invitebot -healthcheck ask the running bot's /readyz, exit 0 if ready (for HEALTHCHECK)
 //	invitebot sandbox      try the bot against a simulated Telegram, no token needed
 package main
 
@@ -35,8 +36,9 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	version := fs.Bool("version", false, "print the version and build information, then exit")
 	check := fs.Bool("check", false, "check the configuration, open the database and call getMe, then exit 0 (or 2 with the reason)")
+	healthcheck := fs.Bool("healthcheck", false, "ask the running bot's /readyz at INVITEBOT_HTTP_ADDR, then exit 0 if it is ready, 1 if not (for a container's HEALTHCHECK)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: invitebot [-check | -version] | invitebot sandbox [-script FILE]")
+		fmt.Fprintln(stderr, "usage: invitebot [-check | -version | -healthcheck] | invitebot sandbox [-script FILE]")
 		fmt.Fprintln(stderr, "The configuration is read from the environment: see README.md.")
 		fs.PrintDefaults()
 	}
@@ -57,6 +59,8 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 		return 0
 	case *check:
 		return exitCode(checkConfig(ctx, getenv, stdout, stderr), stderr)
+	case *healthcheck:
+		return healthCheck(ctx, getenv, stdout, stderr)
 	}
 	return exitCode(run(ctx, getenv, stdout, stderr), stderr)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -14,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/cmd/invitebot/internal/ops"
 	"github.com/invitebot/invitebot/handlers"
 	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store"
@@ -32,6 +34,12 @@ func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 // internals are settings that are not configuration: tests change them.
 type internals struct {
 	pace bot.PaceLimits
+	// readyMargin is added to the poll timeout to make the longest time
+	// without a successful poll that /readyz allows; 0 means ops.ReadyMargin.
+	readyMargin time.Duration
+	// listening, if set, is told the address the operations endpoints
+	// listen on (INVITEBOT_HTTP_ADDR may ask for port 0).
+	listening func(addr string)
 }
 
 func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, in internals) error {
@@ -51,18 +59,39 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 		}
 	}()
 
-	client, err := connect(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, Pace: in.pace, OnMigrate: db.MoveChat}, log)
+	// Metrics and readiness: the client and the loop report to obs, the
+	// store is timed. The endpoints answer from here on, so /healthz is up
+	// while Telegram is still being reached.
+	metrics := ops.NewMetrics(buildInfo().metrics())
+	margin := in.readyMargin
+	if margin <= 0 {
+		margin = ops.ReadyMargin
+	}
+	health := ops.NewHealth(cfg.PollTimeout+margin, db.Ping, nil)
+	obs := ops.Observer(metrics, health)
+	st := ops.InstrumentStore(db, metrics)
+	if cfg.HTTPAddr != "" {
+		srv, err := ops.Listen(cfg.HTTPAddr, ops.Handler(metrics, health), log)
+		if err != nil {
+			return &configError{"INVITEBOT_HTTP_ADDR", fmt.Sprintf("cannot listen on %s (%v); choose a free port, or leave INVITEBOT_HTTP_ADDR empty to serve no endpoints", cfg.HTTPAddr, err)}
+		}
+		// Deferred after the database's Close, so it runs before it.
+		defer srv.Shutdown()
+		log.Info().Str("addr", srv.Addr()).Msg("serving /healthz, /readyz and /metrics")
+		if in.listening != nil {
+			in.listening(srv.Addr())
+		}
+	}
+
+	client, err := connect(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, Pace: in.pace, OnMigrate: st.MoveChat, Observer: obs}, log)
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
 	me := client.Self()
 	log.Info().Int64("bot_id", me.ID).Str("username", me.UserName).Msg("connected to the Bot API")
-	if cfg.HTTPAddr != "" {
-		log.Warn().Str("addr", cfg.HTTPAddr).Msg("INVITEBOT_HTTP_ADDR is set, but this version does not serve the operations endpoints yet")
-	}
 	setUp(ctx, client, log)
 
-	r, general := routes(me, client, db, cfg.Owners)
+	r, general := routes(me, client, st, cfg.Owners)
 	// Of the messages without a command, only service messages (a group's
 	// upgrade, members coming and going) can concern the bot; the chatter
 	// of its groups is dropped unread.
@@ -73,8 +102,9 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 		AllowedUpdates: allowedUpdates,
 		Log:            log,
 		OnError:        general.Apologise,
-		Journal:        journal{db},
+		Journal:        journal{st},
 		Wants:          r.Wants,
+		Observer:       obs,
 	})
 	log.Info().Msg("stopped")
 	return err
@@ -237,9 +267,14 @@ func setUp(ctx context.Context, c *bot.Client, log zerolog.Logger) {
 	}
 }
 
+// logFields sets zerolog's field names, package globals, once: the
+// message goes in "msg", next to "level", "time" and "error".
+var logFields sync.Once
+
 // newLogger builds the root logger: JSON, or console output when asked or
 // when stderr is a terminal.
 func newLogger(cfg config, w io.Writer) zerolog.Logger {
+	logFields.Do(func() { zerolog.MessageFieldName = "msg" })
 	console := cfg.LogFormat == "console"
 	if cfg.LogFormat == "auto" {
 		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
