@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -445,4 +448,38 @@ func TestVersionFlag(t *testing.T) {
 	if !strings.HasPrefix(out, "invitebot ") {
 		t.Errorf("first line: %q", out)
 	}
+}
+
+// TestVersionFromGitCheckout builds the binary as deploy/Dockerfile does,
+// with go build in this git checkout, and checks that it is static and
+// that -version names the commit.
+func TestVersionFromGitCheckout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatalf("git rev-parse HEAD: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "invitebot")
+	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// CGO_ENABLED=0 makes a static binary, as the Dockerfile's: no
+	// dynamic loader to ask for.
+	if f, err := elf.Open(bin); err == nil {
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Error("the CGO_ENABLED=0 build is dynamically linked")
+			}
+		}
+		f.Close()
+	}
+	out, err := exec.Command(bin, "-version").Output()
+	if err != nil {
+		t.Fatalf("invitebot -version: %v", err)
+	}
+	mustContain(t, string(out), "invitebot v", "revision  "+strings.TrimSpace(string(head)), "committed 20", runtime.Version())
 }
