@@ -1,12 +1,258 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/store/sqlite"
 )
 
-// sandbox runs the real bot against a simulated Telegram with a console.
+// sandboxPace lets the bot answer at once: the simulated Telegram has no
+// flood limits, and a console wants every answer before the next line.
+var sandboxPace = bot.PaceLimits{Global: bot.Window{N: 1 << 20, Per: time.Second}}
+
+// defaultLineTimeout bounds the wait for the bot to finish with one line.
+const defaultLineTimeout = 20 * time.Second
+
+// sandboxInternals are settings that tests change.
+type sandboxInternals struct {
+	terminal    bool          // prompt as on a terminal, whatever stdin is
+	lineTimeout time.Duration // 0: defaultLineTimeout
+}
+
+// sandbox runs "invitebot sandbox": the real bot, unchanged, through
+// runWith, against a simulated Telegram (bottest) on 127.0.0.1, with a
+// console in which the user types as the people of a small world. It
+// reads nothing from the environment (getenv is unused), so that no
+// token, database or owner of a real deployment can reach it.
 func sandbox(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("the sandbox is not implemented yet")
+	in := sandboxInternals{}
+	if f, ok := stdin.(*os.File); ok {
+		in.terminal = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+	}
+	return runSandbox(ctx, args, stdin, stdout, stderr, in)
+}
+
+const sandboxUsage = `usage: invitebot sandbox [-script FILE] [-db PATH] [-log FILE]
+
+Runs the real bot against a simulated Telegram on 127.0.0.1, with a
+console in which you type as the people of a small world: no token and no
+network are needed, and the environment is not read. Lines come from the
+terminal, a pipe or FILE; a script of lines gives a transcript. Type help
+in the console for its commands.
+`
+
+// sandboxFlags are the sandbox's command-line options.
+type sandboxFlags struct {
+	script string // "" for stdin
+	db     string // "" for a temporary database
+	log    string // "" for a temporary log file
+}
+
+func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
+	var f sandboxFlags
+	fs := flag.NewFlagSet("invitebot sandbox", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the error goes to exitCode, the usage below
+	fs.StringVar(&f.script, "script", "", "read the console's lines from `FILE` instead of the standard input")
+	fs.StringVar(&f.db, "db", "", "use the database at `PATH` (created if missing, kept) instead of a temporary one")
+	fs.StringVar(&f.log, "log", "", "write the bot's log to `FILE` (kept) instead of a temporary file")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, sandboxUsage)
+		fs.SetOutput(stderr)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return f, err
+		}
+		return f, &configError{"sandbox", err.Error()}
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return f, &configError{"sandbox", fmt.Sprintf("unexpected argument %q; give a script with -script FILE", fs.Arg(0))}
+	}
+	return f, nil
+}
+
+// runSandbox is sandbox with its internals given.
+func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, in sandboxInternals) error {
+	flags, err := parseSandboxFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if flags.script != "" {
+		f, err := os.Open(flags.script)
+		if err != nil {
+			return &configError{"-script", fmt.Sprintf("cannot read the script (%v)", err)}
+		}
+		defer f.Close()
+		stdin, in.terminal = f, false
+	}
+	if in.lineTimeout <= 0 {
+		in.lineTimeout = defaultLineTimeout
+	}
+
+	dir, err := os.MkdirTemp("", "invitebot-sandbox-")
+	if err != nil {
+		return fmt.Errorf("temporary directory: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	dbPath, dbNote := flags.db, "a temporary database"
+	if dbPath == "" {
+		dbPath = filepath.Join(dir, "invitebot.db")
+	} else {
+		dbNote = "the database " + dbPath
+	}
+	// The console reads the bot's update journal to know when the bot is
+	// done with a line; the bot opens the same file.
+	db, err := sqlite.Open(ctx, dbPath)
+	if err != nil {
+		return &configError{"-db", fmt.Sprintf("cannot open %s (%v); give a file in a writable directory", dbPath, err)}
+	}
+	defer db.Close()
+	last, _, err := db.PendingUpdates(ctx)
+	if err != nil {
+		return &configError{"-db", fmt.Sprintf("cannot read %s (%v)", dbPath, err)}
+	}
+	// A database from an earlier session: Telegram's update IDs go on
+	// from the last one the bot saw, and new link codes must not repeat
+	// the links it recorded. A new database gets the same links every
+	// time, so that a script gives the same transcript.
+	var seed uint64
+	if last > 0 {
+		seed = uint64(time.Now().UnixNano()) | 1
+	}
+
+	logPath := flags.log
+	if logPath == "" {
+		logPath = filepath.Join(dir, "invitebot.log")
+	}
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return &configError{"-log", fmt.Sprintf("cannot write %s (%v)", logPath, err)}
+	}
+	defer logFile.Close()
+
+	reports := &reportLog{}
+	srv, err := bottest.Start(bottest.Options{Report: reports.add, Seed: seed, LastUpdateID: last})
+	if err != nil {
+		return fmt.Errorf("simulated Telegram: %w", err)
+	}
+	defer srv.Close()
+	buildWorld(srv)
+
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN":   srv.Token(),
+		"TELEGRAM_API_URL":     srv.URL(),
+		"INVITEBOT_DB":         dbPath,
+		"INVITEBOT_OWNERS":     sbOwners,
+		"INVITEBOT_LOG_LEVEL":  "debug",
+		"INVITEBOT_LOG_FORMAT": "json",
+	}
+	b := &runningBot{done: make(chan struct{})}
+	botCtx, stopBot := context.WithCancel(ctx)
+	go func() {
+		b.err = runWith(botCtx, func(k string) string { return env[k] }, io.Discard, logFile, internals{pace: sandboxPace})
+		close(b.done)
+	}()
+	defer func() {
+		stopBot()
+		select {
+		case <-b.done:
+		case <-time.After(15 * time.Second):
+			fmt.Fprintln(stderr, "invitebot sandbox: the bot did not stop within 15s")
+		}
+	}()
+
+	c := &console{
+		ctx: ctx, srv: srv, db: db, out: stdout, terminal: in.terminal,
+		timeout: in.lineTimeout, bot: b, reports: reports, logPath: logPath,
+		seen: make(map[int64]map[int]bottest.SentMessage), history: make(map[int64][]sbEntry),
+	}
+	if err := c.start(); err != nil {
+		return err
+	}
+	c.banner(dbNote)
+	stopReading := make(chan struct{})
+	defer close(stopReading)
+	err = c.loop(readLines(stdin, stopReading))
+	if b.stopped() && b.err != nil {
+		return fmt.Errorf("the bot stopped: %w", b.err)
+	}
+	return err
+}
+
+// runningBot is the bot's run in its goroutine.
+type runningBot struct {
+	done chan struct{} // closed when runWith returned
+	err  error         // what it returned; read after done
+}
+
+func (b *runningBot) stopped() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// reportLog keeps what the simulated Telegram reports (requests that
+// break the Bot API spec, misuse of the world) until the console shows it.
+type reportLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (r *reportLog) add(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, msg)
+}
+
+// take returns the reports not taken yet.
+func (r *reportLog) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.msgs
+	r.msgs = nil
+	return out
+}
+
+// readLines reads lines in a goroutine, so that the console can stop
+// while a terminal waits for input. The channel closes at the end of the
+// input (or on a read error, which ends it too). Closing stop lets the
+// goroutine go after its current read.
+func readLines(r io.Reader, stop <-chan struct{}) <-chan string {
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return lines
 }

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/invitebot/invitebot/bot/bottest"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/sandbox.golden from the sandbox's transcript")
+
+// runScript runs the sandbox on the lines of script, as piped input, and
+// returns its output.
+func runScript(t *testing.T, script string, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := runSandbox(context.Background(), args, strings.NewReader(script), &out, &errOut, sandboxInternals{})
+	if err != nil {
+		t.Fatalf("sandbox: %v\n%s\n%s", err, out.String(), errOut.String())
+	}
+	if errOut.Len() > 0 {
+		t.Errorf("sandbox wrote to stderr: %s", errOut.String())
+	}
+	return out.String()
+}
+
+// askedAt is the one thing of a transcript that depends on the clock:
+// when a join request was made.
+var askedAt = regexp.MustCompile(`asked \d{4}-\d\d-\d\d \d\d:\d\d UTC`)
+
+// TestSandboxScript: a scripted session of the real bot against the
+// simulated Telegram gives the expected transcript: links made by an
+// admin, refusals for a member and for an admin without the right, a join
+// through a link counted in /links, a join request approved by button,
+// an anonymous admin's command confirmed, the owner's private chat.
+func TestSandboxScript(t *testing.T) {
+	const script = "testdata/sandbox.script"
+	const golden = "testdata/sandbox.golden"
+	var out, errOut bytes.Buffer
+	if err := runSandbox(context.Background(), []string{"-script", script}, strings.NewReader("not read"), &out, &errOut, sandboxInternals{}); err != nil {
+		t.Fatalf("sandbox: %v\n%s", err, errOut.String())
+	}
+	got := askedAt.ReplaceAllString(out.String(), "asked YYYY-MM-DD hh:mm UTC")
+
+	// What the session must show, whatever the golden file says.
+	for _, want := range []string{
+		"alice@group> /createlink Partners expire=2030-01-01 limit=50\nbot: New link:\n     #1 https://t.me/+",
+		"bob@group> /createlink Mine\nbot: Only the chat's creator and admins",
+		"carol@group> /links\nbot: You are an admin, but without the “Invite users via link” right",
+		"* frank joined Sandbox Group through https://t.me/+",
+		"     [1 Approve @gina_g] [2 Decline @gina_g]\nalice@group> press 1\n",
+		"answer: Approved @gina_g.",
+		"bob@group> press 1\nalert: Only the chat's creator",
+		"bot: Revoked; it no longer works:",
+		"bot: I need the “Invite users via link” admin right",
+		"olga@private> /chats\nbot: Chats you can manage through me.",
+		"answer: Declined @frank_f.",
+		"! commands posted in a channel are not answered",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the transcript lacks %q", want)
+		}
+	}
+	// /links counts frank's join through #1 and gina's approved request
+	// through #2.
+	links := regexp.MustCompile(`alice@group> /links\nbot: Active links in Sandbox Group:\n\n +#1 \S+\n.*joins: 1 · active\n\n +#2 \S+\n.*joins: 1 · active\n`)
+	if !links.MatchString(got) {
+		t.Errorf("/links does not count one join for each link")
+	}
+	if strings.Contains(got, "! simulated Telegram") {
+		t.Errorf("the simulated Telegram reported a problem")
+	}
+
+	if *updateGolden {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run the test with -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("the transcript differs from %s (run the test with -update to accept it, then review the diff):\n%s", golden, lineDiff(string(want), got))
+	}
+}
+
+// lineDiff shows the first lines where two texts differ.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + itoa(i+1) + ":\nwant: " + wl + "\ngot:  " + gl
+		}
+	}
+	return ""
+}
+
+func itoa(n int) string { return id(int64(n)) }
+
+// TestSandboxTerminal: on a terminal the console prompts with who and
+// where, and does not echo what was typed.
+func TestSandboxTerminal(t *testing.T) {
+	var out bytes.Buffer
+	in := strings.NewReader("as bob\n/createlink x\nin private\n")
+	if err := runSandbox(context.Background(), nil, in, &out, &bytes.Buffer{}, sandboxInternals{terminal: true}); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"alice@group> * You are bob",
+		"bob@group> bot: Only the chat's creator",
+		"bob@group> * In bob's private chat with the bot.\nbob@private> \n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "/createlink x") {
+		t.Errorf("the typed line was echoed:\n%s", got)
+	}
+}
+
+// TestSandboxKeepsGivenDatabase: with -db, the bot's records stay for the
+// next session, which goes on where the last left off: Telegram's update
+// IDs continue, and new links do not repeat the recorded ones.
+func TestSandboxKeepsGivenDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "kept.db")
+	first := runScript(t, "/createlink One\n", "-db", db)
+	if !strings.Contains(first, "with the database "+db+".") || !strings.Contains(first, "#1 https://t.me/+") {
+		t.Fatalf("first session:\n%s", first)
+	}
+	second := runScript(t, "/links\n/createlink Two\n", "-db", db)
+	if !strings.Contains(second, "“One”") || !strings.Contains(second, "#2 https://t.me/+") {
+		t.Errorf("second session:\n%s", second)
+	}
+	url := regexp.MustCompile(`#1 (https://t\.me/\+\S+)`).FindStringSubmatch(first)
+	if url == nil || strings.Count(second, url[1]) != 1 {
+		t.Errorf("the second session's links repeat the first's %v:\n%s", url, second)
+	}
+	if strings.Contains(second, "Sorry") || strings.Contains(second, "! ") {
+		t.Errorf("second session:\n%s", second)
+	}
+}
+
+// TestSandboxIgnoresEnvironment: a real deployment's configuration never
+// reaches the sandbox: its database is not touched, its token not used.
+func TestSandboxIgnoresEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real.db")
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN": "123456789:AAreal-token",
+		"TELEGRAM_API_URL":   "http://127.0.0.1:1",
+		"INVITEBOT_DB":       real,
+	}
+	var out bytes.Buffer
+	err := sandbox(context.Background(), nil, func(k string) string { return env[k] }, strings.NewReader("/createlink x\n"), &out, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "bot: New link:") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if _, err := os.Stat(real); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the sandbox touched INVITEBOT_DB: %v", err)
+	}
+}
+
+// TestSandboxFlags: -h, mistakes in the flags, and files that cannot be
+// used end the sandbox before anything starts.
+func TestSandboxFlags(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := runSandbox(context.Background(), []string{"-h"}, strings.NewReader(""), &out, &errOut, sandboxInternals{}); err != nil {
+		t.Errorf("-h: %v", err)
+	}
+	mustContain(t, errOut.String(), "usage: invitebot sandbox", "-script FILE", "-db PATH", "-log FILE")
+	if strings.Contains(errOut.String(), "test.") {
+		t.Errorf("the usage shows test flags: %s", errOut.String())
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-nope"}, "flag provided but not defined: -nope"},
+		{[]string{"script.txt"}, `unexpected argument "script.txt"`},
+		{[]string{"-script", filepath.Join(dir, "missing")}, "-script: cannot read the script"},
+		{[]string{"-db", filepath.Join(dir, "no", "such", "dir.db")}, "-db: cannot open"},
+		{[]string{"-log", filepath.Join(dir, "no", "such.log")}, "-log: cannot write"},
+	} {
+		err := runSandbox(context.Background(), tc.args, strings.NewReader(""), &out, &bytes.Buffer{}, sandboxInternals{})
+		var ce *configError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want a configError with %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestNoTestFlags: the binary imports bot/bottest, hence package testing,
+// whose flags are registered only by testing.Init: neither usage shows
+// them.
+func TestNoTestFlags(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"sandbox", "-h"}} {
+		var out, errOut bytes.Buffer
+		if code := realMain(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut); code != 0 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+		if strings.Contains(errOut.String(), "test.") || !strings.Contains(errOut.String(), "usage") {
+			t.Errorf("%v: %s", args, errOut.String())
+		}
+	}
+}
+
+// TestSandboxConsoleMistakes: every console mistake gets a line that says
+// what to do, and the session goes on.
+func TestSandboxConsoleMistakes(t *testing.T) {
+	out := runScript(t, strings.Join([]string{
+		"as", "as zed", "in attic", "press", "press 1", "join", "join zed", "join bob", "join frank #7",
+		"join frank https://t.me/+nothing", "leave dave", "leave frank", "lose", "grant right",
+		"anon", "as frank", "/links", "in channel", "hello", "as anonymous", "in private", "in group",
+		"as anonymous", "press 1", "in private", "log x", "as alice", "/createlink Door request", "join frank #1",
+		"/createlink Open", "request frank #2", "/revokelink #2", "join frank #2",
+		"as dave in private", "join frank #1", "lose right",
+	}, "\n")+"\n")
+	for _, want := range []string{
+		"alice@group> as\n! as NAME [in CHAT]",
+		`alice@group> as zed` + "\n" + `! there is no "zed" here`,
+		`alice@group> in attic` + "\n" + `! there is no chat "attic"`,
+		"alice@group> press\n! press N",
+		"alice@group> press 1\n! no message of the bot in Sandbox Group has buttons",
+		"alice@group> join\n! join NAME [LINK]",
+		"alice@group> join bob\n! bob is in Sandbox Group already",
+		"alice@group> join frank #7\n! the bot has no link #7 in Sandbox Group",
+		"! https://t.me/+nothing is no link of the group or the channel",
+		"alice@group> leave dave\n! dave created Sandbox Group and stays",
+		"alice@group> leave frank\n! frank is not in Sandbox Group",
+		"alice@group> lose\n! did you mean lose right?",
+		"alice@group> grant right\n! the bot has the right in Sandbox Group already",
+		"alice@group> anon\n! anon TEXT",
+		"frank@group> /links\n! frank is not in Sandbox Group",
+		"frank@channel> hello\n! commands posted in a channel are not answered",
+		"frank@channel> as anonymous\n! an anonymous admin speaks as the group only",
+		"anonymous@group> press 1\n! an anonymous admin cannot press buttons",
+		"anonymous@group> in private\n! an anonymous admin has no private chat",
+		"anonymous@group> log x\n! log [N]",
+		"alice@group> join frank #1\n! that link needs an admin's approval: request frank #1",
+		"alice@group> request frank #2\n! that link lets people in without approval: join frank #2",
+		"alice@group> join frank #2\n! that link is revoked",
+		"dave@private> join frank #1\n! which chat?",
+		"dave@private> lose right\n! which chat?",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+}
+
+// TestSandboxEvents: joins, leaves and the bot's rights reach the bot as
+// Telegram's updates do, and it acts on them.
+func TestSandboxEvents(t *testing.T) {
+	out := runScript(t, strings.Join([]string{
+		"/createlink Open", "join gina #1", "as gina", "hello", "as alice", "leave gina", "/links", "lose right", "/refreshlink", "in private", "/chats", "in group", "grant right", "as olga in private", "/chats",
+	}, "\n")+"\n")
+	for _, want := range []string{
+		"alice@group> join gina #1\n* gina joined Sandbox Group through https://t.me/+",
+		"gina@group> hello\n(no answer)",
+		"alice@group> leave gina\n* gina left Sandbox Group.",
+		"name: “Open” · expires: never · limit: none · approval: no · joins: 1 · active",
+		"alice@group> lose right\n* dave took the bot's “Invite users via link” right away in Sandbox Group.",
+		"alice@group> /refreshlink\nbot: I need the “Invite users via link” admin right",
+		"alice@private> /chats\nbot: Chats you can manage through me.",
+		"alice@group> grant right\n* dave gave the bot the “Invite users via link” right in Sandbox Group.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+}
+
+func TestNthButton(t *testing.T) {
+	rows := [][]bottest.Button{{{Text: "a"}, {Text: "b"}}, {{Text: "c"}}}
+	for n, want := range map[int]string{1: "a", 2: "b", 3: "c", 4: "", 0: ""} {
+		b, ok := nthButton(rows, n)
+		if b.Text != want || ok != (want != "") {
+			t.Errorf("button %d = %q, %v; want %q", n, b.Text, ok, want)
+		}
+	}
+	if got := strings.Join(buttonRows(rows), " / "); got != "[1 a] [2 b] / [3 c]" {
+		t.Errorf("rows = %q", got)
+	}
+}
+
+func TestSandboxPersonNamed(t *testing.T) {
+	for in, want := range map[string]string{"alice": "alice", "ALICE": "alice", "owner": "olga", "@alice_admin": "alice", "Carol": "carol"} {
+		if p, ok := sbPersonNamed(in); !ok || p.name != want {
+			t.Errorf("%q = %q, %v; want %q", in, p.name, ok, want)
+		}
+	}
+	for _, in := range []string{"", "anonymous", "zed"} {
+		if _, ok := sbPersonNamed(in); ok {
+			t.Errorf("%q names someone", in)
+		}
+	}
+}
