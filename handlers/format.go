@@ -15,33 +15,48 @@ import (
 const timeLayout = "2006-01-02 15:04 UTC"
 
 // describeLink is one link in HTML: #N and URL on the first line, then its
-// name, expiry, limit, join-request mode, joins and state.
+// name, expiry, limit, join-request mode, joins and state. (It is built
+// with appends rather than fmt: /links may describe thousands of links.)
 func describeLink(l store.Link, now time.Time) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "<b>#%d</b> %s", l.Number, html.EscapeString(l.URL))
+	b := make([]byte, 0, 192+len(l.URL)+len(l.Name))
+	b = append(b, "<b>#"...)
+	b = strconv.AppendInt(b, l.Number, 10)
+	b = append(b, "</b> "...)
+	b = append(b, html.EscapeString(l.URL)...)
 	if l.Primary {
-		b.WriteString(" (primary)")
+		b = append(b, " (primary)"...)
 	}
-	b.WriteString("\n")
-	name := "—"
-	if l.Name != "" {
-		name = "“" + html.EscapeString(l.Name) + "”"
+	b = append(b, "\nname: "...)
+	if l.Name == "" {
+		b = append(b, "—"...)
+	} else {
+		b = append(b, "“"...)
+		b = append(b, html.EscapeString(l.Name)...)
+		b = append(b, "”"...)
 	}
-	expires := "never"
-	if !l.ExpiresAt.IsZero() {
-		expires = l.ExpiresAt.UTC().Format(timeLayout)
+	b = append(b, " · expires: "...)
+	if l.ExpiresAt.IsZero() {
+		b = append(b, "never"...)
+	} else {
+		b = l.ExpiresAt.UTC().AppendFormat(b, timeLayout)
 	}
-	limit := "none"
+	b = append(b, " · limit: "...)
 	if l.MemberLimit > 0 {
-		limit = strconv.Itoa(l.MemberLimit)
+		b = strconv.AppendInt(b, int64(l.MemberLimit), 10)
+	} else {
+		b = append(b, "none"...)
 	}
-	approval := "no"
+	b = append(b, " · approval: "...)
 	if l.JoinRequest {
-		approval = "yes"
+		b = append(b, "yes"...)
+	} else {
+		b = append(b, "no"...)
 	}
-	fmt.Fprintf(&b, "name: %s · expires: %s · limit: %s · approval: %s · joins: %d · %s",
-		name, expires, limit, approval, l.Joins, l.State(now))
-	return b.String()
+	b = append(b, " · joins: "...)
+	b = strconv.AppendInt(b, l.Joins, 10)
+	b = append(b, " · "...)
+	b = append(b, l.State(now)...)
+	return string(b)
 }
 
 // paginate packs entries, separated by blank lines, into as few messages as

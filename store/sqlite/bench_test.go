@@ -67,3 +67,24 @@ func BenchmarkJournal(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkListLinks2000(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Now()
+	for i := range 2000 {
+		if _, _, err := db.AddLink(ctx, store.NewLink{ChatID: -1, URL: fmt.Sprintf("https://t.me/+b%d", i), Name: fmt.Sprintf("Campaign %d", i), CreatedBy: 1, CreatedAt: now}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		links, err := db.ListLinks(ctx, -1)
+		if err != nil || len(links) != 2000 {
+			b.Fatal(err)
+		}
+	}
+}

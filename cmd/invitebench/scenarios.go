@@ -1,0 +1,472 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/sqlite"
+)
+
+// benchEnv holds what every scenario needs.
+type benchEnv struct {
+	bot  string // the invitebot binary
+	self string // this program, for the yardstick children
+	tmp  string
+	log  io.Writer
+	runs int
+}
+
+const (
+	burstLatency = 40 * time.Millisecond
+	adminBase    = int64(5100000000)
+	memberBase   = int64(5200000000)
+)
+
+// fake starts a fake Telegram whose reports (spec violations) fail the run.
+func (e *benchEnv) fake() (*bottest.Server, *[]string, error) {
+	var reports []string
+	srv, err := bottest.Start(bottest.Options{Report: func(msg string) {
+		if !strings.Contains(msg, "privacy mode") {
+			reports = append(reports, msg)
+		}
+	}})
+	return srv, &reports, err
+}
+
+// groups adds n supergroups with the bot as an admin with can_invite_users
+// and one admin with the right each, and returns their IDs.
+func groups(srv *bottest.Server, n int) []int64 {
+	ids := make([]int64, n)
+	for i := range n {
+		id := int64(-1003000000000 - i)
+		ids[i] = id
+		admin := adminBase + int64(i)
+		srv.AddChat(tgbotapi.Chat{ID: id, Type: "supergroup", Title: fmt.Sprintf("Group %d", i)})
+		srv.AddUser(tgbotapi.User{ID: admin, FirstName: fmt.Sprintf("Admin %d", i)})
+		srv.SetMember(id, admin, bottest.Member{Status: "administrator", CanInviteUsers: true})
+		srv.SetMember(id, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	}
+	return ids
+}
+
+// proc is a child process.
+type proc struct {
+	cmd     *exec.Cmd
+	started time.Time
+	done    chan struct{}
+	err     error
+}
+
+// startProc starts a child with the fake's address and token in its
+// environment, its output in a log file.
+func (e *benchEnv) startProc(srv *bottest.Server, name string, args []string, env ...string) (*proc, error) {
+	e.runs++
+	logFile, err := os.Create(filepath.Join(e.tmp, fmt.Sprintf("%02d-%s.log", e.runs, filepath.Base(name))))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(),
+		"TELEGRAM_BOT_TOKEN="+srv.Token(),
+		"TELEGRAM_API_URL="+srv.URL(),
+		"INVITEBOT_LOG_FORMAT=json",
+		"INVITEBOT_LOG_LEVEL=warn",
+		"INVITEBOT_POLL_TIMEOUT=30s",
+	)
+	cmd.Env = append(cmd.Env, env...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	p.started = time.Now()
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	go func() {
+		p.err = cmd.Wait()
+		logFile.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// startBot starts invitebot on the database at db.
+func (e *benchEnv) startBot(srv *bottest.Server, db string) (*proc, error) {
+	return e.startProc(srv, e.bot, nil, "INVITEBOT_DB="+db)
+}
+
+// stop ends the child (SIGTERM, or SIGKILL if kill) and returns its peak
+// resident memory in MiB until then. The peak is read from the child's
+// /proc/PID/status (VmHWM): the rusage of a child that a large process
+// started carries that process's own peak, which Linux hands on at exec.
+func (p *proc) stop(kill bool) (float64, error) {
+	peak, err := peakRSS(p.cmd.Process.Pid)
+	if err != nil {
+		return 0, err
+	}
+	sig := syscall.SIGTERM
+	if kill {
+		sig = syscall.SIGKILL
+	}
+	select {
+	case <-p.done:
+	default:
+		_ = p.cmd.Process.Signal(sig)
+		select {
+		case <-p.done:
+		case <-time.After(30 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
+	}
+	return peak, nil
+}
+
+// peakRSS reads a live process's peak resident memory (VmHWM), in MiB.
+func peakRSS(pid int) (float64, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, fmt.Errorf("peak memory: %w", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kib, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			if err != nil {
+				return 0, fmt.Errorf("peak memory: %q: %w", line, err)
+			}
+			return kib / 1024, nil
+		}
+	}
+	return 0, fmt.Errorf("peak memory: no VmHWM in /proc/%d/status", pid)
+}
+
+// waitFor checks cond every few milliseconds until it holds or the timeout
+// passes (the fake runs in this process; its state is read directly).
+func waitFor(what string, timeout time.Duration, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("gave up after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+// callsSince returns the calls to method from index from on.
+func callsSince(srv *bottest.Server, from int, method string) []bottest.Call {
+	var out []bottest.Call
+	for _, c := range srv.Calls()[from:] {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// pollConfirming returns the first getUpdates from index from on whose
+// offset confirms update last.
+func pollConfirming(srv *bottest.Server, from int, last int64) (bottest.Call, bool) {
+	for _, c := range callsSince(srv, from, "getUpdates") {
+		if off, _ := strconv.ParseInt(c.Params["offset"], 10, 64); off > last {
+			return c, true
+		}
+	}
+	return bottest.Call{}, false
+}
+
+// ingest: a stream of group chatter and other bots' commands, served in
+// batches of 100 without latency, through the bare library loop and
+// through invitebot.
+func (e *benchEnv) ingest(n int) ([]result, error) {
+	srv, reports, err := e.fake()
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	chats := groups(srv, 40)
+	for i := range 50 {
+		srv.AddUser(tgbotapi.User{ID: memberBase + int64(i), FirstName: "Member", UserName: fmt.Sprintf("member%d", i)})
+	}
+	texts := []string{
+		"Did anyone see the match yesterday? That last goal was unbelievable",
+		"/start@other_bot",
+		"ok",
+		"https://example.com/some/article worth reading, with a few more words in it",
+		"/stats@some_stats_bot weekly",
+		"good morning everyone",
+	}
+	push := func() (last int64) {
+		for i := range n {
+			last, _ = srv.PushMessage(chats[i%len(chats)], memberBase+int64(i%50), texts[i%len(texts)])
+		}
+		return last
+	}
+	measure := func(start func() (*proc, error), last int64, from int) (float64, float64, error) {
+		p, err := start()
+		if err != nil {
+			return 0, 0, err
+		}
+		// Confirmed is cheap to read: the bench process must not compete
+		// with the child for the CPU while it is measured.
+		err = waitFor("every update confirmed", 10*time.Minute, func() bool { return srv.Confirmed() >= last })
+		if err != nil {
+			p.stop(true)
+			return 0, 0, err
+		}
+		polls := callsSince(srv, from, "getUpdates")
+		end, _ := pollConfirming(srv, from, last)
+		rss, err := p.stop(false)
+		if err != nil {
+			return 0, 0, err
+		}
+		took := end.At.Sub(polls[0].At)
+		return float64(n) / took.Seconds(), rss, nil
+	}
+
+	fmt.Fprintf(e.log, "   pushing %d updates for the bare library loop\n", n)
+	last := push()
+	from := len(srv.Calls())
+	bareRate, bareRSS, err := measure(func() (*proc, error) {
+		return e.startProc(srv, e.self, []string{"-role=bare"}, "INVITEBENCH_LAST="+strconv.FormatInt(last, 10))
+	}, last, from)
+	if err != nil {
+		return nil, fmt.Errorf("bare loop: %w", err)
+	}
+	fmt.Fprintf(e.log, "   pushing %d updates for invitebot\n", n)
+	last = push()
+	from = len(srv.Calls())
+	botRate, botRSS, err := measure(func() (*proc, error) {
+		return e.startBot(srv, filepath.Join(e.tmp, "ingest.db"))
+	}, last, from)
+	if err != nil {
+		return nil, fmt.Errorf("invitebot: %w", err)
+	}
+	if len(*reports) > 0 {
+		return nil, fmt.Errorf("the fake reported: %s", (*reports)[0])
+	}
+	ratio := botRate / bareRate
+	return []result{
+		measured("ingest", "bare tgbotapi loop, updates/s", fmt.Sprintf("%.0f (peak RSS %.1f MiB)", bareRate, bareRSS)),
+		measured("ingest", "invitebot, updates/s", fmt.Sprintf("%.0f", botRate)),
+		target("ingest", "invitebot / bare loop", fmt.Sprintf("%.2f", ratio), ">= 1.0", ratio >= 1.0),
+		target("ingest", "invitebot peak RSS", fmt.Sprintf("%.1f MiB", botRSS), "<= 40 MB", botRSS*1.048576 <= 40),
+	}, nil
+}
+
+// burstRun pushes 5 /createlink from the admin of each of n supergroups,
+// each admin's five together, with burstLatency added to every call and
+// Telegram's rate limits enforced, and times the replies. sequential runs
+// the one-update-at-a-time yardstick instead of invitebot.
+type burstOutcome struct {
+	took           time.Duration
+	replies, links int
+	rateLimited    int
+	getChatMember  int
+	rss            float64
+}
+
+func (e *benchEnv) burstRun(n int, sequential bool) (burstOutcome, error) {
+	var out burstOutcome
+	srv, reports, err := e.fake()
+	if err != nil {
+		return out, err
+	}
+	defer srv.Close()
+	chats := groups(srv, n)
+	srv.SetLatency("", burstLatency)
+	srv.EnforceRateLimits(bottest.TelegramLimits)
+	commands := 0
+	for i, chat := range chats {
+		for j := range 5 {
+			srv.PushMessage(chat, adminBase+int64(i), fmt.Sprintf("/createlink Burst %d-%d", i, j))
+			commands++
+		}
+	}
+	from := len(srv.Calls())
+	db := filepath.Join(e.tmp, fmt.Sprintf("burst-%d-%v.db", n, sequential))
+	var p *proc
+	if sequential {
+		p, err = e.startProc(srv, e.self, []string{"-role=sequential"}, "INVITEBOT_DB="+db, "INVITEBENCH_COMMANDS="+strconv.Itoa(commands))
+	} else {
+		p, err = e.startBot(srv, db)
+	}
+	if err != nil {
+		return out, err
+	}
+	sent := func() []bottest.Call {
+		var ok []bottest.Call
+		for _, c := range callsSince(srv, from, "sendMessage") {
+			if c.Status == 200 {
+				ok = append(ok, c)
+			}
+		}
+		return ok
+	}
+	timeout := time.Duration(commands)*time.Second + 2*time.Minute
+	if err := waitFor("every reply", timeout, func() bool { return len(sent()) >= commands }); err != nil {
+		p.stop(true)
+		return out, err
+	}
+	replies := sent()
+	polls := callsSince(srv, from, "getUpdates")
+	out.took = replies[len(replies)-1].At.Sub(polls[0].At)
+	out.replies = len(replies)
+	for _, chat := range chats {
+		out.links += len(srv.InviteLinks(chat))
+	}
+	out.rateLimited = srv.RateLimited()
+	out.getChatMember = len(callsSince(srv, from, "getChatMember"))
+	if out.rss, err = p.stop(false); err != nil {
+		return out, err
+	}
+	if len(*reports) > 0 {
+		return out, fmt.Errorf("the fake reported: %s", (*reports)[0])
+	}
+	return out, nil
+}
+
+// burst: 40 supergroups, 5 commands each, against the limits' lower bound
+// and the one-at-a-time yardstick.
+func (e *benchEnv) burst() ([]result, error) {
+	const n = 40
+	bound := lowerBound(5 * n)
+	fmt.Fprintln(e.log, "   invitebot")
+	bot, err := e.burstRun(n, false)
+	if err != nil {
+		return nil, fmt.Errorf("invitebot: %w", err)
+	}
+	fmt.Fprintln(e.log, "   one update at a time (the yardstick)")
+	seq, err := e.burstRun(n, true)
+	if err != nil {
+		return nil, fmt.Errorf("yardstick: %w", err)
+	}
+	speedup := seq.took.Seconds() / bot.took.Seconds()
+	return []result{
+		measured("burst", "commands, replies, links", fmt.Sprintf("200, %d, %d", bot.replies, bot.links)),
+		target("burst", "all replies sent in", bot.took.Round(time.Millisecond).String(),
+			fmt.Sprintf("<= %v (1.2 x %v)", (bound*12/10).Round(time.Millisecond), bound.Round(time.Millisecond)), bot.took <= bound*12/10 && bot.replies == 200 && bot.links == 200),
+		target("burst", "429s met", strconv.Itoa(bot.rateLimited), "0", bot.rateLimited == 0),
+		measured("burst", "one update at a time", seq.took.Round(time.Millisecond).String()),
+		target("burst", "speed-up over one at a time", fmt.Sprintf("%.1fx", speedup), ">= 3x", speedup >= 3),
+		target("admin", "getChatMember calls in the burst", strconv.Itoa(bot.getChatMember), "40 (one per chat and user)", bot.getChatMember == n),
+		measured("burst", "invitebot peak RSS", fmt.Sprintf("%.1f MiB", bot.rss)),
+	}, nil
+}
+
+// scale: 10,000 stored links over 100 chats, one holding 2,000.
+func (e *benchEnv) scale() ([]result, error) {
+	srv, reports, err := e.fake()
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	chats := groups(srv, 100)
+	dbPath := filepath.Join(e.tmp, "scale.db")
+	if err := seed(dbPath, chats); err != nil {
+		return nil, err
+	}
+	from := len(srv.Calls())
+	p, err := e.startBot(srv, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitFor("the first poll", time.Minute, func() bool { return len(callsSince(srv, from, "getUpdates")) > 0 }); err != nil {
+		p.stop(true)
+		return nil, err
+	}
+	startup := callsSince(srv, from, "getUpdates")[0].At.Sub(p.started)
+
+	from = len(srv.Calls())
+	srv.PushMessage(chats[0], adminBase, "/links")
+	if err := waitFor("the first page", time.Minute, func() bool { return len(callsSince(srv, from, "sendMessage")) > 0 }); err != nil {
+		p.stop(true)
+		return nil, err
+	}
+	check := callsSince(srv, from, "getChatMember")
+	page := callsSince(srv, from, "sendMessage")[0]
+	if len(check) == 0 {
+		p.stop(true)
+		return nil, fmt.Errorf("no admin check before /links")
+	}
+	compose := page.At.Sub(check[len(check)-1].At)
+	rss, err := p.stop(true) // its pages are paced at 20 a minute: no need to wait for them
+	if err != nil {
+		return nil, err
+	}
+	if len(*reports) > 0 {
+		return nil, fmt.Errorf("the fake reported: %s", (*reports)[0])
+	}
+	return []result{
+		target("scale", "start-up to the first getUpdates", startup.Round(time.Millisecond).String(), "< 300ms", startup < 300*time.Millisecond),
+		target("scale", "/links of 2,000 links composed", compose.Round(100*time.Microsecond).String(), "< 20ms", compose < 20*time.Millisecond),
+		target("scale", "peak RSS", fmt.Sprintf("%.1f MiB", rss), "< 60 MB", rss*1.048576 < 60),
+	}, nil
+}
+
+// seed stores 10,000 links: 2,000 in the first chat, the rest spread over
+// the others.
+func seed(path string, chats []int64) error {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	now := time.Now().UTC()
+	for i := range 10000 {
+		chat := chats[0]
+		if i >= 2000 {
+			chat = chats[1+(i-2000)%(len(chats)-1)]
+		}
+		l := store.NewLink{ChatID: chat, URL: fmt.Sprintf("https://t.me/+seed%010d", i), Name: fmt.Sprintf("Campaign %d", i), CreatedBy: adminBase, CreatedAt: now}
+		switch i % 4 {
+		case 1:
+			l.MemberLimit = 50
+		case 2:
+			l.ExpiresAt = now.Add(30 * 24 * time.Hour)
+		case 3:
+			l.JoinRequest = true
+		}
+		if _, _, err := db.AddLink(ctx, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// growth: the burst for 10, 100 and 1,000 chats.
+func (e *benchEnv) growth(counts string) ([]result, error) {
+	var results []result
+	for _, f := range strings.Split(counts, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("bad chat count %q", f)
+		}
+		fmt.Fprintf(e.log, "   %d chats, %d commands\n", n, 5*n)
+		o, err := e.burstRun(n, false)
+		if err != nil {
+			return nil, fmt.Errorf("%d chats: %w", n, err)
+		}
+		bound := lowerBound(5 * n)
+		results = append(results, measured("growth", fmt.Sprintf("%d chats: replies in / bound / RSS / 429s", n),
+			fmt.Sprintf("%v / %v / %.1f MiB / %d", o.took.Round(time.Millisecond), bound.Round(time.Millisecond), o.rss, o.rateLimited)))
+	}
+	return results, nil
+}
+
+// lowerBound is the least time n messages take under 30 a second.
+func lowerBound(n int) time.Duration {
+	return time.Duration(n) * time.Second / 30
+}
