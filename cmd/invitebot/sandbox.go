@@ -66,7 +66,7 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	fs := flag.NewFlagSet("invitebot sandbox", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // the error goes to exitCode, the usage below
 	fs.StringVar(&f.script, "script", "", "read the console's lines from `FILE` instead of the standard input")
-	fs.StringVar(&f.db, "db", "", "use the database at `PATH` (created if missing, kept) instead of a temporary one")
+	fs.StringVar(&f.db, "db", "", "use the database at `PATH` (created if missing, kept) instead of a temporary one; not a real bot's: the sandbox's chats and links would join its records")
 	fs.StringVar(&f.log, "log", "", "write the bot's log to `FILE` (kept) instead of a temporary file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, sandboxUsage)
