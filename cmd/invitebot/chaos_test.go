@@ -117,9 +117,30 @@ func TestChaos(t *testing.T) {
 	}
 	mu.Unlock()
 	calls := len(srv.Calls())
-	t.Logf("chaos: %d commands over %d chats; %d calls, %d faults injected (%v); 429s from rate limits: %d; duplicates: %d",
-		len(commands), chats, calls, total, injected, srv.TooManyRequests(), duplicates)
+	t.Logf("chaos: %d commands over %d chats; %d calls, %d faults injected (%v); retries: %d; 429s from Telegram's limits: %d; duplicates: %d",
+		len(commands), chats, calls, total, injected, retries(srv), srv.RateLimited(), duplicates)
+	if n := srv.RateLimited(); n != 0 {
+		t.Errorf("the bot's pacing met Telegram's limits %d times", n)
+	}
 	if total < len(commands)/2 {
 		t.Errorf("only %d faults injected; the test proves little", total)
 	}
+}
+
+// retries counts the calls made again: every call after the first with the
+// same method and parameters.
+func retries(srv *bottest.Server) int {
+	seen := map[string]bool{}
+	n := 0
+	for _, c := range srv.Calls() {
+		if c.Method == "getUpdates" {
+			continue
+		}
+		key := c.Method + fmt.Sprint(c.Params)
+		if seen[key] {
+			n++
+		}
+		seen[key] = true
+	}
+	return n
 }

@@ -38,7 +38,7 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 	check := fs.Bool("check", false, "check the configuration, open the database and call getMe, then exit 0 (or 2 with the reason)")
 	healthcheck := fs.Bool("healthcheck", false, "ask the running bot's /readyz at INVITEBOT_HTTP_ADDR, then exit 0 if it is ready, 1 if not (for a container's HEALTHCHECK)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: invitebot [-check | -version | -healthcheck] | invitebot sandbox [-script FILE]")
+		fmt.Fprintln(stderr, "usage: invitebot [-check | -version | -healthcheck] | invitebot sandbox [-script FILE] [-db PATH] [-log FILE]")
 		fmt.Fprintln(stderr, "The configuration is read from the environment: see README.md.")
 		fs.PrintDefaults()
 	}
