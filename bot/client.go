@@ -99,10 +99,14 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	callCtx, cancel := context.WithTimeout(ctx, c.callTimeout)
 	defer cancel()
 	endpoint := strings.ReplaceAll(base, "%", "%%") + "/bot%s/%s"
+	start := time.Now()
 	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, boundDoer{ctx: callCtx, doer: c.doer})
 	if err != nil {
-		return nil, fmt.Errorf("getMe: %w", c.doer.redactErr(err))
+		err = fmt.Errorf("getMe: %w", c.doer.redactErr(err))
+		c.obs.APICall("getMe", outcomeOf(err), time.Since(start))
+		return nil, err
 	}
+	c.obs.APICall("getMe", OutcomeOK, time.Since(start))
 	api.Client = c.doer
 	c.api = api
 	return c, nil

@@ -185,7 +185,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		if err != nil {
 			failures++
 			wait := pollWait(err, failures)
-			logPollError(log, err, wait)
+			logPollError(log, err, wait, failures)
 			if !sleep(ctx, wait) {
 				break
 			}
@@ -198,7 +198,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			// Not JSON at all: take it as a failed poll.
 			failures++
 			wait := backoff(failures)
-			logPollError(log, err, wait)
+			logPollError(log, err, wait, failures)
 			if !sleep(ctx, wait) {
 				break
 			}
@@ -368,13 +368,15 @@ func pollWait(err error, n int) time.Duration {
 	return backoff(n)
 }
 
-func logPollError(log zerolog.Logger, err error, wait time.Duration) {
+// logPollError logs a failed poll with the number of failures in a row,
+// so that an operator can alert on a run of them.
+func logPollError(log zerolog.Logger, err error, wait time.Duration, failures int) {
 	var apiErr *tgbotapi.Error
 	if errors.As(err, &apiErr) && apiErr.Code == 409 {
-		log.Error().Err(err).Dur("retry_in", wait).Msg("getUpdates conflict: another instance of this bot is polling, or a webhook is set; stop the other instance (or delete the webhook) so that only one runs")
+		log.Error().Err(err).Int("failures", failures).Dur("retry_in", wait).Msg("getUpdates conflict: another instance of this bot is polling, or a webhook is set; stop the other instance (or delete the webhook) so that only one runs")
 		return
 	}
-	log.Warn().Err(err).Dur("retry_in", wait).Msg("getUpdates failed; retrying")
+	log.Warn().Err(err).Int("failures", failures).Dur("retry_in", wait).Msg("getUpdates failed; retrying")
 }
 
 // backoff is the wait after n failures in a row: doubling from
