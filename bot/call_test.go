@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -225,4 +226,76 @@ func TestPacingWaitFreesTheWorker(t *testing.T) {
 	if n := len(srv.Messages(chatA)); n != 1 {
 		t.Errorf("chat A got %d messages, want 1 before the stop", n)
 	}
+}
+
+// TestPacingDoesNotCountAgainstTheDeadline: a reply that queues for pacing
+// longer than the handler's deadline is still sent.
+func TestPacingDoesNotCountAgainstTheDeadline(t *testing.T) {
+	srv := world(t)
+	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
+	c := newClient(t, srv, bot.ClientConfig{Pace: bot.PaceLimits{Chat: bot.Window{N: 1, Per: 600 * time.Millisecond}}})
+	var failed []error
+	var mu sync.Mutex
+	h := func(ctx context.Context, u *tgbotapi.Update) error {
+		if u.Message == nil {
+			return nil
+		}
+		if err := send(ctx, c, chatA, "first"); err != nil {
+			return err
+		}
+		return send(ctx, c, chatA, "second, after a 600ms wait for pacing")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- bot.Run(ctx, c, h, bot.Options{
+			PollTimeout: 5 * time.Second, HandlerTimeout: 200 * time.Millisecond,
+			OnError: func(_ context.Context, _ *tgbotapi.Update, err error) {
+				mu.Lock()
+				failed = append(failed, err)
+				mu.Unlock()
+			},
+		})
+	}()
+	srv.PushMessage(chatA, user, "/go")
+	srv.WaitFor(t, "both messages", func() bool { return len(srv.Messages(chatA)) == 2 })
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(failed) != 0 {
+		t.Errorf("the handler failed: %v", failed)
+	}
+}
+
+// TestHandlerDeadline: a handler that works past its deadline is cut off,
+// and the failure says so.
+func TestHandlerDeadline(t *testing.T) {
+	srv := world(t)
+	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
+	c := newClient(t, srv, bot.ClientConfig{})
+	errs := make(chan error, 1)
+	h := func(ctx context.Context, u *tgbotapi.Update) error {
+		<-ctx.Done() // stuck until cut off
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- bot.Run(ctx, c, h, bot.Options{
+			PollTimeout: 5 * time.Second, HandlerTimeout: 100 * time.Millisecond,
+			OnError: func(_ context.Context, _ *tgbotapi.Update, err error) { errs <- err },
+		})
+	}()
+	srv.PushMessage(chatA, user, "/stuck")
+	select {
+	case err := <-errs:
+		if !strings.Contains(err.Error(), "longer than its deadline") {
+			t.Errorf("error = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stuck handler was never cut off")
+	}
+	cancel()
+	<-done
 }

@@ -45,7 +45,9 @@ type Options struct {
 	Workers int
 	// MaxPending bounds the updates in hand; polling pauses beyond it (default 1000).
 	MaxPending int
-	// HandlerTimeout is the deadline of one update's handling (default 60s).
+	// HandlerTimeout is the deadline of one update's handling (default
+	// 60s), counting the time its handler works and not the time it waits
+	// for pacing or a retry.
 	HandlerTimeout time.Duration
 	// DrainTimeout is how long a stop waits for the updates in hand (default 10s).
 	DrainTimeout time.Duration
@@ -293,8 +295,12 @@ func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, want
 // waits), and recovery from any panic.
 func handleOne(base context.Context, in *inbound, h HandlerFunc, opts Options, workers chan struct{}) {
 	u := in.u
-	ctx, cancel := context.WithTimeout(base, opts.HandlerTimeout)
-	defer cancel()
+	// The deadline counts the time the handler works, not the time it
+	// waits idle for pacing or a retry (see idle).
+	ctx, cancel := context.WithCancelCause(base)
+	defer cancel(nil)
+	deadline := newWatchdog(opts.HandlerTimeout, func() { cancel(errHandlerTimeout) })
+	defer deadline.stop()
 	lc := opts.Log.With().Int("update_id", u.UpdateID).Str("update", Kind(u))
 	if chat := Chat(u); chat != nil {
 		lc = lc.Int64("chat_id", chat.ID)
@@ -305,11 +311,14 @@ func handleOne(base context.Context, in *inbound, h HandlerFunc, opts Options, w
 	log := lc.Logger()
 	ctx = log.WithContext(ctx)
 	ctx = WithRawUpdate(ctx, in.raw)
-	ctx = withWorker(ctx, workers)
+	ctx = withIdler(ctx, workers, deadline)
 	ctx, route := withRouteInfo(ctx)
 
 	start := time.Now()
 	err := safeCall(ctx, u, h)
+	if err != nil && context.Cause(ctx) == errHandlerTimeout {
+		err = fmt.Errorf("%w: %w", errHandlerTimeout, err)
+	}
 	took := time.Since(start)
 	outcome := "ok"
 	var panicked *PanicError
@@ -339,6 +348,9 @@ func handleOne(base context.Context, in *inbound, h HandlerFunc, opts Options, w
 		}()
 	}
 }
+
+// errHandlerTimeout ends a handler that worked past its deadline.
+var errHandlerTimeout = errors.New("the update's handling took longer than its deadline")
 
 // PanicError is a panic in a handler, turned into an error.
 type PanicError struct {
