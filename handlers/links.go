@@ -47,6 +47,9 @@ func (h *Links) RefreshLink(ctx context.Context, u *tgbotapi.Update) error {
 	if args := commandArgs(ctx); args != "" {
 		return h.replyText(ctx, u, "/refreshlink takes no arguments: send just /refreshlink. To make an extra link, use /createlink.")
 	}
+	if done, err := h.answeredBefore(ctx, u, "New primary link:\n"); done {
+		return err
+	}
 	var url string
 	err = h.api.Call(ctx, "exportChatInviteLink", tgbotapi.Params{"chat_id": chatIDParam(acc.Chat.ID)}, &url)
 	if done, err := h.afterCall(ctx, u, acc, err, nil); done {
@@ -55,6 +58,7 @@ func (h *Links) RefreshLink(ctx context.Context, u *tgbotapi.Update) error {
 	now := h.now().UTC()
 	added, replaced, err := h.store.AddLink(ctx, store.NewLink{
 		ChatID: acc.Chat.ID, URL: url, Primary: true, CreatedBy: acc.User.ID, CreatedAt: now,
+		Request: requestKey(u),
 	})
 	if err != nil {
 		return fmt.Errorf("store primary link: %w", err)
@@ -80,6 +84,21 @@ func (h *Links) CreateLink(ctx context.Context, u *tgbotapi.Update) error {
 	args, err := ParseCreateArgs(commandArgs(ctx), h.now())
 	if err != nil {
 		return h.mistake(ctx, u, err)
+	}
+	if done, err := h.answeredBefore(ctx, u, "New link:\n"); done {
+		return err
+	}
+	if key := requestKey(u); key != "" {
+		before, err := h.store.StartLinkAttempt(ctx, key, h.now().UTC())
+		if err != nil {
+			return fmt.Errorf("record the attempt: %w", err)
+		}
+		if before {
+			// Interrupted while Telegram made the link: it may exist
+			// without our knowing it. Asking again could make a second.
+			zerolog.Ctx(ctx).Warn().Msg("command handled again after a restart: its link may or may not exist; not asking again")
+			return h.replyText(ctx, u, "I was restarted while Telegram was making this link, so I can't tell whether it was made; I did not make another. Check /links, and the chat's invite links in its settings, before trying again.")
+		}
 	}
 	params := tgbotapi.Params{"chat_id": chatIDParam(acc.Chat.ID)}
 	if args.Name != "" {
@@ -109,6 +128,7 @@ func (h *Links) CreateLink(ctx context.Context, u *tgbotapi.Update) error {
 		JoinRequest: link.CreatesJoinRequest,
 		CreatedBy:   acc.User.ID,
 		CreatedAt:   now,
+		Request:     requestKey(u),
 	})
 	if err != nil {
 		// A link nobody knows of must not stay valid: take it back.
@@ -120,6 +140,30 @@ func (h *Links) CreateLink(ctx context.Context, u *tgbotapi.Update) error {
 		return fmt.Errorf("store new link (revoked it again): %w", err)
 	}
 	return h.reply(ctx, u, "New link:\n"+describeLink(added, now))
+}
+
+// requestKey names the command message of u, for store.NewLink.Request.
+func requestKey(u *tgbotapi.Update) string {
+	if u.Message == nil || u.Message.Chat == nil {
+		return ""
+	}
+	return strconv.FormatInt(u.Message.Chat.ID, 10) + ":" + strconv.Itoa(u.Message.MessageID)
+}
+
+// answeredBefore handles a command that is handled again (after a crash or
+// a stop that cut it off, the journal hands it back): if it made its link
+// already, the reply is given again with that link instead of a second
+// link being made. done reports that it was so.
+func (h *Links) answeredBefore(ctx context.Context, u *tgbotapi.Update, heading string) (done bool, err error) {
+	link, err := h.store.LinkByRequest(ctx, requestKey(u))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return true, fmt.Errorf("look for the link of this command: %w", err)
+	}
+	zerolog.Ctx(ctx).Info().Int64("link", link.Number).Msg("command handled again after a restart: its link exists already")
+	return true, h.reply(ctx, u, heading+describeLink(link, h.now().UTC()))
 }
 
 // EditLink (/editlink REF [name=NAME] [expire=WHEN|never] [limit=N|none]

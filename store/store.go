@@ -53,6 +53,8 @@ type Link struct {
 	RevokedAt time.Time
 	// Joins counted for this link.
 	Joins int64
+	// Request names the command that asked for the link ("" if unknown).
+	Request string
 }
 
 // State tells whether the link is active, expired or revoked at now.
@@ -79,6 +81,12 @@ type NewLink struct {
 	Primary     bool
 	CreatedBy   int64
 	CreatedAt   time.Time
+	// Request names the command that asked for the link, such as the
+	// chat and message ID of /createlink, so that the command, handled
+	// again after a crash, finds the link instead of making a second one.
+	// Optional; when set, it is unique: a second AddLink with the same
+	// Request is ErrConflict.
+	Request string
 }
 
 // LinkChange is an edit of a link. Nil fields are left as they are; a
@@ -106,6 +114,14 @@ type Links interface {
 	Link(ctx context.Context, chatID, number int64) (Link, error)
 	// LinkByURL returns the chat's link with that URL. ErrNotFound if none.
 	LinkByURL(ctx context.Context, chatID int64, url string) (Link, error)
+	// LinkByRequest returns the link that the command named request asked
+	// for. ErrNotFound if there is none.
+	LinkByRequest(ctx context.Context, request string) (Link, error)
+	// StartLinkAttempt records that the command named request is about to
+	// ask Telegram for a new link, and reports whether it had done so
+	// before: a command handled again after a crash, whose first attempt
+	// may or may not have made a link.
+	StartLinkAttempt(ctx context.Context, request string, at time.Time) (before bool, err error)
 	// LinksByName returns the chat's links whose name equals name, ignoring
 	// case (Unicode-aware), ordered by number. An empty result is not an error.
 	LinksByName(ctx context.Context, chatID int64, name string) ([]Link, error)

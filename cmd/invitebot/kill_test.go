@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -74,7 +75,7 @@ func TestKillAndRestart(t *testing.T) {
 	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if c.Method == "createChatInviteLink" && c.Params["name"] == "Second" && hang {
+		if c.Method == "getChatMember" && c.Params["user_id"] == strconv.FormatInt(dave, 10) && hang {
 			select {
 			case arrived <- struct{}{}:
 			default:
@@ -87,8 +88,8 @@ func TestKillAndRestart(t *testing.T) {
 	p1 := startProcess(t, srv, dir)
 	_, first := srv.PushMessage(groupID, alice, "/createlink First")
 	srv.WaitFor(t, "the first link", func() bool { return len(repliesTo(srv, groupID, first)) > 0 })
-	_, second := srv.PushMessage(groupID, alice, "/createlink Second")
-	<-arrived // the second command is half done: its call hangs
+	_, second := srv.PushMessage(groupID, dave, "/createlink Second")
+	<-arrived // the second command is in hand: its admin check hangs
 
 	if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -172,4 +173,98 @@ func TestSIGTERMDuringSlowCall(t *testing.T) {
 		t.Errorf("offset not confirmed: confirmed %d, update %d, pending %d", srv.Confirmed(), updateID, srv.Pending())
 	}
 	t.Logf("SIGTERM during a 3s call: exited 0 after %v", took.Round(time.Millisecond))
+}
+
+// TestKillAfterLinkMade kills the program when Telegram has made a link
+// but its answer has not come back: after the restart the command is
+// handled again and must answer with that link, not make a second one.
+func TestKillAfterLinkMade(t *testing.T) {
+	srv := newWorld(t)
+	dir := t.TempDir()
+	var mu sync.Mutex
+	hang := true
+	arrived := make(chan struct{}, 1)
+	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c.Method == "createChatInviteLink" && hang {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+			return bottest.Reply{Hang: true, After: true}, true // made, answer never comes
+		}
+		return bottest.Reply{}, false
+	})
+	p1 := startProcess(t, srv, dir)
+	_, msg := srv.PushMessage(groupID, alice, "/createlink Made")
+	<-arrived
+	srv.WaitFor(t, "the link made", func() bool { return len(srv.InviteLinks(groupID)) == 1 })
+	if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p1.done
+	p1.done <- nil
+	mu.Lock()
+	hang = false
+	mu.Unlock()
+
+	startProcess(t, srv, dir)
+	srv.WaitFor(t, "the reply", func() bool { return len(repliesTo(srv, groupID, msg)) > 0 })
+	// Telegram made the link, but its answer was lost with the process: the
+	// command, handled again, cannot know; it says so and makes no second.
+	if n := len(srv.InviteLinks(groupID)); n != 1 {
+		t.Errorf("%d links after the restart, want the 1 made before the kill", n)
+	}
+	replies := repliesTo(srv, groupID, msg)
+	if len(replies) != 1 {
+		t.Fatalf("%d replies, want 1", len(replies))
+	}
+	mustContain(t, replies[0].PlainText, "restarted while Telegram was making this link", "did not make another")
+}
+
+// TestReplayAfterLinkStored kills the program after the link was made and
+// stored but before the reply went out: handled again, the command answers
+// with that link.
+func TestReplayAfterLinkStored(t *testing.T) {
+	srv := newWorld(t)
+	dir := t.TempDir()
+	var mu sync.Mutex
+	hang := true
+	arrived := make(chan struct{}, 1)
+	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if c.Method == "sendMessage" && strings.Contains(c.Params["text"], "Stored") && hang {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+			return bottest.HangReply(), true // the reply never goes out
+		}
+		return bottest.Reply{}, false
+	})
+	p1 := startProcess(t, srv, dir)
+	_, msg := srv.PushMessage(groupID, alice, "/createlink Stored")
+	<-arrived
+	if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p1.done
+	p1.done <- nil
+	mu.Lock()
+	hang = false
+	mu.Unlock()
+
+	startProcess(t, srv, dir)
+	srv.WaitFor(t, "the reply", func() bool { return len(repliesTo(srv, groupID, msg)) > 0 })
+	links := srv.InviteLinks(groupID)
+	if len(links) != 1 {
+		t.Fatalf("%d links, want 1", len(links))
+	}
+	replies := repliesTo(srv, groupID, msg)
+	if len(replies) != 1 {
+		t.Fatalf("%d replies, want 1", len(replies))
+	}
+	mustContain(t, replies[0].PlainText, "New link", links[0].InviteLink, "“Stored”")
 }

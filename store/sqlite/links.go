@@ -15,7 +15,7 @@ import (
 var _ store.Links = (*DB)(nil)
 
 // linkColumns are the columns that scanLink reads, in its order.
-const linkColumns = `chat_id, number, url, name, expires_at, member_limit, join_request,
+const linkColumns = `request, chat_id, number, url, name, expires_at, member_limit, join_request,
 	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins`
 
 // querier is what *sql.DB and *sql.Tx have in common: the helpers serve
@@ -83,6 +83,33 @@ func (db *DB) LinksByName(ctx context.Context, chatID int64, name string) ([]sto
 		return nil, storeError("links by name", err)
 	}
 	return links, nil
+}
+
+// LinkByRequest returns the link that the command named request asked for.
+func (db *DB) LinkByRequest(ctx context.Context, request string) (store.Link, error) {
+	if request == "" {
+		return store.Link{}, storeError("link by request", sql.ErrNoRows)
+	}
+	l, err := findLink(ctx, db.db, "request = ?", request)
+	if err != nil {
+		return store.Link{}, storeError("link by request", err)
+	}
+	return l, nil
+}
+
+// StartLinkAttempt records that the command named request is about to ask
+// for a link, and reports whether it had before.
+func (db *DB) StartLinkAttempt(ctx context.Context, request string, at time.Time) (bool, error) {
+	res, err := db.db.ExecContext(ctx, `INSERT INTO link_attempts (request, started_at) VALUES (?, ?)
+		ON CONFLICT (request) DO NOTHING`, request, at.Unix())
+	if err != nil {
+		return false, storeError("start link attempt", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, storeError("start link attempt", err)
+	}
+	return n == 0, nil
 }
 
 // ListLinks returns all of the chat's links, ordered by number.
@@ -156,11 +183,11 @@ func insertLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, e
 	}
 	return scanLink(tx.QueryRowContext(ctx, `
 		INSERT INTO links (chat_id, number, url, name, name_key, expires_at, member_limit,
-			join_request, is_primary, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			join_request, is_primary, created_by, created_at, request)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+linkColumns,
 		l.ChatID, number, l.URL, l.Name, nameKey(l.Name), unixTime(l.ExpiresAt), l.MemberLimit,
-		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(),
+		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request,
 	))
 }
 
@@ -255,7 +282,7 @@ func scanLink(row interface{ Scan(dest ...any) error }) (store.Link, error) {
 		l                                 store.Link
 		expires, created, edited, revoked int64
 	)
-	if err := row.Scan(&l.ChatID, &l.Number, &l.URL, &l.Name, &expires, &l.MemberLimit,
+	if err := row.Scan(&l.Request, &l.ChatID, &l.Number, &l.URL, &l.Name, &expires, &l.MemberLimit,
 		&l.JoinRequest, &l.Primary, &l.CreatedBy, &created, &l.EditedBy, &edited,
 		&l.RevokedBy, &revoked, &l.Joins); err != nil {
 		return store.Link{}, err

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -572,5 +573,52 @@ func TestDataSurvivesReopen(t *testing.T) {
 	added, _ := add(t, db, newLink(-100123, "https://t.me/+d"))
 	if added.Number != 4 {
 		t.Errorf("link added after reopening is #%d, want #4", added.Number)
+	}
+}
+
+func TestLinkByRequest(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	l := newLink(-100, "https://t.me/+req1")
+	l.Request = "-100:42"
+	added, _ := add(t, db, l)
+	got, err := db.LinkByRequest(ctx, "-100:42")
+	if err != nil || got.URL != added.URL || got.Request != "-100:42" {
+		t.Fatalf("LinkByRequest = %+v, %v", got, err)
+	}
+	for _, key := range []string{"-100:43", ""} {
+		if _, err := db.LinkByRequest(ctx, key); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("LinkByRequest(%q) = %v, want ErrNotFound", key, err)
+		}
+	}
+	// One link per command: a second one with the same request is refused.
+	again := newLink(-100, "https://t.me/+req2")
+	again.Request = "-100:42"
+	if _, _, err := db.AddLink(ctx, again); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("second link for one request: %v, want ErrConflict", err)
+	}
+	// Links without a request do not collide.
+	add(t, db, newLink(-100, "https://t.me/+noreq1"))
+	add(t, db, newLink(-100, "https://t.me/+noreq2"))
+	if links, _ := db.ListLinks(ctx, -100); len(links) != 3 {
+		t.Errorf("%d links, want 3", len(links))
+	}
+}
+
+func TestStartLinkAttempt(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "invitebot.db")
+	db := openDB(t, path)
+	now := time.Now()
+	if before, err := db.StartLinkAttempt(ctx, "-100:7", now); err != nil || before {
+		t.Fatalf("first attempt: before %v, %v", before, err)
+	}
+	if before, err := db.StartLinkAttempt(ctx, "-100:8", now); err != nil || before {
+		t.Fatalf("another command: before %v, %v", before, err)
+	}
+	db.Close()
+	db = openDB(t, path) // as after a crash
+	if before, err := db.StartLinkAttempt(ctx, "-100:7", now); err != nil || !before {
+		t.Errorf("the same command again: before %v, %v; want true", before, err)
 	}
 }

@@ -52,6 +52,20 @@ func (t *timedStore) LinkByURL(ctx context.Context, chatID int64, url string) (s
 	return l, err
 }
 
+func (t *timedStore) LinkByRequest(ctx context.Context, request string) (store.Link, error) {
+	start := time.Now()
+	l, err := t.s.LinkByRequest(ctx, request)
+	t.m.storeOp("LinkByRequest", start, err)
+	return l, err
+}
+
+func (t *timedStore) StartLinkAttempt(ctx context.Context, request string, at time.Time) (bool, error) {
+	start := time.Now()
+	before, err := t.s.StartLinkAttempt(ctx, request, at)
+	t.m.storeOp("StartLinkAttempt", start, err)
+	return before, err
+}
+
 func (t *timedStore) LinksByName(ctx context.Context, chatID int64, name string) ([]store.Link, error) {
 	start := time.Now()
 	ls, err := t.s.LinksByName(ctx, chatID, name)
