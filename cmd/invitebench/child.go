@@ -62,12 +62,16 @@ func bareLoop() error {
 	if _, err := api.GetUpdates(cfg); err != nil {
 		return err
 	}
-	// Stay until stopped, as the bot does, so that the parent can read
-	// this process's peak memory.
+	waitForStop()
+	return nil
+}
+
+// waitForStop stays until SIGTERM, as the bot does, so that the parent can
+// read this process's peak memory.
+func waitForStop() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
-	return nil
 }
 
 // sequentialLoop is invitebot's own handlers for /createlink, with its
@@ -113,5 +117,6 @@ func sequentialLoop() error {
 			handled++
 		}
 	}
+	waitForStop()
 	return nil
 }
