@@ -206,7 +206,9 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			}
 			continue
 		}
-		if opts.Journal != nil && newLast > last {
+		// A batch with nothing to handle needs no record: its updates, if
+		// Telegram sends them again, are dropped again.
+		if opts.Journal != nil && len(batch) > 0 {
 			keep := make([]JournalEntry, len(batch))
 			for i, in := range batch {
 				keep[i] = JournalEntry{ID: int64(in.u.UpdateID), Raw: in.raw}

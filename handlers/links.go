@@ -284,14 +284,15 @@ func (h *Links) List(ctx context.Context, u *tgbotapi.Update) error {
 	default:
 		return h.replyText(ctx, u, "Send /links for the active links, or /links all to include revoked and expired ones.")
 	}
+	start := time.Now()
 	links, err := h.store.ListLinks(ctx, acc.Chat.ID)
 	if err != nil {
 		return fmt.Errorf("list links: %w", err)
 	}
 	now := h.now().UTC()
 	var (
-		entries []string
-		shown   []store.Link
+		entries = make([]string, 0, len(links))
+		shown   = make([]store.Link, 0, len(links))
 	)
 	for _, l := range links {
 		if all || l.State(now) == store.StateActive {
@@ -314,7 +315,10 @@ func (h *Links) List(ctx context.Context, u *tgbotapi.Update) error {
 	if acc.Chat.Title != "" {
 		title += " in <b>" + html.EscapeString(acc.Chat.Title) + "</b>"
 	}
-	for i, p := range paginatePages(title+":", entries, maxButtonEntries) {
+	pages := paginatePages(title+":", entries, maxButtonEntries)
+	zerolog.Ctx(ctx).Debug().Int("links", len(entries)).Int("pages", len(pages)).
+		Dur("duration_ms", time.Since(start)).Msg("links composed")
+	for i, p := range pages {
 		replyTo := 0
 		if i == 0 {
 			replyTo = m.MessageID

@@ -245,9 +245,13 @@ func (s *Server) confirmLocked(offset int64) {
 		s.confirmed = max(s.confirmed, offset-1)
 		i := 0
 		for i < len(s.queue) && s.queue[i].id < offset {
+			s.queue[i] = queued{} // let the update's bytes go
 			i++
 		}
-		s.queue = slices.Clone(s.queue[i:])
+		// Reslice rather than copy: a long queue confirmed batch by batch
+		// would otherwise be copied whole at every poll. The array is
+		// reallocated, with only what is left, when the queue next grows.
+		s.queue = s.queue[i:]
 	}
 }
 
