@@ -41,15 +41,19 @@ func paced(method string) bool {
 
 // pacer spaces messages so that every window of the limits holds at most
 // its N. Events are recorded when they are let through, so every window's
-// times are in order and the check is exact.
+// times are in order and the check is exact. Waiting messages are served in
+// the order they came, among those the limits let through: a chat that
+// loses no race does not fall behind the others in a burst.
 type pacer struct {
 	limits PaceLimits
 	now    func() time.Time
 
-	mu     sync.Mutex
-	global times
-	chats  map[string]*times
-	groups map[string]*times
+	mu      sync.Mutex
+	global  times
+	chats   map[string]*times
+	groups  map[string]*times
+	waiters []*paceWaiter // in order of arrival
+	changed chan struct{} // closed when a message goes or a waiter leaves
 }
 
 // times are the recent events of one window, oldest first.
@@ -71,11 +75,17 @@ func (t *times) add(now time.Time, n int) {
 	}
 }
 
+// paceWaiter is a message waiting to be sent into chat.
+type paceWaiter struct {
+	chat  *times
+	group *times // nil for a private chat
+}
+
 func newPacer(limits PaceLimits, now func() time.Time) *pacer {
 	if now == nil {
 		now = time.Now
 	}
-	return &pacer{limits: limits, now: now, chats: make(map[string]*times), groups: make(map[string]*times)}
+	return &pacer{limits: limits, now: now, chats: make(map[string]*times), groups: make(map[string]*times), changed: make(chan struct{})}
 }
 
 // isGroupChat tells a group, supergroup or channel (negative IDs and
@@ -88,37 +98,97 @@ func isGroupChat(chatID string) bool {
 	return err == nil && id < 0
 }
 
+// delayLocked is how long w must wait for every window to let it through.
+func (p *pacer) delayLocked(w *paceWaiter, now time.Time) time.Duration {
+	d := max(p.global.next(p.limits.Global, now), w.chat.next(p.limits.Chat, now))
+	if w.group != nil {
+		d = max(d, w.group.next(p.limits.Group, now))
+	}
+	return d
+}
+
 // wait blocks until a message into chatID may be sent, records it, and
 // returns how long it waited. It gives up the caller's worker while it waits.
 func (p *pacer) wait(ctx context.Context, chatID string) (time.Duration, error) {
-	var waited time.Duration
+	return p.waitTurn(ctx, p.enqueue(chatID))
+}
+
+// enqueue puts a message into chatID at the end of the waiters.
+func (p *pacer) enqueue(chatID string) *paceWaiter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := &paceWaiter{chat: p.window(p.chats, chatID)}
+	if isGroupChat(chatID) {
+		w.group = p.window(p.groups, chatID)
+	}
+	p.waiters = append(p.waiters, w)
+	return w
+}
+
+// waitTurn blocks until w may be sent, records it, and returns how long it
+// waited.
+func (p *pacer) waitTurn(ctx context.Context, w *paceWaiter) (time.Duration, error) {
+	start := time.Now()
 	for {
 		p.mu.Lock()
 		now := p.now()
-		chat := p.window(p.chats, chatID)
-		var group *times
-		if isGroupChat(chatID) {
-			group = p.window(p.groups, chatID)
-		}
-		d := max(p.global.next(p.limits.Global, now), chat.next(p.limits.Chat, now))
-		if group != nil {
-			d = max(d, group.next(p.limits.Group, now))
-		}
-		if d == 0 {
-			p.global.add(now, p.limits.Global.N)
-			chat.add(now, p.limits.Chat.N)
-			if group != nil {
-				group.add(now, p.limits.Group.N)
+		d := p.delayLocked(w, now)
+		ahead := false // an earlier waiter may go now: it goes first
+		for _, x := range p.waiters {
+			if x == w {
+				break
 			}
+			if p.delayLocked(x, now) == 0 {
+				ahead = true
+				break
+			}
+		}
+		if d == 0 && !ahead {
+			p.global.add(now, p.limits.Global.N)
+			w.chat.add(now, p.limits.Chat.N)
+			if w.group != nil {
+				w.group.add(now, p.limits.Group.N)
+			}
+			p.leaveLocked(w)
 			p.mu.Unlock()
-			return waited, nil
+			return time.Since(start), nil
 		}
+		changed := p.changed
 		p.mu.Unlock()
-		if !sleepIdle(ctx, d) {
-			return waited, ctx.Err()
+		ok := true
+		idle(ctx, func() {
+			var timeout <-chan time.Time
+			if d > 0 {
+				t := time.NewTimer(d)
+				defer t.Stop()
+				timeout = t.C
+			}
+			select {
+			case <-timeout:
+			case <-changed:
+			case <-ctx.Done():
+				ok = false
+			}
+		})
+		if !ok {
+			p.mu.Lock()
+			p.leaveLocked(w)
+			p.mu.Unlock()
+			return time.Since(start), ctx.Err()
 		}
-		waited += d
 	}
+}
+
+// leaveLocked takes w off the waiters and wakes the others.
+func (p *pacer) leaveLocked(w *paceWaiter) {
+	for i, x := range p.waiters {
+		if x == w {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			break
+		}
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
 }
 
 // window returns chatID's events in m, dropping windows long idle when m

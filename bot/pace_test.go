@@ -118,3 +118,59 @@ func TestPaced(t *testing.T) {
 		}
 	}
 }
+
+// TestPacerServesInOrder: when the global window frees a slot, the message
+// that has waited longest among those the limits let through goes first.
+func TestPacerServesInOrder(t *testing.T) {
+	p := newPacer(PaceLimits{Global: Window{N: 1, Per: 30 * time.Millisecond}}, nil)
+	if _, err := p.wait(context.Background(), "-1"); err != nil {
+		t.Fatal(err)
+	}
+	// Queued in this order while the global window is full.
+	chats := []string{"-2", "-3", "-4", "-1", "-5"}
+	waiters := make([]*paceWaiter, len(chats))
+	for i, c := range chats {
+		waiters[i] = p.enqueue(c)
+	}
+	done := make(chan int, len(chats))
+	for i, w := range waiters {
+		go func() {
+			if _, err := p.waitTurn(context.Background(), w); err != nil {
+				t.Error(err)
+			}
+			done <- i
+		}()
+	}
+	for want := range chats {
+		if got := <-done; got != want {
+			t.Fatalf("message %d (%s) went %d-th", got, chats[got], want)
+		}
+	}
+}
+
+// TestPacerOrderSkipsBlockedChats: a waiter held by its own chat's window
+// does not hold up later waiters of other chats.
+func TestPacerOrderSkipsBlockedChats(t *testing.T) {
+	p := newPacer(PaceLimits{Chat: Window{N: 1, Per: time.Hour}}, nil)
+	if _, err := p.wait(context.Background(), "-1"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	blocked := p.enqueue("-1") // an hour to wait
+	res := make(chan error, 1)
+	go func() { _, err := p.waitTurn(ctx, blocked); res <- err }()
+	start := time.Now()
+	if _, err := p.wait(context.Background(), "-2"); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("a later waiter of another chat waited %v behind a blocked one", d)
+	}
+	cancel()
+	if err := <-res; err == nil {
+		t.Error("cancelled wait returned no error")
+	}
+	if len(p.waiters) != 0 {
+		t.Errorf("%d waiters left", len(p.waiters))
+	}
+}
