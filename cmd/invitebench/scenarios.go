@@ -259,31 +259,39 @@ func (e *benchEnv) ingest(n int) ([]result, error) {
 		return float64(n) / took.Seconds(), rss, nil
 	}
 
-	fmt.Fprintf(e.log, "   pushing %d updates for the bare library loop\n", n)
-	last := push()
-	from := len(srv.Calls())
-	bareRate, bareRSS, err := measure(func() (*proc, error) {
-		return e.startProc(srv, e.self, []string{"-role=bare"}, "INVITEBENCH_LAST="+strconv.FormatInt(last, 10))
-	}, last, from)
-	if err != nil {
-		return nil, fmt.Errorf("bare loop: %w", err)
-	}
-	fmt.Fprintf(e.log, "   pushing %d updates for invitebot\n", n)
-	last = push()
-	from = len(srv.Calls())
-	botRate, botRSS, err := measure(func() (*proc, error) {
-		return e.startBot(srv, filepath.Join(e.tmp, "ingest.db"))
-	}, last, from)
-	if err != nil {
-		return nil, fmt.Errorf("invitebot: %w", err)
+	// Two rounds, each loop in turn, so that neither always runs on the
+	// bench process's fresher heap; the best round of each counts.
+	var bareRate, bareRSS, botRate, botRSS float64
+	for round := 1; round <= 2; round++ {
+		fmt.Fprintf(e.log, "   round %d: %d updates for the bare library loop, then for invitebot\n", round, n)
+		last := push()
+		from := len(srv.Calls())
+		rate, rss, err := measure(func() (*proc, error) {
+			return e.startProc(srv, e.self, []string{"-role=bare"}, "INVITEBENCH_LAST="+strconv.FormatInt(last, 10))
+		}, last, from)
+		if err != nil {
+			return nil, fmt.Errorf("bare loop: %w", err)
+		}
+		bareRate, bareRSS = max(bareRate, rate), max(bareRSS, rss)
+		bareRound := rate
+		last = push()
+		from = len(srv.Calls())
+		rate, rss, err = measure(func() (*proc, error) {
+			return e.startBot(srv, filepath.Join(e.tmp, fmt.Sprintf("ingest-%d.db", round)))
+		}, last, from)
+		if err != nil {
+			return nil, fmt.Errorf("invitebot: %w", err)
+		}
+		botRate, botRSS = max(botRate, rate), max(botRSS, rss)
+		fmt.Fprintf(e.log, "   round %d: bare %.0f/s, invitebot %.0f/s\n", round, bareRound, rate)
 	}
 	if len(*reports) > 0 {
 		return nil, fmt.Errorf("the fake reported: %s", (*reports)[0])
 	}
 	ratio := botRate / bareRate
 	return []result{
-		measured("ingest", "bare tgbotapi loop, updates/s", fmt.Sprintf("%.0f (peak RSS %.1f MiB)", bareRate, bareRSS)),
-		measured("ingest", "invitebot, updates/s", fmt.Sprintf("%.0f", botRate)),
+		measured("ingest", "bare tgbotapi loop, updates/s (best of 2)", fmt.Sprintf("%.0f (peak RSS %.1f MiB)", bareRate, bareRSS)),
+		measured("ingest", "invitebot, updates/s (best of 2)", fmt.Sprintf("%.0f", botRate)),
 		target("ingest", "invitebot / bare loop", fmt.Sprintf("%.2f", ratio), ">= 1.0", ratio >= 1.0),
 		target("ingest", "invitebot peak RSS", fmt.Sprintf("%.1f MiB", botRSS), "<= 40 MB", botRSS*1.048576 <= 40),
 	}, nil
