@@ -69,38 +69,17 @@ func startProcess(t *testing.T, srv *bottest.Server, dir string) *process {
 func TestKillAndRestart(t *testing.T) {
 	srv := newWorld(t)
 	dir := t.TempDir()
-	var mu sync.Mutex
-	hang := true
-	arrived := make(chan struct{}, 1)
-	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if c.Method == "getChatMember" && c.Params["user_id"] == strconv.FormatInt(dave, 10) && hang {
-			select {
-			case arrived <- struct{}{}:
-			default:
-			}
-			return bottest.HangReply(), true
-		}
-		return bottest.Reply{}, false
-	})
+	tr := setTrap(srv, func(c bottest.Call) bool {
+		return c.Method == "getChatMember" && c.Params["user_id"] == strconv.FormatInt(dave, 10)
+	}, bottest.HangReply())
 
 	p1 := startProcess(t, srv, dir)
 	_, first := srv.PushMessage(groupID, alice, "/createlink First")
 	srv.WaitFor(t, "the first link", func() bool { return len(repliesTo(srv, groupID, first)) > 0 })
 	_, second := srv.PushMessage(groupID, dave, "/createlink Second")
-	<-arrived // the second command is in hand: its admin check hangs
-
-	if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-p1.done; err == nil || !strings.Contains(err.Error(), "killed") {
-		t.Fatalf("the process ended with %v, want killed", err)
-	}
-	p1.done <- nil // for the cleanup
-	mu.Lock()
-	hang = false
-	mu.Unlock()
+	<-tr.arrived // the second command is in hand: its admin check hangs
+	p1.kill(t)
+	tr.release()
 
 	startProcess(t, srv, dir)
 	srv.WaitFor(t, "the second link", func() bool { return len(repliesTo(srv, groupID, second)) > 0 })
@@ -119,6 +98,49 @@ func TestKillAndRestart(t *testing.T) {
 		t.Errorf("links after the restart: %+v", links)
 	}
 	mustContain(t, repliesTo(srv, groupID, id)[0].PlainText, "“First”", "“Second”")
+}
+
+// trap makes the fake answer the calls that match with a given reply until
+// released: the way to catch the program in the middle of a command.
+type trap struct {
+	mu      sync.Mutex
+	on      bool
+	arrived chan struct{} // gets a value when the first matching call comes
+}
+
+func setTrap(srv *bottest.Server, match func(bottest.Call) bool, reply bottest.Reply) *trap {
+	tr := &trap{on: true, arrived: make(chan struct{}, 1)}
+	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		if !tr.on || !match(c) {
+			return bottest.Reply{}, false
+		}
+		select {
+		case tr.arrived <- struct{}{}:
+		default:
+		}
+		return reply, true
+	})
+	return tr
+}
+
+func (tr *trap) release() {
+	tr.mu.Lock()
+	tr.on = false
+	tr.mu.Unlock()
+}
+
+// kill ends the process with SIGKILL and checks that it died of it.
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-p.done; err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("the process ended with %v, want killed", err)
+	}
+	p.done <- nil // for the cleanup
 }
 
 func repliesTo(srv *bottest.Server, chat int64, msgID int) []bottest.SentMessage {
@@ -181,33 +203,14 @@ func TestSIGTERMDuringSlowCall(t *testing.T) {
 func TestKillAfterLinkMade(t *testing.T) {
 	srv := newWorld(t)
 	dir := t.TempDir()
-	var mu sync.Mutex
-	hang := true
-	arrived := make(chan struct{}, 1)
-	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if c.Method == "createChatInviteLink" && hang {
-			select {
-			case arrived <- struct{}{}:
-			default:
-			}
-			return bottest.Reply{Hang: true, After: true}, true // made, answer never comes
-		}
-		return bottest.Reply{}, false
-	})
+	tr := setTrap(srv, func(c bottest.Call) bool { return c.Method == "createChatInviteLink" },
+		bottest.Reply{Hang: true, After: true}) // made, the answer never comes
 	p1 := startProcess(t, srv, dir)
 	_, msg := srv.PushMessage(groupID, alice, "/createlink Made")
-	<-arrived
+	<-tr.arrived
 	srv.WaitFor(t, "the link made", func() bool { return len(srv.InviteLinks(groupID)) == 1 })
-	if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-p1.done
-	p1.done <- nil
-	mu.Lock()
-	hang = false
-	mu.Unlock()
+	p1.kill(t)
+	tr.release()
 
 	startProcess(t, srv, dir)
 	srv.WaitFor(t, "the reply", func() bool { return len(repliesTo(srv, groupID, msg)) > 0 })
@@ -229,32 +232,14 @@ func TestKillAfterLinkMade(t *testing.T) {
 func TestReplayAfterLinkStored(t *testing.T) {
 	srv := newWorld(t)
 	dir := t.TempDir()
-	var mu sync.Mutex
-	hang := true
-	arrived := make(chan struct{}, 1)
-	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if c.Method == "sendMessage" && strings.Contains(c.Params["text"], "Stored") && hang {
-			select {
-			case arrived <- struct{}{}:
-			default:
-			}
-			return bottest.HangReply(), true // the reply never goes out
-		}
-		return bottest.Reply{}, false
-	})
+	tr := setTrap(srv, func(c bottest.Call) bool {
+		return c.Method == "sendMessage" && strings.Contains(c.Params["text"], "Stored")
+	}, bottest.HangReply()) // the reply never goes out
 	p1 := startProcess(t, srv, dir)
 	_, msg := srv.PushMessage(groupID, alice, "/createlink Stored")
-	<-arrived
-	if err := p1.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	<-p1.done
-	p1.done <- nil
-	mu.Lock()
-	hang = false
-	mu.Unlock()
+	<-tr.arrived
+	p1.kill(t)
+	tr.release()
 
 	startProcess(t, srv, dir)
 	srv.WaitFor(t, "the reply", func() bool { return len(repliesTo(srv, groupID, msg)) > 0 })
