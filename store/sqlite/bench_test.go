@@ -11,18 +11,33 @@ import (
 	"github.com/invitebot/invitebot/store/sqlite"
 )
 
-func BenchmarkAddLink(b *testing.B) {
+// benchDB opens a new database holding n links in chat -1.
+func benchDB(b *testing.B, n int) *sqlite.DB {
+	b.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	b.Cleanup(func() { db.Close() })
+	now := time.Now()
+	for i := range n {
+		l := store.NewLink{ChatID: -1, URL: fmt.Sprintf("https://t.me/+b%d", i), Name: fmt.Sprintf("Campaign %d", i), CreatedBy: 1, CreatedAt: now}
+		if _, _, err := db.AddLink(ctx, l); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return db
+}
+
+func BenchmarkAddLink(b *testing.B) {
+	ctx := context.Background()
+	db := benchDB(b, 0)
 	now := time.Now()
 	i := 0
 	for b.Loop() {
 		i++
-		if _, _, err := db.AddLink(ctx, store.NewLink{ChatID: int64(-i % 100), URL: fmt.Sprintf("https://t.me/+b%d", i), Name: "x", CreatedBy: 1, CreatedAt: now}); err != nil {
+		if _, _, err := db.AddLink(ctx, store.NewLink{ChatID: int64(-i % 100), URL: fmt.Sprintf("https://t.me/+a%d", i), Name: "x", CreatedBy: 1, CreatedAt: now}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -30,17 +45,7 @@ func BenchmarkAddLink(b *testing.B) {
 
 func BenchmarkLinkByNumber(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	now := time.Now()
-	for i := range 1000 {
-		if _, _, err := db.AddLink(ctx, store.NewLink{ChatID: -1, URL: fmt.Sprintf("https://t.me/+b%d", i), CreatedBy: 1, CreatedAt: now}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	db := benchDB(b, 1000)
 	for b.Loop() {
 		if _, err := db.Link(ctx, -1, 500); err != nil {
 			b.Fatal(err)
@@ -48,13 +53,20 @@ func BenchmarkLinkByNumber(b *testing.B) {
 	}
 }
 
+func BenchmarkListLinks2000(b *testing.B) {
+	ctx := context.Background()
+	db := benchDB(b, 2000)
+	for b.Loop() {
+		links, err := db.ListLinks(ctx, -1)
+		if err != nil || len(links) != 2000 {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkJournal(b *testing.B) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := benchDB(b, 0)
 	raw := []byte(`{"update_id":1,"message":{"message_id":1,"text":"/createlink x"}}`)
 	id := int64(0)
 	for b.Loop() {
@@ -63,27 +75,6 @@ func BenchmarkJournal(b *testing.B) {
 			b.Fatal(err)
 		}
 		if err := db.FinishUpdate(ctx, id); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkListLinks2000(b *testing.B) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	now := time.Now()
-	for i := range 2000 {
-		if _, _, err := db.AddLink(ctx, store.NewLink{ChatID: -1, URL: fmt.Sprintf("https://t.me/+b%d", i), Name: fmt.Sprintf("Campaign %d", i), CreatedBy: 1, CreatedAt: now}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for b.Loop() {
-		links, err := db.ListLinks(ctx, -1)
-		if err != nil || len(links) != 2000 {
 			b.Fatal(err)
 		}
 	}
