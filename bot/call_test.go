@@ -110,9 +110,10 @@ func TestCallRetriesIdempotentAfterLostAnswer(t *testing.T) {
 	}
 }
 
-func TestCall429Stats(t *testing.T) {
+func TestCall429Observed(t *testing.T) {
 	srv := world(t)
-	c := newClient(t, srv, bot.ClientConfig{})
+	obs := &recordingObserver{}
+	c := newClient(t, srv, bot.ClientConfig{Observer: obs})
 	srv.FailNext("sendMessage", bottest.RetryAfterReply(1))
 	start := time.Now()
 	if err := send(context.Background(), c, chatA, "hi"); err != nil {
@@ -121,8 +122,10 @@ func TestCall429Stats(t *testing.T) {
 	if d := time.Since(start); d < time.Second {
 		t.Errorf("retried after %v, before retry_after", d)
 	}
-	if s := c.Stats(); s.TooManyRequests != 1 || s.Retries != 1 || s.RetryAfterWaited != time.Second {
-		t.Errorf("stats = %+v", s)
+	for _, want := range []string{"call sendMessage 429", "retry_after sendMessage 1s", "retry sendMessage 429", "call sendMessage ok"} {
+		if n := obs.count(want); n != 1 {
+			t.Errorf("observer told %q %d times, want once", want, n)
+		}
 	}
 }
 
@@ -154,7 +157,8 @@ func (w *signalWriter) Write(p []byte) (int, error) {
 
 func TestCallWhileServerDown(t *testing.T) {
 	srv := world(t)
-	c := newClient(t, srv, bot.ClientConfig{})
+	obs := &recordingObserver{}
+	c := newClient(t, srv, bot.ClientConfig{Observer: obs})
 	srv.Down()
 	w := &signalWriter{retrying: make(chan struct{})}
 	ctx := zerolog.New(w).WithContext(context.Background())
@@ -168,8 +172,8 @@ func TestCallWhileServerDown(t *testing.T) {
 	if n := len(srv.Messages(chatA)); n != 1 {
 		t.Errorf("%d messages, want 1", n)
 	}
-	if c.Stats().Retries == 0 {
-		t.Errorf("no retry counted")
+	if obs.count("retry sendMessage not_sent") == 0 {
+		t.Errorf("no retry observed")
 	}
 }
 

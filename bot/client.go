@@ -55,7 +55,6 @@ type Client struct {
 	pacer       *pacer
 	onMigrate   func(ctx context.Context, from, to int64) error
 	obs         Observer
-	stats       stats
 }
 
 // NewClient makes a Client and calls getMe, which also checks the token.
@@ -142,7 +141,6 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 	for attempt := 1; ; attempt++ {
 		if paced(method) {
 			waited, err := c.pacer.wait(ctx, params["chat_id"])
-			c.stats.paced(waited)
 			c.obs.Paced(waited)
 			if err != nil {
 				return fmt.Errorf("%s: %w", method, err)
@@ -155,14 +153,13 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 		o := classify(err)
 		var wait time.Duration
 		var apiErr *tgbotapi.Error
-		if o == tooMany && errors.As(err, &apiErr) {
+		if o == OutcomeTooMany && errors.As(err, &apiErr) {
 			wait = max(time.Duration(apiErr.RetryAfter)*time.Second, time.Second)
-			c.stats.tooMany()
 		}
 		switch {
-		case o == final:
+		case o == OutcomeRefused:
 			return err
-		case o == migrated && migrations == 0:
+		case o == OutcomeMigrated && migrations == 0:
 			errors.As(err, &apiErr)
 			from, _ := strconv.ParseInt(params["chat_id"], 10, 64)
 			to := apiErr.MigrateToChatID
@@ -176,25 +173,23 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 			migrations++
 			attempt--
 			continue
-		case o == migrated:
+		case o == OutcomeMigrated:
 			return err
 		case attempt >= maxAttempts:
 			return err
-		case o == tooMany:
+		case o == OutcomeTooMany:
 			if wait > maxRetryAfter {
 				return err
 			}
-			c.stats.waitedRetryAfter(wait)
 			c.obs.RetryAfter(method, wait)
-		case o == unsure && !idempotent(method):
+		case o == OutcomeUnsure && !idempotent(method):
 			return &unsureError{err: err}
 		default: // notSent, or unsure and safe to repeat
 			wait = retryDelay(attempt)
 		}
-		c.stats.retry()
-		c.obs.Retry(method, outcomeOf(err))
+		c.obs.Retry(method, o)
 		zerolog.Ctx(ctx).Warn().Err(err).Str("method", method).Int("attempt", attempt).
-			Str("failure", describe(o)).Dur("retry_in", wait).Msg("Bot API call failed; retrying")
+			Str("failure", string(o)).Dur("retry_in", wait).Msg("Bot API call failed; retrying")
 		if !sleepIdle(ctx, wait) {
 			return err
 		}

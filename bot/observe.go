@@ -43,18 +43,7 @@ func outcomeOf(err error) Outcome {
 	if err == nil {
 		return OutcomeOK
 	}
-	switch classify(err) {
-	case final:
-		return OutcomeRefused
-	case notSent:
-		return OutcomeNotSent
-	case tooMany:
-		return OutcomeTooMany
-	case migrated:
-		return OutcomeMigrated
-	default:
-		return OutcomeUnsure
-	}
+	return classify(err)
 }
 
 // nopObserver observes nothing.

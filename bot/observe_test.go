@@ -32,7 +32,7 @@ func (o *recordingObserver) APICall(m string, out bot.Outcome, _ time.Duration) 
 	o.add("call %s %s", m, out)
 }
 func (o *recordingObserver) Retry(m string, out bot.Outcome)      { o.add("retry %s %s", m, out) }
-func (o *recordingObserver) RetryAfter(m string, _ time.Duration) { o.add("retry_after %s", m) }
+func (o *recordingObserver) RetryAfter(m string, d time.Duration) { o.add("retry_after %s %v", m, d) }
 func (o *recordingObserver) Paced(time.Duration)                  {}
 func (o *recordingObserver) Poll(err error)                       { o.add("poll %v", err == nil) }
 func (o *recordingObserver) UpdateReceived(kind string)           { o.add("received %s", kind) }
@@ -40,15 +40,19 @@ func (o *recordingObserver) UpdateHandled(kind, cmd, out string, _ time.Duration
 	o.add("handled %s %q %s", kind, cmd, out)
 }
 
-func (o *recordingObserver) has(e string) bool {
+func (o *recordingObserver) has(e string) bool { return o.count(e) > 0 }
+
+// count is how many times the observer was told e.
+func (o *recordingObserver) count(e string) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	n := 0
 	for _, x := range o.events {
 		if x == e {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 func TestObserverSeesBoundedLabels(t *testing.T) {

@@ -54,59 +54,46 @@ func httpStatusText(code int) string {
 	}
 }
 
-// outcome is what a failed call means for retrying it.
-type outcome int
-
-const (
-	// final: Telegram refused (a 4xx): retrying changes nothing.
-	final outcome = iota
-	// notSent: the request surely did not reach the Bot API (no connection,
-	// or a gateway saying the Bot API server is unavailable): safe to retry.
-	notSent
-	// unsure: the request may have been carried out.
-	unsure
-	// tooMany: 429, to retry after retry_after.
-	tooMany
-	// migrated: the group became a supergroup; retry on its new ID.
-	migrated
-)
-
-// classify tells what err, from one attempt, means.
-func classify(err error) outcome {
+// classify tells what a failed try's err means for retrying it:
+// OutcomeRefused (Telegram refused; retrying changes nothing),
+// OutcomeNotSent (surely did not reach the Bot API: safe to retry),
+// OutcomeUnsure (may have been carried out), OutcomeTooMany (retry after
+// retry_after) or OutcomeMigrated (retry on the supergroup's new ID).
+func classify(err error) Outcome {
 	var apiErr *tgbotapi.Error
 	if errors.As(err, &apiErr) {
 		switch {
 		case apiErr.Code == 429:
-			return tooMany
+			return OutcomeTooMany
 		case apiErr.MigrateToChatID != 0:
-			return migrated
+			return OutcomeMigrated
 		case apiErr.Code == 502 || apiErr.Code == 503:
-			return notSent
+			return OutcomeNotSent
 		case apiErr.Code >= 500:
-			return unsure
+			return OutcomeUnsure
 		default:
-			return final
+			return OutcomeRefused
 		}
 	}
 	var httpErr *HTTPError
 	if errors.As(err, &httpErr) {
 		if httpErr.StatusCode == 502 || httpErr.StatusCode == 503 {
-			return notSent
+			return OutcomeNotSent
 		}
-		return unsure
+		return OutcomeUnsure
 	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
 	switch {
 	case errors.As(err, &dnsErr):
-		return notSent
+		return OutcomeNotSent
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return notSent
+		return OutcomeNotSent
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return notSent
+		return OutcomeNotSent
 	}
 	// Timeouts, resets, EOF, garbage instead of JSON: sent, answer lost.
-	return unsure
+	return OutcomeUnsure
 }
 
 // idempotent reports whether doing method twice does no harm: everything
@@ -161,20 +148,4 @@ func withChatID(params tgbotapi.Params, to int64) tgbotapi.Params {
 	}
 	out["chat_id"] = strconv.FormatInt(to, 10)
 	return out
-}
-
-// describe names an attempt's failure for logs.
-func describe(o outcome) string {
-	switch o {
-	case notSent:
-		return "not sent"
-	case unsure:
-		return "unsure"
-	case tooMany:
-		return "429"
-	case migrated:
-		return "migrated"
-	default:
-		return "final"
-	}
 }

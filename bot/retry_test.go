@@ -18,28 +18,28 @@ func TestClassify(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want outcome
+		want Outcome
 	}{
-		{"429", &tgbotapi.Error{Code: 429, ResponseParameters: tgbotapi.ResponseParameters{RetryAfter: 3}}, tooMany},
-		{"upgraded group", &tgbotapi.Error{Code: 400, ResponseParameters: tgbotapi.ResponseParameters{MigrateToChatID: -100}}, migrated},
-		{"bad request", &tgbotapi.Error{Code: 400, Message: "Bad Request: chat not found"}, final},
-		{"forbidden", &tgbotapi.Error{Code: 403}, final},
-		{"json 502", &tgbotapi.Error{Code: 502, Message: "Bad Gateway"}, notSent},
-		{"json 500", &tgbotapi.Error{Code: 500}, unsure},
-		{"html 502", &HTTPError{StatusCode: 502}, notSent},
-		{"html 503", &HTTPError{StatusCode: 503}, notSent},
-		{"html 504", &HTTPError{StatusCode: 504}, unsure},
-		{"connection refused", dial, notSent},
-		{"dns", &net.DNSError{Err: "no such host", Name: "api.telegram.org"}, notSent},
-		{"reset after sending", read, unsure},
-		{"eof", io.ErrUnexpectedEOF, unsure},
-		{"timeout", context.DeadlineExceeded, unsure},
-		{"wrapped 429", fmt.Errorf("sendMessage: %w", &tgbotapi.Error{Code: 429}), tooMany},
-		{"wrapped dial", fmt.Errorf("getMe: %w", dial), notSent},
+		{"429", &tgbotapi.Error{Code: 429, ResponseParameters: tgbotapi.ResponseParameters{RetryAfter: 3}}, OutcomeTooMany},
+		{"upgraded group", &tgbotapi.Error{Code: 400, ResponseParameters: tgbotapi.ResponseParameters{MigrateToChatID: -100}}, OutcomeMigrated},
+		{"bad request", &tgbotapi.Error{Code: 400, Message: "Bad Request: chat not found"}, OutcomeRefused},
+		{"forbidden", &tgbotapi.Error{Code: 403}, OutcomeRefused},
+		{"json 502", &tgbotapi.Error{Code: 502, Message: "Bad Gateway"}, OutcomeNotSent},
+		{"json 500", &tgbotapi.Error{Code: 500}, OutcomeUnsure},
+		{"html 502", &HTTPError{StatusCode: 502}, OutcomeNotSent},
+		{"html 503", &HTTPError{StatusCode: 503}, OutcomeNotSent},
+		{"html 504", &HTTPError{StatusCode: 504}, OutcomeUnsure},
+		{"connection refused", dial, OutcomeNotSent},
+		{"dns", &net.DNSError{Err: "no such host", Name: "api.telegram.org"}, OutcomeNotSent},
+		{"reset after sending", read, OutcomeUnsure},
+		{"eof", io.ErrUnexpectedEOF, OutcomeUnsure},
+		{"timeout", context.DeadlineExceeded, OutcomeUnsure},
+		{"wrapped 429", fmt.Errorf("sendMessage: %w", &tgbotapi.Error{Code: 429}), OutcomeTooMany},
+		{"wrapped dial", fmt.Errorf("getMe: %w", dial), OutcomeNotSent},
 	}
 	for _, tt := range tests {
 		if got := classify(tt.err); got != tt.want {
-			t.Errorf("%s: classify = %s, want %s", tt.name, describe(got), describe(tt.want))
+			t.Errorf("%s: classify = %s, want %s", tt.name, got, tt.want)
 		}
 	}
 }
