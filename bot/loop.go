@@ -338,7 +338,11 @@ func handleOne(base context.Context, in *inbound, h HandlerFunc, opts Options, w
 		log.Debug().Dur("duration_ms", took).Msg("update handled")
 		return
 	}
-	log.Error().Err(err).Dur("duration_ms", took).Msg("update failed")
+	failed := log.Error().Err(err).Dur("duration_ms", took)
+	if panicked != nil {
+		failed = failed.Str("stack", string(panicked.Stack))
+	}
+	failed.Msg("update failed")
 	if opts.OnError != nil {
 		func() {
 			defer func() {
@@ -366,7 +370,6 @@ func safeCall(ctx context.Context, u *tgbotapi.Update, h HandlerFunc) (err error
 	defer func() {
 		if p := recover(); p != nil {
 			err = &PanicError{Value: p, Stack: debug.Stack()}
-			zerolog.Ctx(ctx).Error().Str("stack", string(err.(*PanicError).Stack)).Msg("handler panicked")
 		}
 	}()
 	return h(ctx, u)

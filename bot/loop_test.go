@@ -155,7 +155,7 @@ func TestRunRecoversPanics(t *testing.T) {
 		t.Errorf("OnError called for %v, want [%d %d]", apologised, boom, fail)
 	}
 	logs := l.logs.String()
-	for _, want := range []string{"handler exploded", `"update_id":` + itoa(boom), `"chat_id":` + itoa(chatA), `"user_id":` + itoa(user), "it broke"} {
+	for _, want := range []string{"handler exploded", `"stack":"goroutine`, `"update_id":` + itoa(boom), `"chat_id":` + itoa(chatA), `"user_id":` + itoa(user), "it broke"} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %s:\n%s", want, logs)
 		}
