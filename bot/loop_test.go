@@ -40,17 +40,11 @@ type loop struct {
 
 func startLoop(t *testing.T, h bot.HandlerFunc, onError func(context.Context, *tgbotapi.Update, error), drain time.Duration) *loop {
 	t.Helper()
-	srv := bottest.NewServer(t)
-	srv.AddUser(tgbotapi.User{ID: user, FirstName: "Alice"})
+	srv := world(t)
 	for _, id := range []int64{chatA, chatB} {
-		srv.AddChat(tgbotapi.Chat{ID: id, Type: "supergroup", Title: "G"})
 		srv.SetMember(id, user, bottest.Member{Status: "member"})
-		srv.SetMember(id, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	}
-	c, err := bot.NewClient(context.Background(), bot.ClientConfig{Token: srv.Token(), APIURL: srv.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newClient(t, srv, bot.ClientConfig{Pace: bot.TelegramPace})
 	l := &loop{srv: srv, logs: &syncBuf{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
@@ -147,8 +141,13 @@ func TestRunRecoversPanics(t *testing.T) {
 	l := startLoop(t, h, onError, 0)
 	boom, _ := l.srv.PushMessage(chatA, user, "boom")
 	fail, _ := l.srv.PushMessage(chatA, user, "fail")
-	l.srv.PushMessage(chatA, user, "still here")
-	l.srv.WaitFor(t, "the next update handled", func() bool { return rec.seen("still here") })
+	last, _ := l.srv.PushMessage(chatA, user, "still here")
+	// Once the three are fetched, a stop drains them: then all are handled.
+	l.srv.WaitFor(t, "the updates fetched", func() bool { return l.srv.Confirmed() >= last })
+	l.stop(t)
+	if !rec.seen("still here") {
+		t.Error("the update after the panic and the error was not handled")
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(apologised) != 2 || int64(apologised[0]) != boom || int64(apologised[1]) != fail {
