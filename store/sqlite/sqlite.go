@@ -62,18 +62,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("database file: %w", err)
 	}
-	abs, err := filepath.Abs(path)
+	dsn, err := fileDSN(path, dsnParams)
 	if err != nil {
 		return nil, fmt.Errorf("database file: %w", err)
 	}
-	// A file: URI with the path escaped, so that a '?' or '#' in the path
-	// cannot be mistaken for the start of the parameters.
-	uriPath := filepath.ToSlash(abs)
-	if !strings.HasPrefix(uriPath, "/") {
-		uriPath = "/" + uriPath // C:/x on Windows
-	}
-	dsn := (&url.URL{Scheme: "file", Path: uriPath, RawQuery: dsnParams}).String()
-
 	sqlDB, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -98,6 +90,22 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	return &DB{db: sqlDB}, nil
+}
+
+// fileDSN is the data source name of the database file at path with the
+// given parameters: a file: URI with the path made absolute and escaped,
+// so that a '?' or '#' in the path cannot be mistaken for the start of the
+// parameters.
+func fileDSN(path, params string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	uriPath := filepath.ToSlash(abs)
+	if !strings.HasPrefix(uriPath, "/") {
+		uriPath = "/" + uriPath // C:/x on Windows
+	}
+	return (&url.URL{Scheme: "file", Path: uriPath, RawQuery: params}).String(), nil
 }
 
 // Close closes the database.
