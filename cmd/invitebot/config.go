@@ -33,6 +33,9 @@ type configError struct {
 
 func (e *configError) Error() string { return e.Var + ": " + e.Msg }
 
+// defaultDB is INVITEBOT_DB when it is not set.
+const defaultDB = "invitebot.db"
+
 // tokenPattern is the shape of a token from @BotFather: the bot's ID, a
 // colon, and a secret.
 var tokenPattern = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$`)
@@ -42,7 +45,7 @@ var tokenPattern = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$`)
 func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		APIURL:      "https://api.telegram.org",
-		DB:          "invitebot.db",
+		DB:          defaultDB,
 		LogLevel:    zerolog.InfoLevel,
 		LogFormat:   "auto",
 		PollTimeout: 30 * time.Second,

@@ -6,6 +6,7 @@
 //	invitebot -version     print the version and build information
 //	invitebot -healthcheck ask the running bot's /readyz, exit 0 if ready (for HEALTHCHECK)
 //	invitebot sandbox      try the bot against a simulated Telegram, no token needed
+//	invitebot backup FILE  copy the database to the new file FILE (mode 0600), while the bot runs or not
 package main
 
 import (
@@ -32,13 +33,16 @@ func realMain(ctx context.Context, args []string, getenv func(string) string, st
 	if len(args) > 0 && args[0] == "sandbox" {
 		return exitCode(sandbox(ctx, args[1:], getenv, stdin, stdout, stderr), stderr)
 	}
+	if len(args) > 0 && args[0] == "backup" {
+		return exitCode(backup(ctx, args[1:], getenv, stdout, stderr), stderr)
+	}
 	fs := flag.NewFlagSet("invitebot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	version := fs.Bool("version", false, "print the version and build information, then exit")
 	check := fs.Bool("check", false, "check the configuration, open the database and call getMe, then exit 0 (or 2 with the reason)")
 	healthcheck := fs.Bool("healthcheck", false, "ask the running bot's /readyz at INVITEBOT_HTTP_ADDR, then exit 0 if it is ready, 1 if not (for a container's HEALTHCHECK)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: invitebot [-check | -version | -healthcheck] | invitebot sandbox [-script FILE] [-db PATH] [-log FILE]")
+		fmt.Fprintln(stderr, "usage: invitebot [-check | -version | -healthcheck] | invitebot sandbox [-script FILE] [-db PATH] [-log FILE] | invitebot backup FILE")
 		fmt.Fprintln(stderr, "The configuration is read from the environment: see README.md.")
 		fs.PrintDefaults()
 	}
