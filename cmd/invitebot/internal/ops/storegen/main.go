@@ -7,7 +7,8 @@
 // (the build fails until then: the wrapper no longer implements Store).
 //
 // It type-checks the file that declares Store (store.go), so the wrapper
-// has the interface's exact signatures, and nobody writes it by hand.
+// has the interface's exact signatures, and nobody writes it by hand. It
+// runs go list to find the export data of the packages store.go imports.
 package main
 
 import (
@@ -19,10 +20,13 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io"
 	"log"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -53,7 +57,11 @@ func generate(dir string) ([]byte, error) {
 	}
 	// store.go alone: the rest of the package (its metrics, its server)
 	// would only cost time, and the old store_gen.go may not fit any more.
-	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
+	imp, err := exportImporter(fset, dir, []*ast.File{file})
+	if err != nil {
+		return nil, err
+	}
+	conf := types.Config{Importer: imp}
 	pkg, err := conf.Check(file.Name.Name, fset, []*ast.File{file}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("type-check %s: %w", source, err)
@@ -124,6 +132,42 @@ type timedStore struct {
 `, iface)
 	out.Write(methods.Bytes())
 	return format.Source(out.Bytes())
+}
+
+// exportImporter imports the packages that files import, from the
+// compiler's export data, which one go list finds (and builds if need be)
+// in the module of dir. Type-checking them from source would take seconds:
+// package time brings in the runtime.
+func exportImporter(fset *token.FileSet, dir string, files []*ast.File) (types.Importer, error) {
+	args := []string{"list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}
+	for _, f := range files {
+		for _, spec := range f.Imports {
+			path, err := strconv.Unquote(spec.Path.Value)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, path)
+		}
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list: %v: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	exports := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		path, file, _ := strings.Cut(line, "\t")
+		exports[path] = file
+	}
+	return importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		if exports[path] == "" {
+			return nil, fmt.Errorf("no export data for %s", path)
+		}
+		return os.Open(exports[path])
+	}), nil
 }
 
 // writeMethod writes the wrapper of m: call, time, count the error.

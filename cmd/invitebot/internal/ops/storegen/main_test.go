@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"go/ast"
-	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
@@ -87,7 +86,11 @@ func (m *Metrics) storeOp(op string, start time.Time, err error) { m.ops = appen
 		}
 		parsed = append(parsed, f)
 	}
-	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
+	imp, err := exportImporter(fset, dir, parsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := types.Config{Importer: imp}
 	if _, err := conf.Check("x", fset, parsed, nil); err != nil {
 		t.Fatalf("the generated wrapper does not compile: %v\n%s", err, gen)
 	}
