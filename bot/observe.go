@@ -22,6 +22,13 @@ type Observer interface {
 	// UpdateHandled: a handler finished with an update, for command ("" for
 	// updates that are not commands), outcome "ok", "error" or "panic".
 	UpdateHandled(kind, command, outcome string, d time.Duration)
+	// UnsureRepeat: a call whose answer was lost (it may have been carried
+	// out) is made again although it is not safe to repeat (a message, a
+	// new link): a duplicate may exist.
+	UnsureRepeat(method string)
+	// UpdateUndecodable: an update of kind ("unknown" when even that
+	// cannot be told) could not be decoded.
+	UpdateUndecodable(kind string)
 }
 
 // Outcome is how a Bot API call ended.
@@ -37,6 +44,12 @@ const (
 	OutcomeMigrated Outcome = "migrated"  // group upgraded to a supergroup
 	OutcomeCanceled Outcome = "cancelled" // the caller gave up
 )
+
+// Outcomes are all the outcomes above, for metrics that show each of them
+// from the start.
+func Outcomes() []Outcome {
+	return []Outcome{OutcomeOK, OutcomeRefused, OutcomeNotSent, OutcomeUnsure, OutcomeTooMany, OutcomeMigrated, OutcomeCanceled}
+}
 
 // outcomeOf tells how a try ended.
 func outcomeOf(err error) Outcome {
@@ -56,3 +69,5 @@ func (nopObserver) Paced(time.Duration)                                 {}
 func (nopObserver) Poll(error)                                          {}
 func (nopObserver) UpdateReceived(string)                               {}
 func (nopObserver) UpdateHandled(string, string, string, time.Duration) {}
+func (nopObserver) UnsureRepeat(string)                                 {}
+func (nopObserver) UpdateUndecodable(string)                            {}

@@ -31,6 +31,7 @@ const (
 func newWorld(t *testing.T) *bottest.Server {
 	t.Helper()
 	srv := bottest.NewServer(t)
+	t.Cleanup(func() { checkMethodsKnown(t, srv) })
 	for _, u := range []tgbotapi.User{
 		{ID: alice, FirstName: "Alice", UserName: "alice_admin"},
 		{ID: bob, FirstName: "Bob"},

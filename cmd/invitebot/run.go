@@ -62,7 +62,7 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	// Metrics and readiness: the client and the loop report to obs, the
 	// store is timed. The endpoints answer from here on, so /healthz is up
 	// while Telegram is still being reached.
-	metrics := ops.NewMetrics(buildInfo().metrics())
+	metrics := ops.NewMetrics(buildInfo().metrics(), ops.Routes{Kinds: allowedUpdates, Commands: commandNames()})
 	margin := in.readyMargin
 	if margin <= 0 {
 		margin = ops.ReadyMargin

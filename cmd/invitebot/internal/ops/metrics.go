@@ -7,6 +7,8 @@ package ops
 import (
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -39,6 +41,8 @@ type Metrics struct {
 	joinRequests    *prometheus.CounterVec
 	storeDuration   *prometheus.HistogramVec
 	storeErrors     *prometheus.CounterVec
+	unsureRepeats   *prometheus.CounterVec
+	undecodable     *prometheus.CounterVec
 }
 
 // Build describes the running binary for invitebot_build_info.
@@ -48,12 +52,56 @@ type Build struct {
 	Go       string
 }
 
+// Routes are the label values that only the program's wiring knows: the
+// update kinds it asks Telegram for (allowed_updates) and the commands its
+// router has ("unknown" among them, for a command it does not have).
+type Routes struct {
+	Kinds    []string
+	Commands []string
+}
+
+// apiMethods are the Bot API methods the bot calls: at start-up, in the
+// update loop, in the handlers and in the middleware. A test of
+// cmd/invitebot fails when the bot calls one that is not here.
+var apiMethods = []string{
+	"getMe", "deleteWebhook", "setMyCommands", "setMyDefaultAdministratorRights",
+	"getUpdates",
+	"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
+	"getChatMember",
+	"createChatInviteLink", "exportChatInviteLink", "editChatInviteLink", "revokeChatInviteLink",
+	"approveChatJoinRequest", "declineChatJoinRequest",
+}
+
+// APIMethods are the Bot API methods whose series exist from start-up.
+func APIMethods() []string { return slices.Clone(apiMethods) }
+
+// unknownKind is bot.Kind's name for an update of no kind it knows.
+const unknownKind = "unknown"
+
+// handledOutcomes are the outcomes of handling an update (bot.Observer's
+// UpdateHandled).
+var handledOutcomes = []string{"ok", "error", "panic"}
+
+// storeOperations are the names of the store's methods, the operation
+// label of the store metrics: every method of Store, so that a new one is
+// counted without a word here.
+func storeOperations() []string {
+	var ops []string
+	for m := range reflect.TypeFor[Store]().Methods() {
+		ops = append(ops, m.Name)
+	}
+	return ops
+}
+
 // latencyBuckets suit calls that take milliseconds to seconds.
 var latencyBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 
 // NewMetrics makes the metrics and registers them, with Go's runtime and
-// process collectors and invitebot_build_info, in a new registry.
-func NewMetrics(b Build) *Metrics {
+// process collectors and invitebot_build_info, in a new registry. Every
+// series of a known label value (r's kinds and commands, the Bot API
+// methods, the outcomes, the store operations) exists from the start, at
+// 0, so that increase() sees the first event.
+func NewMetrics(b Build, r Routes) *Metrics {
 	const ns = "invitebot"
 	m := &Metrics{
 		reg: prometheus.NewRegistry(),
@@ -93,6 +141,11 @@ func NewMetrics(b Build) *Metrics {
 			[]string{"operation"}),
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "store_errors_total",
 			Help: "Store operations that failed, by operation (not found and conflict answers are not failures)."}, []string{"operation"}),
+		unsureRepeats: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_unsure_repeats_total",
+			Help: "Bot API calls made again after their answer was lost although they are not safe to repeat (a message, a new link), by method: a duplicate may exist."},
+			[]string{"method"}),
+		undecodable: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "updates_undecodable_total",
+			Help: "Updates that could not be decoded, by kind (unknown when even that could not be told)."}, []string{"kind"}),
 	}
 	info := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
 		Help:        "Always 1; the labels tell the build.",
@@ -106,18 +159,58 @@ func NewMetrics(b Build) *Metrics {
 		m.apiCalls, m.apiDuration, m.retries, m.tooMany, m.retryAfter, m.pacing,
 		m.polls, m.lastPoll, m.links, m.joinRequests,
 		m.storeDuration, m.storeErrors,
+		m.unsureRepeats, m.undecodable,
 	)
-	// Series that a dashboard or an alert expects from the start, at 0.
+	m.start(r)
+	return m
+}
+
+// start makes every series of a known label value, at 0: a series that
+// appears with its first event has no earlier sample, and increase() over
+// it stays 0, so an alert on that event would not fire.
+func (m *Metrics) start(r Routes) {
+	kinds := append(slices.Clone(r.Kinds), unknownKind)
+	for _, k := range kinds {
+		m.updatesReceived.WithLabelValues(k)
+		m.undecodable.WithLabelValues(k)
+		m.handled(k, "")
+	}
+	for _, c := range r.Commands {
+		m.handled("message", c)
+	}
+	for _, method := range apiMethods {
+		m.apiDuration.WithLabelValues(method)
+		for _, o := range bot.Outcomes() {
+			m.apiCalls.WithLabelValues(method, string(o))
+			if o != bot.OutcomeOK { // a try that failed is what a retry follows
+				m.retries.WithLabelValues(method, string(o))
+			}
+		}
+		m.tooMany.WithLabelValues(method)
+		m.retryAfter.WithLabelValues(method)
+		m.unsureRepeats.WithLabelValues(method)
+	}
 	for _, o := range []string{"ok", "error", "conflict"} {
 		m.polls.WithLabelValues(o)
 	}
-	for _, a := range []string{"created", "exported", "edited", "revoked"} {
+	for _, a := range linkActions {
 		m.links.WithLabelValues(a)
 	}
-	for _, a := range []string{"approved", "declined"} {
+	for _, a := range requestAnswers {
 		m.joinRequests.WithLabelValues(a)
 	}
-	return m
+	for _, op := range storeOperations() {
+		m.storeDuration.WithLabelValues(op)
+		m.storeErrors.WithLabelValues(op)
+	}
+}
+
+// handled makes the series of updates of kind handled for command.
+func (m *Metrics) handled(kind, command string) {
+	m.handling.WithLabelValues(kind, command)
+	for _, o := range handledOutcomes {
+		m.updatesHandled.WithLabelValues(kind, command, o)
+	}
 }
 
 // Registry is the registry the metrics are in.
@@ -204,6 +297,10 @@ func (o observer) UpdateHandled(kind, command, outcome string, d time.Duration) 
 	o.m.updatesHandled.WithLabelValues(kind, command, outcome).Inc()
 	o.m.handling.WithLabelValues(kind, command).Observe(d.Seconds())
 }
+
+func (o observer) UnsureRepeat(method string) { o.m.unsureRepeats.WithLabelValues(method).Inc() }
+
+func (o observer) UpdateUndecodable(kind string) { o.m.undecodable.WithLabelValues(kind).Inc() }
 
 // storeOp records one store operation.
 func (m *Metrics) storeOp(op string, start time.Time, err error) {

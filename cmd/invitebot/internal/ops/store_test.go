@@ -19,7 +19,7 @@ func TestInstrumentStoreTimesEveryMethod(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	m := NewMetrics(Build{})
+	m := NewMetrics(Build{}, testRoutes)
 	s := reflect.ValueOf(InstrumentStore(db, m))
 	ctxType := reflect.TypeFor[context.Context]()
 	for method := range reflect.TypeFor[Store]().Methods() {
