@@ -19,7 +19,8 @@ Writes a consistent copy of the bot's SQLite database (INVITEBOT_DB,
 default invitebot.db) to FILE, a new file with mode 0600, while the bot
 runs or not: the bot goes on meanwhile. FILE must not exist. Only
 INVITEBOT_DB is read: no token is needed. The copy is a plain SQLite
-file; to restore it, stop the bot and put it in place of INVITEBOT_DB.
+file; to restore it, stop the bot, delete the database's -wal and -shm
+files and put the copy in its place (README.md, Backups).
 `
 
 // backup runs "invitebot backup FILE". Failures the user can fix (no
