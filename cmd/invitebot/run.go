@@ -91,7 +91,7 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	log.Info().Int64("bot_id", me.ID).Str("username", me.UserName).Msg("connected to the Bot API")
 	setUp(ctx, client, log)
 
-	r, general := routes(me, client, st, cfg.Owners)
+	r, general := routes(me, client, st, cfg.Owners, obs)
 	// Of the messages without a command, only service messages (a group's
 	// upgrade, members coming and going) can concern the bot; the chatter
 	// of its groups is dropped unread.
@@ -118,11 +118,12 @@ func routes(me tgbotapi.User, api bot.Caller, st interface {
 	store.Links
 	store.Chats
 	store.JoinRequests
-}, owners []int64) (*bot.Router, *handlers.General) {
+}, owners []int64, obs bot.Observer) (*bot.Router, *handlers.General) {
 	admins := middleware.NewAdmins(api, middleware.DefaultMemberTTL, nil)
 	private := middleware.NewPrivate(admins, st, owners)
 	general := handlers.NewGeneral(api, me.UserName)
 	links := handlers.NewLinks(api, st, me.UserName, nil)
+	links.CountRepeats(obs.UnsureRepeat)
 	requests := handlers.NewRequests(api, st, me.UserName, nil)
 	chats := handlers.NewChats(api, st, private, me.UserName, nil)
 

@@ -1,0 +1,5 @@
+package ops
+
+// Placeholders until the metrics of these events land (branch h-ops).
+func (o observer) UpdateUndecodable(string) {}
+func (o observer) UnsureRepeat(string)      {}
