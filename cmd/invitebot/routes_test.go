@@ -30,7 +30,7 @@ func TestRoutesTakeEveryFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	r, _ := routes(client.Self(), client, db, []int64{dave}, ops.Observer(ops.NewMetrics(ops.Build{}), nil))
+	r, _ := routes(client.Self(), client, db, []int64{dave}, ops.Observer(ops.NewMetrics(ops.Build{}), nil), nil)
 
 	files, err := filepath.Glob("../../testdata/updates/*.json")
 	if err != nil || len(files) == 0 {
