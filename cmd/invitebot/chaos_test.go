@@ -89,7 +89,7 @@ func TestChaos(t *testing.T) {
 
 	// What Telegram did although the bot never heard of it: a call that was
 	// carried out and then met a fault.
-	linksLost := map[string]int{}  // by link name
+	linksLost := map[string]int{}   // by link name
 	repliesLost := map[string]int{} // by the chat and message replied to
 	unsure := 0                     // faults that leave open whether a message or link call was carried out
 	for _, c := range srv.Calls() {
