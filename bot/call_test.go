@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -59,9 +60,12 @@ func TestCallRetries(t *testing.T) {
 		{"429 waited out", "sendMessage", bottest.RetryAfterReply(1), nil, 2, 1},
 		{"gateway page", "sendMessage", bottest.GatewayReply(), nil, 2, 1},
 		{"json 502", "sendMessage", bottest.ErrorReply(502, "Bad Gateway"), nil, 2, 1},
-		{"dropped before, not safe to repeat", "sendMessage", bottest.Reply{Drop: true}, bot.ErrUnsure, 1, 0},
-		{"dropped after, not safe to repeat", "sendMessage", bottest.Reply{Drop: true, After: true}, bot.ErrUnsure, 1, 1},
-		{"500, not safe to repeat", "sendMessage", bottest.ErrorReply(500, "Internal Server Error"), bot.ErrUnsure, 1, 0},
+		// A lost answer is repeated even for a message: a duplicate where
+		// the first went through, rather than an admin left without a reply.
+		{"dropped before, not safe to repeat", "sendMessage", bottest.Reply{Drop: true}, nil, 2, 1},
+		{"dropped after, not safe to repeat", "sendMessage", bottest.Reply{Drop: true, After: true}, nil, 2, 2},
+		{"500, not safe to repeat", "sendMessage", bottest.ErrorReply(500, "Internal Server Error"), nil, 2, 1},
+		{"500 of another server's JSON", "sendMessage", bottest.Reply{Status: 500, Body: []byte(`{"message":"upstream failed"}`)}, nil, 2, 1},
 		{"refusal not retried", "sendMessage", bottest.ErrorReply(400, "Bad Request: chat not found"), &tgbotapi.Error{}, 1, 0},
 	}
 	for _, tt := range tests {
@@ -107,6 +111,107 @@ func TestCallRetriesIdempotentAfterLostAnswer(t *testing.T) {
 	}
 	if n := len(srv.CallsTo("editMessageText")); n != 2 {
 		t.Errorf("%d edit calls, want 2", n)
+	}
+}
+
+func TestCallRepeatsUnsureAndSaysSo(t *testing.T) {
+	srv := world(t)
+	obs := &recordingObserver{}
+	c := newClient(t, srv, bot.ClientConfig{Observer: obs})
+	logs := &syncBuf{}
+	ctx := zerolog.New(logs).WithContext(context.Background())
+	srv.FailNext("createChatInviteLink", bottest.Reply{Drop: true, After: true})
+	var link tgbotapi.ChatInviteLink
+	if err := c.Call(ctx, "createChatInviteLink", tgbotapi.Params{"chat_id": strconv.FormatInt(chatA, 10)}, &link); err != nil {
+		t.Fatalf("createChatInviteLink after a lost answer = %v, want it repeated", err)
+	}
+	if link.InviteLink == "" {
+		t.Errorf("no link decoded from the repeated call")
+	}
+	if n := len(srv.InviteLinks(chatA)); n != 2 {
+		t.Errorf("%d links; the drop struck after the first was made, so the repeat makes a second", n)
+	}
+	if n := obs.count("unsure_repeat createChatInviteLink"); n != 1 {
+		t.Errorf("unsure repeats observed %d times, want 1", n)
+	}
+	if !strings.Contains(logs.String(), "a duplicate may exist") || !strings.Contains(logs.String(), `"level":"warn"`) {
+		t.Errorf("the repeat is not logged at warn with its risk:\n%s", logs.String())
+	}
+	// A call safe to repeat is repeated without that warning.
+	srv.FailNext("getChatMember", bottest.Reply{Drop: true, After: true})
+	var m tgbotapi.ChatMember
+	if err := c.Call(ctx, "getChatMember", tgbotapi.Params{"chat_id": strconv.FormatInt(chatA, 10), "user_id": strconv.FormatInt(user, 10)}, &m); err != nil {
+		t.Fatal(err)
+	}
+	if obs.count("unsure_repeat getChatMember") != 0 {
+		t.Errorf("a safe repeat was counted as a possible duplicate")
+	}
+}
+
+func TestCallUnsureToTheEnd(t *testing.T) {
+	srv := world(t)
+	c := newClient(t, srv, bot.ClientConfig{})
+	srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
+		return bottest.Reply{Drop: true}, c.Method == "sendMessage"
+	})
+	err := send(context.Background(), c, chatA, "never confirmed")
+	if !errors.Is(err, bot.ErrUnsure) {
+		t.Fatalf("Call = %v, want ErrUnsure once the tries ran out", err)
+	}
+	if n := len(srv.CallsTo("sendMessage")); n < 3 {
+		t.Errorf("%d tries, want the call repeated", n)
+	}
+}
+
+func TestCallErrorsNameStatusAndBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		fault   bottest.Reply
+		want    []string
+		retried bool // else refused at once
+	}{
+		{"another server's JSON", bottest.Reply{Status: 500, Body: []byte("{\"message\": \"upstream\n  connect error\"}")},
+			[]string{"getChatMember: HTTP 500 internal server error", `{\"message\": \"upstream connect error\"}`}, true},
+		{"an HTML page", bottest.Reply{Status: 504, Body: []byte("<html><body>Gateway   Timeout</body></html>")},
+			[]string{"HTTP 504 gateway timeout: <html><body>Gateway Timeout</body></html>"}, true},
+		{"a proxy's 404", bottest.Reply{Status: 404, Body: []byte("no such route")},
+			[]string{"HTTP 404 not found: no such route"}, false},
+		{"Telegram's refusal", bottest.ErrorReply(400, "Bad Request: chat not found"),
+			[]string{"getChatMember: 400 Bad Request: chat not found"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := world(t)
+			c := newClient(t, srv, bot.ClientConfig{})
+			logs := &syncBuf{}
+			ctx := zerolog.New(logs).WithContext(context.Background())
+			srv.FailNext("getChatMember", tt.fault)
+			err := c.Call(ctx, "getChatMember", tgbotapi.Params{"chat_id": strconv.FormatInt(chatA, 10), "user_id": strconv.FormatInt(user, 10)}, nil)
+			seen := logs.String() // the retry's log line carries the failure
+			calls := 1
+			if tt.retried {
+				calls = 2
+				if err != nil {
+					t.Fatalf("Call = %v, want it retried and done", err)
+				}
+			} else {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				seen = err.Error()
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(seen, w) {
+					t.Errorf("%s lacks %s", seen, w)
+				}
+			}
+			if strings.Contains(seen, srv.Token()) {
+				t.Errorf("the token in %s", seen)
+			}
+			if n := len(srv.CallsTo("getChatMember")); n != calls {
+				t.Errorf("%d tries, want %d", n, calls)
+			}
+		})
 	}
 }
 

@@ -1,15 +1,18 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/rs/zerolog"
@@ -122,10 +125,12 @@ func (c *Client) Self() tgbotapi.User { return c.api.Self }
 //   - A 429 is waited out (retry_after, at most a minute) and retried.
 //   - A failure that surely did not reach the Bot API (no connection, a
 //     gateway's 502 or 503) is retried with capped exponential backoff and
-//     jitter; so is any transient failure of a call that is safe to repeat.
-//     A call that is not (sendMessage, createChatInviteLink) is not
-//     repeated after a failure that may have reached Telegram: its error
-//     then wraps ErrUnsure.
+//     jitter; so is a failure that may have reached it (a lost answer, a
+//     timeout, any other 5xx). For a call that is not safe to repeat (a
+//     message, a new link) that may make a duplicate, which is logged and
+//     counted (Observer.UnsureRepeat): a lost answer to an admin is worse
+//     than a rare duplicate. When the tries run out on such a failure, the
+//     error wraps ErrUnsure.
 //   - A group upgraded to a supergroup: OnMigrate, then the call again on
 //     the new chat ID.
 //
@@ -153,8 +158,11 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 		o := classify(err)
 		var wait time.Duration
 		var apiErr *tgbotapi.Error
-		if o == OutcomeTooMany && errors.As(err, &apiErr) {
-			wait = max(time.Duration(apiErr.RetryAfter)*time.Second, time.Second)
+		if o == OutcomeTooMany {
+			wait = time.Second // a proxy's 429 says no more
+			if errors.As(err, &apiErr) {
+				wait = max(time.Duration(apiErr.RetryAfter)*time.Second, wait)
+			}
 		}
 		switch {
 		case o == OutcomeRefused:
@@ -175,6 +183,8 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 			continue
 		case o == OutcomeMigrated:
 			return err
+		case attempt >= maxAttempts && o == OutcomeUnsure:
+			return &unsureError{err: err}
 		case attempt >= maxAttempts:
 			return err
 		case o == OutcomeTooMany:
@@ -182,14 +192,20 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 				return err
 			}
 			c.obs.RetryAfter(method, wait)
-		case o == OutcomeUnsure && !idempotent(method):
-			return &unsureError{err: err}
-		default: // notSent, or unsure and safe to repeat
+		default: // not sent, or unsure
 			wait = retryDelay(attempt)
 		}
 		c.obs.Retry(method, o)
-		zerolog.Ctx(ctx).Warn().Err(err).Str("method", method).Int("attempt", attempt).
-			Str("failure", string(o)).Dur("retry_in", wait).Msg("Bot API call failed; retrying")
+		log := zerolog.Ctx(ctx)
+		if o == OutcomeUnsure && !idempotent(method) {
+			// A lost answer to an admin is worse than a rare duplicate.
+			c.obs.UnsureRepeat(method)
+			log.Warn().Err(err).Str("method", method).Int("attempt", attempt).Dur("retry_in", wait).
+				Msg("the answer of a call that is not safe to repeat was lost; repeating it, so a duplicate may exist")
+		} else {
+			log.Warn().Err(err).Str("method", method).Int("attempt", attempt).
+				Str("failure", string(o)).Dur("retry_in", wait).Msg("Bot API call failed; retrying")
+		}
 		if !sleepIdle(ctx, wait) {
 			return err
 		}
@@ -216,7 +232,12 @@ func (c *Client) try(ctx context.Context, method string, params tgbotapi.Params,
 	start := time.Now()
 	resp, err := api.MakeRequest(method, params)
 	if err != nil {
-		err = fmt.Errorf("%s: %w", method, c.doer.redactErr(err))
+		var apiErr *tgbotapi.Error
+		if errors.As(err, &apiErr) {
+			err = fmt.Errorf("%s: %d %w", method, apiErr.Code, c.doer.redactErr(err))
+		} else {
+			err = fmt.Errorf("%s: %w", method, c.doer.redactErr(err))
+		}
 		outcome := outcomeOf(err)
 		if ctx.Err() != nil {
 			outcome = OutcomeCanceled
@@ -260,13 +281,55 @@ func (d *redactingDoer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, d.redactErr(err)
 	}
-	// A server error that is not Telegram's JSON (a proxy's HTML page)
-	// would reach tgbotapi as a JSON syntax error; keep its status instead.
-	if resp.StatusCode >= 500 && !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		drained(resp.Body)
-		return nil, &HTTPError{StatusCode: resp.StatusCode}
+	if resp.StatusCode < 300 {
+		return resp, nil
 	}
-	return resp, nil
+	// A failure that is not Telegram's error envelope (a proxy's HTML page,
+	// another server's JSON) would reach tgbotapi as a JSON syntax error or
+	// as an error without a text: keep its status and a piece of its body.
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	drained(resp.Body)
+	if err != nil {
+		return nil, d.redactErr(err)
+	}
+	if isTelegramError(body) {
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		return resp, nil
+	}
+	return nil, &HTTPError{StatusCode: resp.StatusCode, Body: excerpt(body, d.token)}
+}
+
+// maxErrorBody bounds what is read of a failed answer.
+const maxErrorBody = 64 << 10
+
+// isTelegramError tells Telegram's error envelope: {"ok":false,
+// "error_code":N, "description":"..."}.
+func isTelegramError(body []byte) bool {
+	var e struct {
+		OK          *bool  `json:"ok"`
+		ErrorCode   int    `json:"error_code"`
+		Description string `json:"description"`
+	}
+	return json.Unmarshal(body, &e) == nil && e.OK != nil && !*e.OK && e.ErrorCode != 0
+}
+
+// maxExcerpt bounds the piece of a failed answer's body kept for the logs.
+const maxExcerpt = 120
+
+// excerpt is the start of body for a log line: at most maxExcerpt bytes of
+// valid UTF-8 on one line, without the token.
+func excerpt(body []byte, token string) string {
+	s := strings.ToValidUTF8(string(body), "\ufffd")
+	s = Redact(s, token)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= maxExcerpt {
+		return s
+	}
+	cut := maxExcerpt
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // redactErr returns err with every occurrence of the token replaced. A

@@ -31,7 +31,8 @@ type dispatcher struct {
 
 // inbound is an update with the JSON it came in.
 type inbound struct {
-	u   *tgbotapi.Update
+	id  int              // the update's ID
+	u   *tgbotapi.Update // nil for an update that could not be decoded
 	raw []byte
 }
 

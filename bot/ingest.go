@@ -2,6 +2,7 @@ package bot
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -10,11 +11,12 @@ import (
 
 // A bot that must be an admin receives every message of every group it is
 // in, and nearly all of them are not for it. Deciding that should cost as
-// little as possible. The loop parses each batch once with fastjson (no
-// reflection, buffers reused from batch to batch), reads only what routing
-// needs (the kind of update, a message's first entity, a command's text,
-// the service fields), and re-serializes and decodes into tgbotapi.Update
-// only the updates a handler will see.
+// little as possible. The loop splits each batch into its updates' bytes,
+// exactly as Telegram sent them (those bytes are what the journal keeps),
+// parses each with fastjson (no reflection, buffers reused from update to
+// update) and reads only what routing needs (the kind of update, a
+// message's first entity, a command's text, the service fields). Only the
+// updates a handler will see are decoded in full, from their own bytes.
 
 // batchReader reads batches of updates. It is not safe for concurrent use:
 // the loop has one.
@@ -25,27 +27,125 @@ type batchReader struct {
 // update is one update of a batch as routing sees it.
 type update struct {
 	view *tgbotapi.Update // routing view: see Options.Wants
-	el   *fastjson.Value  // the parsed update, valid until the next batch
+	raw  []byte           // the update's JSON as Telegram sent it (a part of the batch)
+	err  error            // why the routing view could not be read; view then has only the ID
 }
 
-// read parses a getUpdates result and calls each for every update in it.
+// read splits a getUpdates result and calls each for every update in it.
 func (r *batchReader) read(result []byte, each func(update)) error {
-	v, err := r.p.ParseBytes(result)
+	elements, err := splitArray(result)
 	if err != nil {
 		return fmt.Errorf("getUpdates: result: %w", err)
 	}
-	list, err := v.Array()
-	if err != nil {
-		return fmt.Errorf("getUpdates: result: %w", err)
-	}
-	for _, el := range list {
-		each(update{view: routingView(el), el: el})
+	for _, raw := range elements {
+		v, err := r.p.ParseBytes(raw)
+		if err != nil {
+			each(update{view: &tgbotapi.Update{UpdateID: updateID(raw)}, raw: raw, err: err})
+			continue
+		}
+		each(update{view: routingView(v), raw: raw})
 	}
 	return nil
 }
 
-// raw returns the update's JSON.
-func (u update) raw() []byte { return u.el.MarshalTo(nil) }
+// updateID reads the update_id of an update that fastjson could not parse
+// (it has a nesting limit that encoding/json does not), 0 if none.
+func updateID(raw []byte) int {
+	var id struct {
+		UpdateID int `json:"update_id"`
+	}
+	_ = json.Unmarshal(raw, &id)
+	return id.UpdateID
+}
+
+// errNotArray: a getUpdates result that is not a JSON array.
+var errNotArray = errors.New("not a JSON array")
+
+// splitArray returns the elements of the JSON array b as parts of b, without
+// copying them. It only finds where each element begins and ends (strings,
+// their escapes and the nesting of brackets); what an element holds is
+// parsed later, on its own.
+func splitArray(b []byte) ([][]byte, error) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return nil, errNotArray
+	}
+	var out [][]byte
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		if skipSpace(b, i+1) != len(b) {
+			return nil, errors.New("data after the array")
+		}
+		return out, nil
+	}
+	for {
+		start := i
+		depth := 0
+	element:
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				j, ok := stringEnd(b, i)
+				if !ok {
+					return nil, errors.New("unterminated string")
+				}
+				i = j
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth == 0 {
+					break element // the array's own ']'
+				}
+				depth--
+			case ',':
+				if depth == 0 {
+					break element
+				}
+			}
+		}
+		if i >= len(b) {
+			return nil, errors.New("unterminated array")
+		}
+		end := i
+		for end > start && isSpace(b[end-1]) {
+			end--
+		}
+		if end == start {
+			return nil, errors.New("empty element")
+		}
+		out = append(out, b[start:end])
+		if b[i] == ']' {
+			if skipSpace(b, i+1) != len(b) {
+				return nil, errors.New("data after the array")
+			}
+			return out, nil
+		}
+		i = skipSpace(b, i+1) // past the ','
+	}
+}
+
+// stringEnd returns the index of the quote that closes the string opened at
+// b[i], skipping escaped characters.
+func stringEnd(b []byte, i int) (int, bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j, true
+		}
+	}
+	return 0, false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // kinds are the update kinds a routing view tells apart, with the field of
 // tgbotapi.Update each sets.
@@ -114,11 +214,7 @@ func routingView(el *fastjson.Value) *tgbotapi.Update {
 func decodeUpdate(raw []byte) (*tgbotapi.Update, error) {
 	u := new(tgbotapi.Update)
 	if err := json.Unmarshal(raw, u); err != nil {
-		var id struct {
-			UpdateID int `json:"update_id"`
-		}
-		_ = json.Unmarshal(raw, &id)
-		return &tgbotapi.Update{UpdateID: id.UpdateID}, fmt.Errorf("decode update: %w", err)
+		return &tgbotapi.Update{UpdateID: updateID(raw)}, fmt.Errorf("decode update: %w", err)
 	}
 	return u, nil
 }

@@ -157,11 +157,11 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		for _, p := range pending {
 			u, err := decodeUpdate(p.Raw)
 			if err != nil {
-				// Handled as an empty update: nothing happens, and it is struck off.
-				log.Error().Err(err).Int64("update_id", p.ID).Msg("cannot decode a journaled update; skipped")
-				u.UpdateID = int(p.ID)
+				// It stays in the journal, for a version that can read it.
+				undecodable(log, opts.Observer, p.ID, "unknown", err)
+				continue
 			}
-			if !d.submit(ctx, &inbound{u: u, raw: p.Raw}) {
+			if !d.submit(ctx, &inbound{id: int(p.ID), u: u, raw: p.Raw}) {
 				break
 			}
 		}
@@ -169,6 +169,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 
 	confirmed := 0 // every update up to it is confirmed to Telegram
 	failures := 0
+	early := 0 // empty polls in a row that came back long before their timeout
 	var reader batchReader
 	for ctx.Err() == nil {
 		params := tgbotapi.Params{
@@ -179,6 +180,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			params["offset"] = strconv.Itoa(last + 1)
 		}
 		var result json.RawMessage
+		polled := time.Now()
 		err := c.Call(ctx, "getUpdates", params, &result)
 		if ctx.Err() != nil {
 			break
@@ -211,7 +213,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		if opts.Journal != nil && len(batch) > 0 {
 			keep := make([]JournalEntry, len(batch))
 			for i, in := range batch {
-				keep[i] = JournalEntry{ID: int64(in.u.UpdateID), Raw: in.raw}
+				keep[i] = JournalEntry{ID: int64(in.id), Raw: in.raw}
 			}
 			if err := opts.Journal.AcceptUpdates(ctx, int64(newLast), keep); err != nil {
 				// Not recorded: do not confirm; Telegram sends them again.
@@ -225,8 +227,25 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			}
 		}
 		failures = 0
+		if newLast == last && time.Since(polled) < opts.PollTimeout/2 {
+			// Nothing, at once: a misbehaving server (or proxy) must not
+			// make this a busy loop.
+			early++
+			wait := earlyPollWait(early)
+			if early == 1 {
+				log.Warn().Dur("retry_in", wait).Msg("getUpdates returned nothing long before its timeout; waiting before polling again")
+			}
+			if !sleep(ctx, wait) {
+				break
+			}
+		} else {
+			early = 0
+		}
 		last = newLast
 		for _, in := range batch {
+			if in.u == nil {
+				continue // undecodable: it stays in the journal
+			}
 			if !d.submit(ctx, in) {
 				break
 			}
@@ -270,26 +289,44 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 
 // takeBatch reads a batch of updates and returns, of those newer than last,
 // the ones the bot wants, fully decoded, with the highest update ID seen.
+// An update that cannot be decoded is returned with no u: it is journaled,
+// not handled, and never dropped silently.
 func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, wants func(*tgbotapi.Update) bool, obs Observer) ([]*inbound, int, error) {
 	var batch []*inbound
 	err := r.read(result, func(up update) {
-		if up.view.UpdateID <= last {
+		id := up.view.UpdateID
+		if id <= last {
 			return // sent again: its confirmation was lost
 		}
-		last = up.view.UpdateID
-		obs.UpdateReceived(Kind(up.view))
+		last = id
+		kind := Kind(up.view)
+		obs.UpdateReceived(kind)
+		if up.err != nil {
+			undecodable(log, obs, int64(id), kind, up.err)
+			batch = append(batch, &inbound{id: id, raw: up.raw})
+			return
+		}
 		if !wants(up.view) {
 			return
 		}
-		raw := up.raw()
-		u, err := decodeUpdate(raw)
+		u, err := decodeUpdate(up.raw)
 		if err != nil {
-			log.Error().Err(err).Int("update_id", u.UpdateID).Msg("cannot decode update; skipped")
+			undecodable(log, obs, int64(id), kind, err)
+			batch = append(batch, &inbound{id: id, raw: up.raw})
 			return
 		}
-		batch = append(batch, &inbound{u: u, raw: raw})
+		batch = append(batch, &inbound{id: id, u: u, raw: up.raw})
 	})
 	return batch, last, err
+}
+
+// undecodable reports an update that cannot be decoded. It is kept in the
+// journal (when there is one), so that it is not lost: a later version of
+// the program may read it.
+func undecodable(log zerolog.Logger, obs Observer, id int64, kind string, err error) {
+	obs.UpdateUndecodable(kind)
+	log.Error().Err(err).Int64("update_id", id).Str("update", kind).
+		Msg("cannot decode an update; it is kept in the journal and not handled")
 }
 
 // handleOne runs h on an update with a deadline, a logger carrying the
@@ -373,6 +410,19 @@ func safeCall(ctx context.Context, u *tgbotapi.Update, h HandlerFunc) (err error
 		}
 	}()
 	return h(ctx, u)
+}
+
+// Bounds of the wait after empty polls that came back long before their
+// timeout.
+const (
+	minEarlyPollWait = 250 * time.Millisecond
+	maxEarlyPollWait = 5 * time.Second
+)
+
+// earlyPollWait is the wait after n such polls in a row: doubling from
+// minEarlyPollWait up to maxEarlyPollWait.
+func earlyPollWait(n int) time.Duration {
+	return min(minEarlyPollWait<<min(n-1, 10), maxEarlyPollWait)
 }
 
 // pollWait is how long to wait after a failed poll: what a 429 asks for,

@@ -161,14 +161,76 @@ func TestRunRecoversPanics(t *testing.T) {
 	}
 }
 
-func TestRunSkipsUndecodableUpdates(t *testing.T) {
+// memJournal is a journal in memory.
+type memJournal struct {
+	mu      sync.Mutex
+	last    int64
+	pending map[int64][]byte
+}
+
+func (j *memJournal) PendingUpdates(context.Context) (int64, []bot.JournalEntry, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []bot.JournalEntry
+	for id, raw := range j.pending {
+		out = append(out, bot.JournalEntry{ID: id, Raw: raw})
+	}
+	return j.last, out, nil
+}
+
+func (j *memJournal) AcceptUpdates(_ context.Context, last int64, keep []bot.JournalEntry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.last = max(j.last, last)
+	for _, e := range keep {
+		j.pending[e.ID] = append([]byte(nil), e.Raw...)
+	}
+	return nil
+}
+
+func (j *memJournal) FinishUpdate(_ context.Context, id int64) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	delete(j.pending, id)
+	return nil
+}
+
+func (j *memJournal) has(id int64) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	_, ok := j.pending[id]
+	return ok
+}
+
+func TestRunKeepsUndecodableUpdates(t *testing.T) {
+	srv := world(t)
+	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
+	c := newClient(t, srv, bot.ClientConfig{})
 	rec := &recorder{}
-	l := startLoop(t, rec.handle, nil, 0)
-	bad := l.srv.PushUpdate([]byte(`{"update_id":1,"message":{"message_id":"not a number","chat":{"id":1,"type":"private"}}}`))
-	l.srv.PushMessage(chatA, user, "fine")
-	l.srv.WaitFor(t, "the good update handled", func() bool { return rec.seen("fine") })
-	if !strings.Contains(l.logs.String(), "cannot decode update") || !strings.Contains(l.logs.String(), itoa(bad)) {
-		t.Errorf("the bad update is not logged:\n%s", l.logs.String())
+	obs := &recordingObserver{}
+	j := &memJournal{pending: map[int64][]byte{}}
+	logs := &syncBuf{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- bot.Run(ctx, c, rec.handle, bot.Options{PollTimeout: 5 * time.Second, AllowedUpdates: []string{"message"},
+			Log: zerolog.New(logs), Journal: j, Observer: obs})
+	}()
+	defer func() { cancel(); <-done }()
+	bad := srv.PushUpdate([]byte(`{"update_id":1,"message":{"message_id":"not a number","chat":{"id":1,"type":"private"}}}`))
+	good, _ := srv.PushMessage(chatA, user, "fine")
+	srv.WaitFor(t, "the good update handled", func() bool { return rec.seen("fine") && !j.has(good) })
+	if !strings.Contains(logs.String(), "cannot decode an update") || !strings.Contains(logs.String(), `"update_id":`+itoa(bad)) {
+		t.Errorf("the bad update is not logged with its ID:\n%s", logs.String())
+	}
+	if !j.has(bad) {
+		t.Errorf("the bad update was dropped from the journal")
+	}
+	if !obs.has("undecodable message") {
+		t.Errorf("the bad update is not counted")
+	}
+	if srv.Confirmed() < good {
+		t.Errorf("the bad update holds up the confirmation")
 	}
 }
 
@@ -236,3 +298,38 @@ func TestRunStopCutsOffAfterDrainTimeout(t *testing.T) {
 }
 
 func itoa[T int | int64](v T) string { return strconv.FormatInt(int64(v), 10) }
+
+func TestRunDoesNotBusyPoll(t *testing.T) {
+	rec := &recorder{}
+	l := startLoop(t, rec.handle, nil, 0)
+	var mu sync.Mutex
+	var at []time.Time
+	// A server that answers every poll at once, with nothing.
+	l.srv.Intercept(func(c bottest.Call) (bottest.Reply, bool) {
+		if c.Method != "getUpdates" {
+			return bottest.Reply{}, false
+		}
+		mu.Lock()
+		at = append(at, time.Now())
+		mu.Unlock()
+		return bottest.Reply{Body: []byte(`{"ok":true,"result":[]}`)}, true
+	})
+	l.srv.PushMessage(chatA, user, "ends the long poll in progress")
+	polls := func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]time.Time(nil), at...)
+	}
+	l.srv.WaitFor(t, "five empty polls", func() bool { return len(polls()) >= 5 })
+	got := polls()
+	// Each empty poll that came back at once waits before the next, twice
+	// as long as the one before: 250 ms, 500 ms, 1 s, 2 s.
+	for i, want := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second} {
+		if gap := got[i+1].Sub(got[i]); gap < want-10*time.Millisecond {
+			t.Errorf("poll %d came %v after the one before, want at least %v", i+2, gap, want)
+		}
+	}
+	if n := strings.Count(l.logs.String(), "getUpdates returned nothing long before its timeout"); n != 1 {
+		t.Errorf("the early empty polls are logged %d times, want once:\n%s", n, l.logs.String())
+	}
+}

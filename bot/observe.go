@@ -22,13 +22,12 @@ type Observer interface {
 	// UpdateHandled: a handler finished with an update, for command ("" for
 	// updates that are not commands), outcome "ok", "error" or "panic".
 	UpdateHandled(kind, command, outcome string, d time.Duration)
-	// UnsureRepeat: a call whose answer was lost (it may have been carried
-	// out) is made again although it is not safe to repeat (a message, a
-	// new link): a duplicate may exist.
-	UnsureRepeat(method string)
-	// UpdateUndecodable: an update of kind ("unknown" when even that
-	// cannot be told) could not be decoded.
+	// UpdateUndecodable: an update of kind ("unknown" if even that could
+	// not be read) could not be decoded; it is kept in the journal.
 	UpdateUndecodable(kind string)
+	// UnsureRepeat: a call that is not safe to repeat (a message, a new
+	// link) lost its answer and is made again: a duplicate may exist.
+	UnsureRepeat(method string)
 }
 
 // Outcome is how a Bot API call ended.
@@ -69,5 +68,5 @@ func (nopObserver) Paced(time.Duration)                                 {}
 func (nopObserver) Poll(error)                                          {}
 func (nopObserver) UpdateReceived(string)                               {}
 func (nopObserver) UpdateHandled(string, string, string, time.Duration) {}
-func (nopObserver) UnsureRepeat(string)                                 {}
 func (nopObserver) UpdateUndecodable(string)                            {}
+func (nopObserver) UnsureRepeat(string)                                 {}

@@ -39,8 +39,8 @@ func (o *recordingObserver) UpdateReceived(kind string)           { o.add("recei
 func (o *recordingObserver) UpdateHandled(kind, cmd, out string, _ time.Duration) {
 	o.add("handled %s %q %s", kind, cmd, out)
 }
-func (o *recordingObserver) UnsureRepeat(m string)         { o.add("unsure_repeat %s", m) }
 func (o *recordingObserver) UpdateUndecodable(kind string) { o.add("undecodable %s", kind) }
+func (o *recordingObserver) UnsureRepeat(m string)         { o.add("unsure_repeat %s", m) }
 
 func (o *recordingObserver) has(e string) bool { return o.count(e) > 0 }
 

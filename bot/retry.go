@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"syscall"
@@ -25,33 +26,29 @@ const (
 	maxRetryDelay = 5 * time.Second
 )
 
-// ErrUnsure means a call failed in a way that leaves open whether Telegram
-// carried it out (a timeout, a connection lost after the request was sent,
-// a 500 or 504), and it was not retried because doing it twice would do
-// harm: a second message, a second link. Callers should say so honestly.
+// ErrUnsure means a call kept failing in a way that leaves open whether
+// Telegram carried it out (a timeout, a connection lost after the request
+// was sent, a 500 or 504) until its tries ran out. Callers should say so
+// honestly.
 var ErrUnsure = errors.New("request not confirmed by Telegram; it may or may not have been carried out")
 
-// HTTPError is an answer of the Bot API server that is not Telegram's JSON:
-// a proxy's error page, for instance.
+// HTTPError is a failed answer of the Bot API server that is not
+// Telegram's error envelope: a proxy's error page, another server's JSON.
 type HTTPError struct {
 	StatusCode int
+	// Body is the start of the answer's body, on one line, without the token.
+	Body string
 }
 
 func (e *HTTPError) Error() string {
-	return "HTTP " + strconv.Itoa(e.StatusCode) + " " + strings.ToLower(httpStatusText(e.StatusCode))
-}
-
-func httpStatusText(code int) string {
-	switch code {
-	case 502:
-		return "Bad Gateway"
-	case 503:
-		return "Service Unavailable"
-	case 504:
-		return "Gateway Timeout"
-	default:
-		return "error"
+	s := "HTTP " + strconv.Itoa(e.StatusCode)
+	if t := http.StatusText(e.StatusCode); t != "" {
+		s += " " + strings.ToLower(t)
 	}
+	if e.Body != "" {
+		s += ": " + e.Body
+	}
+	return s
 }
 
 // classify tells what a failed try's err means for retrying it:
@@ -77,10 +74,16 @@ func classify(err error) Outcome {
 	}
 	var httpErr *HTTPError
 	if errors.As(err, &httpErr) {
-		if httpErr.StatusCode == 502 || httpErr.StatusCode == 503 {
+		switch code := httpErr.StatusCode; {
+		case code == 502 || code == 503:
 			return OutcomeNotSent
+		case code == 429:
+			return OutcomeTooMany
+		case code >= 500:
+			return OutcomeUnsure
+		default:
+			return OutcomeRefused
 		}
-		return OutcomeUnsure
 	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError

@@ -28,10 +28,12 @@ type Message struct {
 	Buttons [][]Button
 }
 
-// Button is an inline keyboard button with callback data (1-64 bytes).
+// Button is an inline keyboard button: with callback data (1-64 bytes),
+// or a URL to open.
 type Button struct {
 	Text string
 	Data string
+	URL  string
 }
 
 // MaxMessageLength is Telegram's limit on a message's text, in UTF-16 code units.
@@ -40,6 +42,21 @@ const MaxMessageLength = 4096
 // Send sends m with sendMessage in HTML parse mode, without link previews,
 // and returns the new message's ID.
 func Send(ctx context.Context, api Caller, m Message) (int, error) {
+	params, err := messageParams(m)
+	if err != nil {
+		return 0, err
+	}
+	var sent struct {
+		MessageID int `json:"message_id"`
+	}
+	if err := api.Call(ctx, "sendMessage", params, &sent); err != nil {
+		return 0, err
+	}
+	return sent.MessageID, nil
+}
+
+// messageParams are sendMessage's parameters for m.
+func messageParams(m Message) (tgbotapi.Params, error) {
 	params := tgbotapi.Params{
 		"chat_id":              strconv.FormatInt(m.ChatID, 10),
 		"text":                 m.Text,
@@ -52,17 +69,11 @@ func Send(ctx context.Context, api Caller, m Message) (int, error) {
 	if len(m.Buttons) > 0 {
 		markup, err := keyboardJSON(m.Buttons)
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		params["reply_markup"] = markup
 	}
-	var sent struct {
-		MessageID int `json:"message_id"`
-	}
-	if err := api.Call(ctx, "sendMessage", params, &sent); err != nil {
-		return 0, err
-	}
-	return sent.MessageID, nil
+	return params, nil
 }
 
 // EditText replaces the text (and buttons: none if nil) of a message the bot sent.
@@ -105,17 +116,25 @@ func AnswerCallback(ctx context.Context, api Caller, queryID, text string, alert
 func keyboardJSON(rows [][]Button) (string, error) {
 	type button struct {
 		Text         string `json:"text"`
-		CallbackData string `json:"callback_data"`
+		CallbackData string `json:"callback_data,omitempty"`
+		URL          string `json:"url,omitempty"`
 	}
 	kb := struct {
 		InlineKeyboard [][]button `json:"inline_keyboard"`
-	}{InlineKeyboard: make([][]button, len(rows))}
-	for i, row := range rows {
+	}{InlineKeyboard: make([][]button, 0, len(rows))}
+	for _, row := range rows {
+		var out []button
 		for _, b := range row {
-			if b.Data == "" || len(b.Data) > 64 {
-				return "", errors.New("bot: callback data must be 1-64 bytes: " + strconv.Quote(b.Data))
+			switch {
+			case b.URL != "" && b.Data == "":
+			case b.URL == "" && b.Data != "" && len(b.Data) <= 64:
+			default:
+				return "", errors.New("bot: a button needs callback data of 1-64 bytes or a URL: " + strconv.Quote(b.Data+b.URL))
 			}
-			kb.InlineKeyboard[i] = append(kb.InlineKeyboard[i], button{Text: b.Text, CallbackData: b.Data})
+			out = append(out, button{Text: b.Text, CallbackData: b.Data, URL: b.URL})
+		}
+		if len(out) > 0 {
+			kb.InlineKeyboard = append(kb.InlineKeyboard, out)
 		}
 	}
 	out, err := json.Marshal(kb)

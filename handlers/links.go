@@ -27,7 +27,14 @@ type Links struct {
 	now   func() time.Time
 	// username is the bot's, for instructions.
 	username string
+	// repeats, if set, counts a call made again that may have been
+	// carried out already (for metrics).
+	repeats func(method string)
 }
+
+// CountRepeats makes h tell f of every call it makes again that may have
+// been carried out before (a link asked for again after a restart).
+func (h *Links) CountRepeats(f func(method string)) { h.repeats = f }
 
 // NewLinks makes the invite-link handlers. now is the clock (time.Now if nil).
 func NewLinks(api bot.Caller, st store.Links, username string, now func() time.Time) *Links {
@@ -95,9 +102,13 @@ func (h *Links) CreateLink(ctx context.Context, u *tgbotapi.Update) error {
 		}
 		if before {
 			// Interrupted while Telegram made the link: it may exist
-			// without our knowing it. Asking again could make a second.
-			zerolog.Ctx(ctx).Warn().Msg("command handled again after a restart: its link may or may not exist; not asking again")
-			return h.replyText(ctx, u, "I was restarted while Telegram was making this link, so I can't tell whether it was made; I did not make another. Check /links, and the chat's invite links in its settings, before trying again.")
+			// without our knowing it. Asking again may make a second, but
+			// an admin left without an answer is worse.
+			zerolog.Ctx(ctx).Warn().Str("method", "createChatInviteLink").
+				Msg("command handled again after a restart: asking for its link again, so a duplicate may exist")
+			if h.repeats != nil {
+				h.repeats("createChatInviteLink")
+			}
 		}
 	}
 	params := tgbotapi.Params{"chat_id": chatIDParam(acc.Chat.ID)}
@@ -457,11 +468,12 @@ func (h *Links) resolve(ctx context.Context, chatID int64, where string, ref Ref
 		case 1:
 			return links[0], "", nil
 		default:
-			nums := make([]string, len(links))
+			each := make([]string, len(links))
 			for i, l := range links {
-				nums[i] = "#" + strconv.FormatInt(l.Number, 10)
+				each[i] = fmt.Sprintf("#%d “%s” %s", l.Number, l.Name, l.URL)
 			}
-			return link, fmt.Sprintf("Several links are named %q: %s. Say which by number, e.g. /%s %s.", ref.Name, strings.Join(nums, ", "), command, nums[0]), nil
+			return link, fmt.Sprintf("Several links are named %q: %s. Say which by number, e.g. /%s #%d.",
+				ref.Name, strings.Join(each, ", "), command, links[0].Number), nil
 		}
 	}
 	if err != nil {
@@ -512,9 +524,8 @@ func (h *Links) afterCall(ctx context.Context, u *tgbotapi.Update, acc middlewar
 		return true, h.replyText(ctx, u, refusal)
 	}
 	if errors.Is(callErr, bot.ErrUnsure) {
-		// Not repeated, as that could make a second link: say so.
 		zerolog.Ctx(ctx).Warn().Err(callErr).Msg("Telegram did not confirm a change to a link")
-		return true, h.replyText(ctx, u, "Telegram did not confirm that request, so I can't tell whether it went through; I did not repeat it, to avoid a second link. Check /links, and the chat's invite links in its settings, before trying again.")
+		return true, h.replyText(ctx, u, "Telegram did not confirm that request after several tries, so I can't tell whether it went through. Check /links, and the chat's invite links in its settings, before trying again.")
 	}
 	return true, callErr
 }

@@ -141,7 +141,9 @@ type Links interface {
 	// new chat has links already, the moved ones are numbered after them.
 	// Where the new chat has a record of its own already (its Chat, a join
 	// request of the same user), that one is kept and the old one dropped.
-	// Moving a chat with no records is not an error.
+	// Moving a chat with no records is not an error. The move is
+	// remembered: what is written or read under from afterwards (by a
+	// command that was in flight during the upgrade) goes to to.
 	MoveChat(ctx context.Context, from, to int64) error
 }
 

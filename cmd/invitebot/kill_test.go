@@ -199,7 +199,9 @@ func TestSIGTERMDuringSlowCall(t *testing.T) {
 
 // TestKillAfterLinkMade kills the program when Telegram has made a link
 // but its answer has not come back: after the restart the command is
-// handled again and must answer with that link, not make a second one.
+// handled again, cannot know whether its link was made, and asks again
+// (a duplicate rather than an admin left without an answer), saying so in
+// the log.
 func TestKillAfterLinkMade(t *testing.T) {
 	srv := newWorld(t)
 	dir := t.TempDir()
@@ -212,18 +214,20 @@ func TestKillAfterLinkMade(t *testing.T) {
 	p1.kill(t)
 	tr.release()
 
-	startProcess(t, srv, dir)
+	p2 := startProcess(t, srv, dir)
 	srv.WaitFor(t, "the reply", func() bool { return len(repliesTo(srv, groupID, msg)) > 0 })
-	// Telegram made the link, but its answer was lost with the process: the
-	// command, handled again, cannot know; it says so and makes no second.
-	if n := len(srv.InviteLinks(groupID)); n != 1 {
-		t.Errorf("%d links after the restart, want the 1 made before the kill", n)
+	links := srv.InviteLinks(groupID)
+	if len(links) != 2 {
+		t.Fatalf("%d links after the restart, want the one made before the kill and the one asked for again", len(links))
 	}
 	replies := repliesTo(srv, groupID, msg)
 	if len(replies) != 1 {
 		t.Fatalf("%d replies, want 1", len(replies))
 	}
-	mustContain(t, replies[0].PlainText, "restarted while Telegram was making this link", "did not make another")
+	mustContain(t, replies[0].PlainText, "New link", links[1].InviteLink, "“Made”")
+	if !strings.Contains(p2.logs.String(), "so a duplicate may exist") {
+		t.Errorf("the restarted program does not warn of a possible duplicate:\n%s", p2.logs.String())
+	}
 }
 
 // TestReplayAfterLinkStored kills the program after the link was made and

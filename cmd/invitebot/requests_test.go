@@ -12,6 +12,7 @@ import (
 
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/sqlite"
 )
 
 // answersChanges counts the calls that answer join requests.
@@ -429,7 +430,63 @@ func TestGroupUpgradeMovesRecords(t *testing.T) {
 	if strings.Contains(r.PlainText, id(basicID)) {
 		t.Errorf("/chats still lists the old group: %q", r.PlainText)
 	}
-	if old, _ := db.ListLinks(context.Background(), basicID); len(old) != 0 {
-		t.Errorf("the old group keeps %d links", len(old))
+	// What is asked under the old ID is answered from the supergroup's records.
+	if old, _ := db.ListLinks(context.Background(), basicID); len(old) != 2 || old[0].ChatID != upgradedID {
+		t.Errorf("the old group's ID reads %d links (%+v), want the supergroup's 2", len(old), old)
 	}
+}
+
+// TestUpgradeLearnedFromAnAPIError: the bot learns of a group's upgrade
+// only from Telegram's answer (400 with migrate_to_chat_id) to a command
+// sent from a private chat, before any service message. The chat's records
+// move, the call is made again on the supergroup, and the new link is
+// filed under the supergroup.
+func TestUpgradeLearnedFromAnAPIError(t *testing.T) {
+	const basicID, upgradedID int64 = -4000000002, -1004000000002
+	srv := newConsoleWorld(t)
+	srv.AddChat(tgbotapi.Chat{ID: basicID, Type: "group", Title: "Basic Group"})
+	srv.AddChat(tgbotapi.Chat{ID: upgradedID, Type: "supergroup", Title: "Basic Group"})
+	for _, c := range []int64{basicID, upgradedID} {
+		srv.SetMember(c, dave, bottest.Member{Status: "creator"})
+		srv.SetMember(c, alice, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	}
+	srv.SetMember(upgradedID, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
+	db := openStore(t, h)
+	promote(t, h, db, basicID)
+	mustContain(t, h.ask(alice, alice, "/createlink "+id(basicID)+" Before").PlainText, "#1")
+
+	srv.FailNext("createChatInviteLink", bottest.MigrateReply(upgradedID))
+	r := h.ask(alice, alice, "/createlink "+id(basicID)+" After")
+	mustContain(t, r.PlainText, "New link", "#2", "“After”")
+	made := srv.InviteLinks(upgradedID)
+	if len(made) != 1 || made[0].Name != "After" {
+		t.Fatalf("links made in the supergroup = %+v, want the one retried there", made)
+	}
+	mustContain(t, r.PlainText, made[0].InviteLink)
+	l, err := db.LinkByURL(context.Background(), upgradedID, made[0].InviteLink)
+	if err != nil || l.ChatID != upgradedID {
+		t.Errorf("the new link is stored as %+v, %v; want it under the supergroup", l, err)
+	}
+	r = h.ask(alice, alice, "/links "+id(upgradedID))
+	mustContain(t, r.PlainText, "#1", "“Before”", "#2", "“After”")
+	if n := rowsUnder(t, db, basicID); n != 0 {
+		t.Errorf("%d links are still filed under the old group", n)
+	}
+}
+
+// rowsUnder counts the links filed under chatID itself in the store.
+func rowsUnder(t *testing.T, db *sqlite.DB, chatID int64) int {
+	t.Helper()
+	links, err := db.ListLinks(context.Background(), chatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range links {
+		if l.ChatID == chatID {
+			n++
+		}
+	}
+	return n
 }

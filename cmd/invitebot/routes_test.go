@@ -10,6 +10,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/cmd/invitebot/internal/ops"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
 
@@ -29,7 +30,7 @@ func TestRoutesTakeEveryFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	r, _ := routes(client.Self(), client, db, []int64{dave})
+	r, _ := routes(client.Self(), client, db, []int64{dave}, ops.Observer(ops.NewMetrics(ops.Build{}, ops.Routes{}), nil), nil)
 
 	files, err := filepath.Glob("../../testdata/updates/*.json")
 	if err != nil || len(files) == 0 {

@@ -40,6 +40,8 @@ type internals struct {
 	// listening, if set, is told the address the operations endpoints
 	// listen on (INVITEBOT_HTTP_ADDR may ask for port 0).
 	listening func(addr string)
+	// now is the handlers' clock; nil means time.Now.
+	now func() time.Time
 }
 
 func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, in internals) error {
@@ -91,7 +93,7 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	log.Info().Int64("bot_id", me.ID).Str("username", me.UserName).Msg("connected to the Bot API")
 	setUp(ctx, client, log)
 
-	r, general := routes(me, client, st, cfg.Owners)
+	r, general := routes(me, client, st, cfg.Owners, obs, in.now)
 	// Of the messages without a command, only service messages (a group's
 	// upgrade, members coming and going) can concern the bot; the chatter
 	// of its groups is dropped unread.
@@ -118,13 +120,14 @@ func routes(me tgbotapi.User, api bot.Caller, st interface {
 	store.Links
 	store.Chats
 	store.JoinRequests
-}, owners []int64) (*bot.Router, *handlers.General) {
-	admins := middleware.NewAdmins(api, middleware.DefaultMemberTTL, nil)
+}, owners []int64, obs bot.Observer, now func() time.Time) (*bot.Router, *handlers.General) {
+	admins := middleware.NewAdmins(api, middleware.DefaultMemberTTL, now)
 	private := middleware.NewPrivate(admins, st, owners)
 	general := handlers.NewGeneral(api, me.UserName)
-	links := handlers.NewLinks(api, st, me.UserName, nil)
-	requests := handlers.NewRequests(api, st, me.UserName, nil)
-	chats := handlers.NewChats(api, st, private, me.UserName, nil)
+	links := handlers.NewLinks(api, st, me.UserName, now)
+	links.CountRepeats(obs.UnsureRepeat)
+	requests := handlers.NewRequests(api, st, me.UserName, now)
+	chats := handlers.NewChats(api, st, private, me.UserName, now)
 
 	r := bot.NewRouter(me.UserName)
 	r.Command("start", general.Help)

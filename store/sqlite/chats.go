@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -30,6 +31,10 @@ func (db *DB) SaveChat(ctx context.Context, c store.Chat) error {
 
 // Chat returns the chat with that ID.
 func (db *DB) Chat(ctx context.Context, id int64) (store.Chat, error) {
+	id, err := currentChat(ctx, db.db, id)
+	if err != nil {
+		return store.Chat{}, storeError("chat", err)
+	}
 	c, err := scanChat(db.db.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = ?`, id))
 	return c, storeError("chat", err)
 }
@@ -71,7 +76,11 @@ func (db *DB) AdministeredChats(ctx context.Context) ([]store.Chat, error) {
 
 // ChooseChat records the chat userID's private-chat commands act on.
 func (db *DB) ChooseChat(ctx context.Context, userID, chatID int64, at time.Time) error {
-	_, err := db.db.ExecContext(ctx, `
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return storeError("choose chat", err)
+	}
+	_, err = db.db.ExecContext(ctx, `
 		INSERT INTO chosen_chats (user_id, chat_id, chosen_at) VALUES (?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, chosen_at = excluded.chosen_at`,
 		userID, chatID, unixTime(at))
@@ -109,12 +118,42 @@ func (db *DB) MoveChat(ctx context.Context, from, to int64) error {
 		return storeError(op, err)
 	}
 	defer tx.Rollback()
+	// Record the move, following any earlier one to from.
+	if _, err := tx.ExecContext(ctx, `UPDATE chat_moves SET to_id = ? WHERE to_id = ?`, to, from); err != nil {
+		return storeError(op, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO chat_moves (from_id, to_id) VALUES (?, ?)
+		ON CONFLICT (from_id) DO UPDATE SET to_id = excluded.to_id`, from, to); err != nil {
+		return storeError(op, err)
+	}
 	for _, move := range chatMovers {
 		if err := move(ctx, tx, from, to); err != nil {
 			return storeError(op, err)
 		}
 	}
 	return storeError(op, tx.Commit())
+}
+
+// mayHaveMoved tells whether id can be a basic group's, the only kind of
+// chat that is ever upgraded: supergroups and channels have IDs from
+// -1000000000000 down, users positive ones.
+func mayHaveMoved(id int64) bool { return id < 0 && id > -1_000_000_000_000 }
+
+// currentChat returns the ID that the records of chat id are kept under:
+// the supergroup's, if id is a group that was upgraded (MoveChat), else id.
+func currentChat(ctx context.Context, q querier, id int64) (int64, error) {
+	if !mayHaveMoved(id) {
+		return id, nil
+	}
+	var to int64
+	err := q.QueryRowContext(ctx, `SELECT to_id FROM chat_moves WHERE from_id = ?`, id).Scan(&to)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return id, nil
+	case err != nil:
+		return 0, err
+	}
+	return to, nil
 }
 
 // chatMovers move one table's records of a chat to its new ID each. A table

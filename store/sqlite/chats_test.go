@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/sqlite"
 )
 
 func TestSaveChat(t *testing.T) {
@@ -141,8 +142,8 @@ func TestMoveChatMovesEverything(t *testing.T) {
 	if c, err := db.Chat(ctx, super); err != nil || c.Title != "G" || !c.Administered() {
 		t.Errorf("Chat(new) = %+v, %v", c, err)
 	}
-	if _, err := db.Chat(ctx, group); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("Chat(old) = %v, want ErrNotFound", err)
+	if c, err := db.Chat(ctx, group); err != nil || c.ID != super {
+		t.Errorf("Chat(old) = %+v, %v; want the supergroup's record", c, err)
 	}
 	if id, _ := db.ChosenChat(ctx, 7); id != super {
 		t.Errorf("user 7's chosen chat = %d, want the new ID", id)
@@ -157,8 +158,8 @@ func TestMoveChatMovesEverything(t *testing.T) {
 	if r, _ := db.JoinRequest(ctx, super, 2); !r.RequestedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("the new chat's own request was replaced by the old chat's: %+v", r)
 	}
-	if old, _ := db.PendingJoinRequests(ctx, group); len(old) != 0 {
-		t.Errorf("old chat keeps %d requests", len(old))
+	if n := rowsOf(t, db, "join_requests", group); n != 0 {
+		t.Errorf("old chat keeps %d requests", n)
 	}
 	moved := get(t, db, super, 1)
 	if moved.Joins != 1 || moved.URL != link.URL {
@@ -182,4 +183,76 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestMovedChatFollowsItsRecords: a command in flight while its group is
+// upgraded still holds the old ID; what it writes and reads under it after
+// MoveChat goes to the supergroup.
+func TestMovedChatFollowsItsRecords(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	const group, super, other int64 = -100, -1001234567890, -200
+	first, _ := add(t, db, newLink(group, "https://t.me/+before"))
+	must(t, db.MoveChat(ctx, group, super))
+
+	late, _ := add(t, db, newLink(group, "https://t.me/+after"))
+	if late.ChatID != super || late.Number != first.Number+1 {
+		t.Errorf("a link added under the old ID = chat %d #%d, want chat %d #%d", late.ChatID, late.Number, super, first.Number+1)
+	}
+	for _, id := range []int64{group, super} {
+		links, err := db.ListLinks(ctx, id)
+		if err != nil || len(links) != 2 {
+			t.Errorf("ListLinks(%d) = %d links, %v; want both", id, len(links), err)
+		}
+	}
+	if l, err := db.Link(ctx, group, late.Number); err != nil || l.URL != late.URL {
+		t.Errorf("Link(old ID) = %+v, %v", l, err)
+	}
+	if l, err := db.LinkByURL(ctx, group, first.URL); err != nil || l.ChatID != super {
+		t.Errorf("LinkByURL(old ID) = %+v, %v", l, err)
+	}
+	if _, err := db.RevokeLink(ctx, group, first.Number, 1, t0); err != nil {
+		t.Errorf("RevokeLink(old ID) = %v", err)
+	}
+	if l, err := db.EditLink(ctx, group, late.Number, store.LinkChange{Name: ptr("renamed"), EditedBy: 1, EditedAt: t0}); err != nil || l.Name != "renamed" {
+		t.Errorf("EditLink(old ID) = %+v, %v", l, err)
+	}
+	if links, err := db.LinksByName(ctx, group, "RENAMED"); err != nil || len(links) != 1 {
+		t.Errorf("LinksByName(old ID) = %v, %v", links, err)
+	}
+	must(t, db.AddJoinRequest(ctx, request(group, 5, late.URL, t0)))
+	if r, err := db.JoinRequest(ctx, super, 5); err != nil || r.ChatID != super {
+		t.Errorf("a request added under the old ID = %+v, %v", r, err)
+	}
+	if _, changed, err := db.AnswerJoinRequest(ctx, group, 5, store.RequestApproved, 1, t0); err != nil || !changed {
+		t.Errorf("AnswerJoinRequest(old ID) = %v, %v", changed, err)
+	}
+	if counted, err := db.RecordJoin(ctx, store.Join{ChatID: group, UserID: 6, InviteLink: late.URL, At: t0}); err != nil || !counted {
+		t.Errorf("RecordJoin(old ID) = %v, %v", counted, err)
+	}
+	if l, _ := db.Link(ctx, super, late.Number); l.Joins != 2 {
+		t.Errorf("the link has %d joins, want the approved request's and the join's", l.Joins)
+	}
+	must(t, db.ChooseChat(ctx, 9, group, t0))
+	if id, _ := db.ChosenChat(ctx, 9); id != super {
+		t.Errorf("choosing the old ID chose %d, want the supergroup", id)
+	}
+	// Another group is not affected.
+	o, _ := add(t, db, newLink(other, "https://t.me/+other"))
+	if o.ChatID != other {
+		t.Errorf("another group's link went to %d", o.ChatID)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// rowsOf counts the rows of table kept under chatID itself, whatever reads
+// under that ID are redirected to.
+func rowsOf(t *testing.T, db *sqlite.DB, table string, chatID int64) int {
+	t.Helper()
+	var n int
+	if err := db.SQL().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM `+table+` WHERE chat_id = ?`, chatID).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -40,6 +40,9 @@ func (db *DB) AddLink(ctx context.Context, l store.NewLink) (store.Link, []store
 		return store.Link{}, nil, storeError(op, err)
 	}
 	defer tx.Rollback()
+	if l.ChatID, err = currentChat(ctx, tx, l.ChatID); err != nil {
+		return store.Link{}, nil, storeError(op, err)
+	}
 
 	var replaced []store.Link
 	if l.Primary {
@@ -59,6 +62,10 @@ func (db *DB) AddLink(ctx context.Context, l store.NewLink) (store.Link, []store
 
 // Link returns the chat's link #number.
 func (db *DB) Link(ctx context.Context, chatID, number int64) (store.Link, error) {
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return store.Link{}, storeError(fmt.Sprintf("link #%d", number), err)
+	}
 	l, err := findLink(ctx, db.db, "chat_id = ? AND number = ?", chatID, number)
 	if err != nil {
 		return store.Link{}, storeError(fmt.Sprintf("link #%d", number), err)
@@ -68,6 +75,10 @@ func (db *DB) Link(ctx context.Context, chatID, number int64) (store.Link, error
 
 // LinkByURL returns the chat's link with that URL.
 func (db *DB) LinkByURL(ctx context.Context, chatID int64, url string) (store.Link, error) {
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return store.Link{}, storeError("link by URL", err)
+	}
 	l, err := findLink(ctx, db.db, "chat_id = ? AND url = ?", chatID, url)
 	if err != nil {
 		return store.Link{}, storeError("link by URL", err)
@@ -78,6 +89,10 @@ func (db *DB) LinkByURL(ctx context.Context, chatID int64, url string) (store.Li
 // LinksByName returns the chat's links named name, ignoring case, ordered
 // by number.
 func (db *DB) LinksByName(ctx context.Context, chatID int64, name string) ([]store.Link, error) {
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return nil, storeError("links by name", err)
+	}
 	links, err := findLinks(ctx, db.db, "chat_id = ? AND name_key = ? ORDER BY number", chatID, nameKey(name))
 	if err != nil {
 		return nil, storeError("links by name", err)
@@ -114,6 +129,10 @@ func (db *DB) StartLinkAttempt(ctx context.Context, request string, at time.Time
 
 // ListLinks returns all of the chat's links, ordered by number.
 func (db *DB) ListLinks(ctx context.Context, chatID int64) ([]store.Link, error) {
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return nil, storeError("list links", err)
+	}
 	links, err := findLinks(ctx, db.db, "chat_id = ? ORDER BY number", chatID)
 	if err != nil {
 		return nil, storeError("list links", err)
@@ -132,6 +151,9 @@ func (db *DB) EditLink(ctx context.Context, chatID, number int64, c store.LinkCh
 		return store.Link{}, storeError(op, err)
 	}
 	defer tx.Rollback()
+	if chatID, err = currentChat(ctx, tx, chatID); err != nil {
+		return store.Link{}, storeError(op, err)
+	}
 
 	l, err := updateLink(ctx, tx, chatID, number, c)
 	if err != nil {
@@ -154,6 +176,9 @@ func (db *DB) RevokeLink(ctx context.Context, chatID, number, by int64, at time.
 		return store.Link{}, storeError(op, err)
 	}
 	defer tx.Rollback()
+	if chatID, err = currentChat(ctx, tx, chatID); err != nil {
+		return store.Link{}, storeError(op, err)
+	}
 
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE links SET revoked_by = ?, revoked_at = ?

@@ -23,9 +23,13 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 	if r.RequestedAt.Unix() <= 0 {
 		return fmt.Errorf("%s: no request time", op)
 	}
+	chatID, err := currentChat(ctx, db.db, r.ChatID)
+	if err != nil {
+		return storeError(op, err)
+	}
 	// A request of the same second replaces the stored one too: see the
 	// interface's doc.
-	_, err := db.db.ExecContext(ctx, `
+	_, err = db.db.ExecContext(ctx, `
 		INSERT INTO join_requests (chat_id, user_id, first_name, last_name, username, bio,
 			invite_link, user_chat_id, requested_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -35,13 +39,17 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 			user_chat_id = excluded.user_chat_id, requested_at = excluded.requested_at,
 			state = 'pending', answered_by = 0, answered_at = 0, counted = 0, joined = 0
 		WHERE excluded.requested_at >= join_requests.requested_at`,
-		r.ChatID, r.UserID, r.FirstName, r.LastName, strings.TrimPrefix(r.Username, "@"), r.Bio,
+		chatID, r.UserID, r.FirstName, r.LastName, strings.TrimPrefix(r.Username, "@"), r.Bio,
 		r.InviteLink, r.UserChatID, r.RequestedAt.Unix())
 	return storeError(op, err)
 }
 
 // JoinRequest returns the user's request in the chat, whatever its state.
 func (db *DB) JoinRequest(ctx context.Context, chatID, userID int64) (store.JoinRequest, error) {
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return store.JoinRequest{}, storeError("join request", err)
+	}
 	r, err := findRequest(ctx, db.db, chatID, userID)
 	return r, storeError("join request", err)
 }
@@ -49,6 +57,10 @@ func (db *DB) JoinRequest(ctx context.Context, chatID, userID int64) (store.Join
 // PendingJoinRequests returns the chat's pending requests, oldest first.
 func (db *DB) PendingJoinRequests(ctx context.Context, chatID int64) ([]store.JoinRequest, error) {
 	const op = "pending join requests"
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
 	rows, err := db.db.QueryContext(ctx, `SELECT `+requestColumns+` FROM join_requests
 		WHERE chat_id = ? AND state = 'pending' ORDER BY requested_at, user_id`, chatID)
 	if err != nil {
@@ -84,6 +96,9 @@ func (db *DB) AnswerJoinRequest(ctx context.Context, chatID, userID int64, state
 		return store.JoinRequest{}, false, storeError(op, err)
 	}
 	defer tx.Rollback()
+	if chatID, err = currentChat(ctx, tx, chatID); err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
 
 	r, err := findRequest(ctx, tx, chatID, userID)
 	if err != nil {
@@ -125,6 +140,9 @@ func (db *DB) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
 		return false, storeError(op, err)
 	}
 	defer tx.Rollback()
+	if j.ChatID, err = currentChat(ctx, tx, j.ChatID); err != nil {
+		return false, storeError(op, err)
+	}
 
 	req, err := findRequest(ctx, tx, j.ChatID, j.UserID)
 	hasReq := err == nil

@@ -61,8 +61,8 @@ func TestMoveChat(t *testing.T) {
 	if err := db.MoveChat(ctx, group, super); err != nil {
 		t.Fatal(err)
 	}
-	if links, _ := db.ListLinks(ctx, group); len(links) != 0 {
-		t.Errorf("old chat still has %d links", len(links))
+	if n := rowsOf(t, db, "links", group); n != 0 {
+		t.Errorf("old chat still has %d links", n)
 	}
 	links, err := db.ListLinks(ctx, super)
 	if err != nil {
