@@ -97,3 +97,24 @@ func TestMetricsSeriesFixedFromStart(t *testing.T) {
 		}
 	}
 }
+
+// TestUndecodableUpdateCounted: an update the library cannot read is
+// counted, by kind, in the series that was there at 0 from start-up.
+func TestUndecodableUpdateCounted(t *testing.T) {
+	srv := newWorld(t)
+	h, base := startOps(t, srv)
+	_, text := httpGet(t, base+"/metrics")
+	if v := sample(parseMetrics(t, text), "invitebot_updates_undecodable_total", map[string]string{"kind": "message"}); v != 0 {
+		t.Fatalf("invitebot_updates_undecodable_total{kind=message} = %v at start, want 0", v)
+	}
+	// A command (the bot wants it, so decodes it) whose message_id is not
+	// a number.
+	srv.PushUpdate([]byte(`{"update_id":1,"message":{"message_id":"not a number","date":1700000000,"text":"/help",` +
+		`"entities":[{"type":"bot_command","offset":0,"length":5}],"chat":{"id":` + id(alice) + `,"type":"private"},` +
+		`"from":{"id":` + id(alice) + `,"is_bot":false,"first_name":"Alice"}}}`))
+	mustContain(t, h.ask(groupID, alice, "/help").PlainText, "/createlink")
+	waitUntil(t, "the undecodable update counted", 10*time.Second, func() bool {
+		_, text := httpGet(t, base+"/metrics")
+		return sample(parseMetrics(t, text), "invitebot_updates_undecodable_total", map[string]string{"kind": "message"}) == 1
+	})
+}

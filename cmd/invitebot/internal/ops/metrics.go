@@ -142,7 +142,7 @@ func NewMetrics(b Build, r Routes) *Metrics {
 		storeErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "store_errors_total",
 			Help: "Store operations that failed, by operation (not found and conflict answers are not failures)."}, []string{"operation"}),
 		unsureRepeats: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "api_unsure_repeats_total",
-			Help: "Bot API calls made again after their answer was lost although they are not safe to repeat (a message, a new link), by method: a duplicate may exist."},
+			Help: "Bot API calls not safe to repeat (a message, a new link) made again although they may have been carried out (their answer was lost, or the bot stopped in the middle), by method: a duplicate may exist."},
 			[]string{"method"}),
 		undecodable: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "updates_undecodable_total",
 			Help: "Updates that could not be decoded, by kind (unknown when even that could not be told)."}, []string{"kind"}),
