@@ -33,7 +33,7 @@ var (
 	ErrQueryGone = errors.New("the button press can no longer be answered")
 	// ErrRefused: another refusal of Telegram's, for a reason the bot has
 	// no name for; its text is in the wrapped *tgbotapi.Error.
-	ErrRefused = errors.New("Telegram refused the request")
+	ErrRefused = errors.New("refused by Telegram")
 )
 
 // MigratedError is Telegram's answer that a group became a supergroup with

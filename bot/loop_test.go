@@ -219,7 +219,7 @@ func TestRunKeepsUndecodableUpdates(t *testing.T) {
 	defer func() { cancel(); <-done }()
 	bad := srv.PushUpdate([]byte(`{"update_id":1,"message":{"message_id":"not a number","chat":{"id":1,"type":"private"}}}`))
 	good, _ := srv.PushMessage(chatA, user, "fine")
-	srv.WaitFor(t, "the good update handled", func() bool { return rec.seen("fine") && !j.has(good) })
+	srv.WaitFor(t, "the good update handled and confirmed", func() bool { return rec.seen("fine") && !j.has(good) && srv.Confirmed() >= good })
 	if !strings.Contains(logs.String(), "cannot decode an update") || !strings.Contains(logs.String(), `"update_id":`+itoa(bad)) {
 		t.Errorf("the bad update is not logged with its ID:\n%s", logs.String())
 	}
@@ -228,9 +228,6 @@ func TestRunKeepsUndecodableUpdates(t *testing.T) {
 	}
 	if !obs.has("undecodable message") {
 		t.Errorf("the bad update is not counted")
-	}
-	if srv.Confirmed() < good {
-		t.Errorf("the bad update holds up the confirmation")
 	}
 }
 

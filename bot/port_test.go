@@ -95,25 +95,43 @@ func TestRefusalsBecomeSentinels(t *testing.T) {
 		want   error
 	}{
 		{"createChatInviteLink", bottest.ErrorReply(400, "Bad Request: not enough rights to manage chat invite link"),
-			func(ctx context.Context, c *bot.Client) error { _, err := c.CreateLink(ctx, chatA, bot.LinkSpec{}); return err }, bot.ErrNoRights},
+			func(ctx context.Context, c *bot.Client) error {
+				_, err := c.CreateLink(ctx, chatA, bot.LinkSpec{})
+				return err
+			}, bot.ErrNoRights},
 		{"createChatInviteLink", bottest.ErrorReply(403, "Forbidden: bot was kicked from the supergroup chat"),
-			func(ctx context.Context, c *bot.Client) error { _, err := c.CreateLink(ctx, chatA, bot.LinkSpec{}); return err }, bot.ErrNoRights},
+			func(ctx context.Context, c *bot.Client) error {
+				_, err := c.CreateLink(ctx, chatA, bot.LinkSpec{})
+				return err
+			}, bot.ErrNoRights},
 		{"revokeChatInviteLink", bottest.ErrorReply(400, "Bad Request: INVITE_HASH_EXPIRED"),
-			func(ctx context.Context, c *bot.Client) error { _, err := c.RevokeLink(ctx, chatA, "https://t.me/+x"); return err }, bot.ErrLinkGone},
+			func(ctx context.Context, c *bot.Client) error {
+				_, err := c.RevokeLink(ctx, chatA, "https://t.me/+x")
+				return err
+			}, bot.ErrLinkGone},
 		{"approveChatJoinRequest", bottest.ErrorReply(400, "Bad Request: HIDE_REQUESTER_MISSING"),
 			func(ctx context.Context, c *bot.Client) error { return c.ApproveRequest(ctx, chatA, user) }, bot.ErrRequestGone},
 		{"declineChatJoinRequest", bottest.ErrorReply(400, "Bad Request: USER_ALREADY_PARTICIPANT"),
 			func(ctx context.Context, c *bot.Client) error { return c.DeclineRequest(ctx, chatA, user) }, bot.ErrRequestGone},
 		{"sendMessage", bottest.ErrorReply(403, "Forbidden: bot can't initiate conversation with a user"),
-			func(ctx context.Context, c *bot.Client) error { _, err := c.Send(ctx, bot.Message{ChatID: user, Text: "x"}); return err }, bot.ErrBlocked},
+			func(ctx context.Context, c *bot.Client) error {
+				_, err := c.Send(ctx, bot.Message{ChatID: user, Text: "x"})
+				return err
+			}, bot.ErrBlocked},
 		{"sendMessage", bottest.ErrorReply(403, "Forbidden: bot was blocked by the user"),
-			func(ctx context.Context, c *bot.Client) error { _, err := c.Send(ctx, bot.Message{ChatID: user, Text: "x"}); return err }, bot.ErrBlocked},
+			func(ctx context.Context, c *bot.Client) error {
+				_, err := c.Send(ctx, bot.Message{ChatID: user, Text: "x"})
+				return err
+			}, bot.ErrBlocked},
 		{"getChatMember", bottest.ErrorReply(400, "Bad Request: chat not found"),
 			func(ctx context.Context, c *bot.Client) error { _, err := c.Member(ctx, chatA, user); return err }, bot.ErrChatNotFound},
 		{"answerCallbackQuery", bottest.ErrorReply(400, "Bad Request: query is too old and response timeout expired or query ID is invalid"),
 			func(ctx context.Context, c *bot.Client) error { return c.AnswerButton(ctx, "q", "", false) }, bot.ErrQueryGone},
 		{"createChatInviteLink", bottest.ErrorReply(400, "Bad Request: EXPIRE_DATE_INVALID"),
-			func(ctx context.Context, c *bot.Client) error { _, err := c.CreateLink(ctx, chatA, bot.LinkSpec{}); return err }, bot.ErrRefused},
+			func(ctx context.Context, c *bot.Client) error {
+				_, err := c.CreateLink(ctx, chatA, bot.LinkSpec{})
+				return err
+			}, bot.ErrRefused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+string(tt.reply.Body), func(t *testing.T) {
