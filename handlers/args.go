@@ -29,9 +29,20 @@ type ArgError struct{ Msg string }
 
 func (e *ArgError) Error() string { return e.Msg }
 
-// argErrorf makes an *ArgError. Any white space in the message, which may quote
-// the user's input, becomes a plain space, so the message stays on one line.
+// maxQuoted is how many characters of the user's input a message quotes.
+const maxQuoted = 64
+
+// argErrorf makes an *ArgError. The strings among a, which may be the user's
+// input, are cut to maxQuoted characters, so that the message fits in a
+// Telegram message whatever was typed; any white space in the message becomes
+// a plain space, so that it stays on one line.
 func argErrorf(format string, a ...any) error {
+	a = slices.Clone(a)
+	for i, v := range a {
+		if s, ok := v.(string); ok {
+			a[i] = clip(s)
+		}
+	}
 	msg := strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return ' '
@@ -39,6 +50,21 @@ func argErrorf(format string, a ...any) error {
 		return r
 	}, fmt.Sprintf(format, a...))
 	return &ArgError{Msg: msg}
+}
+
+// clip cuts s to maxQuoted characters, the last of them "…".
+func clip(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxQuoted-1 {
+			if utf8.RuneCountInString(s[i:]) > 1 {
+				return s[:i] + "…"
+			}
+			break
+		}
+		n++
+	}
+	return s
 }
 
 // errLimitRequest refuses a member limit on a link that needs approval.

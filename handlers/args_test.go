@@ -113,6 +113,7 @@ var argsWhenRefused = []struct{ in, want string }{
 	{"99999999999999999999999999m", "too far"},
 	{"99999999999999999999999999x", "is neither"},
 	{"2200-01-01", "too far"},
+	{strings.Repeat("9", 5000) + "w", "expire=" + strings.Repeat("9", 63) + "… is too far ahead"}, // quoted in part
 }
 
 func TestParseWhenRefused(t *testing.T) {
@@ -185,6 +186,7 @@ var argsRefRefused = []struct{ in, want string }{
 	{"https://t.me/+abc?x", "is not an invite link"},
 	{"https://example.com/+abc", "is not an invite link"},
 	{"https://t.me/+abc extra", "Give one link"},
+	{"#3 " + strings.Repeat("x", 5000), `Give one link: #3 is followed by "` + strings.Repeat("x", 63) + `…", e.g. #3.`},
 }
 
 func TestParseRefRefused(t *testing.T) {
@@ -299,6 +301,7 @@ var argsCreateRefused = []struct{ in, want string }{
 	{"name=" + argsName33, "The name is 33 characters long"},
 	{strings.Repeat("x", 40), "The name is 40 characters long; a link name can have at most 32."},
 	{"colour=red\nlimit=0", `Unknown option "colour=red"`},
+	{"Partners x=" + strings.Repeat("a", 5000), `Unknown option "x=` + strings.Repeat("a", 61) + `…". Options are`}, // quoted in part
 }
 
 func TestParseCreateArgsRefused(t *testing.T) {
