@@ -207,7 +207,10 @@ func ParseCreateArgs(args string, now time.Time) (CreateArgs, error) {
 	for _, o := range opts {
 		switch o.key {
 		case "name=":
-			hasNameOpt, named = true, nameWords(o)
+			hasNameOpt = true
+			if named, err = nameWords(cmdCreate, o); err != nil {
+				return CreateArgs{}, err
+			}
 			continue
 		case "expire=":
 			a.ExpiresAt, err = parseExpire(o.value, now)
@@ -253,7 +256,11 @@ func ParseEditArgs(args string, now time.Time) (EditArgs, error) {
 	a := EditArgs{Ref: ref}
 	for _, o := range opts {
 		if o.key == "name=" {
-			name, err := joinName(nameWords(o))
+			words, err := nameWords(cmdEdit, o)
+			if err != nil {
+				return EditArgs{}, err
+			}
+			name, err := joinName(words)
 			if err != nil {
 				return EditArgs{}, err
 			}
@@ -399,12 +406,18 @@ func parseDigits(s string) (int64, bool) {
 	return n, err == nil
 }
 
-// nameWords returns the words of a name= option: its value and the plain words after it.
-func nameWords(o argOption) []string {
-	if o.value == "" {
-		return o.after
+// nameWords returns the words of cmd's name= option o: its value and the plain
+// words after it. A value that is an option itself (name=limit=5, name=request)
+// is refused: a NAME's words are not options, and more likely a space is missing.
+func nameWords(cmd string, o argOption) ([]string, error) {
+	switch {
+	case o.value == "":
+		return o.after, nil
+	case strings.Contains(o.value, "=") || strings.EqualFold(o.value, "request") || strings.EqualFold(o.value, "norequest"):
+		return nil, argErrorf("%s would name the link %q, which looks like an option: a name can't contain = "+
+			"or be request or norequest, e.g. %s.", o.text, o.value, argExample(cmd, "name=Summer sale limit=5"))
 	}
-	return append([]string{o.value}, o.after...)
+	return append([]string{o.value}, o.after...), nil
 }
 
 // joinName joins a name's words with single spaces and checks its length.

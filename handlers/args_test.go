@@ -301,6 +301,9 @@ var argsCreateRefused = []struct{ in, want string }{
 	{"name=" + argsName33, "The name is 33 characters long"},
 	{strings.Repeat("x", 40), "The name is 40 characters long; a link name can have at most 32."},
 	{"colour=red\nlimit=0", `Unknown option "colour=red"`},
+	{"name=limit=5", `name=limit=5 would name the link "limit=5", which looks like an option: a name can't contain = or be request or norequest, e.g. /createlink name=Summer sale limit=5.`},
+	{"name=Request", `name=Request would name the link "Request", which looks like an option`},
+	{"name==", `would name the link "=", which looks like an option`},
 	{"Partners x=" + strings.Repeat("a", 5000), `Unknown option "x=` + strings.Repeat("a", 61) + `…". Options are`}, // quoted in part
 }
 
@@ -401,6 +404,8 @@ var argsEditRefused = []struct{ in, want string }{
 	{"#3 expire=0h", "is not in the future"},
 	{"#3 name=" + argsName33, "The name is 33 characters long"},
 	{"#3 name=" + strings.Repeat("ab ", 20), "The name is 59 characters long"},
+	{"#3 name=a=b", `name=a=b would name the link "a=b", which looks like an option: a name can't contain = or be request or norequest, e.g. /editlink #3 name=Summer sale limit=5.`},
+	{"#3 NAME=norequest", `NAME=norequest would name the link "norequest", which looks like an option`},
 }
 
 func TestParseEditArgsRefused(t *testing.T) {
