@@ -307,7 +307,8 @@ func ParseRevokeArgs(args string) (Ref, error) {
 	return parseRef(strings.Fields(args), cmdRevoke)
 }
 
-// ParseRef parses a REF: #N, an invite link's URL, or a link's name.
+// ParseRef parses a REF: #N, an invite link's URL, or a link's name (at most
+// 32 characters, like every NAME).
 func ParseRef(s string) (Ref, error) {
 	return parseRef(strings.Fields(s), "")
 }
@@ -343,7 +344,12 @@ func parseRef(words []string, cmd string) (Ref, error) {
 		}
 		ref.URL = url
 	default:
-		return Ref{Name: strings.Join(words, " ")}, nil
+		name := strings.Join(words, " ")
+		if n := utf8.RuneCountInString(name); n > maxNameLen {
+			return Ref{}, argErrorf("No link is named %q: a link name has at most %d characters. "+
+				"Say which link by its number, e.g. %s.", name, maxNameLen, u.example)
+		}
+		return Ref{Name: name}, nil
 	}
 	if len(words) > 1 {
 		rest := strings.Join(words[1:], " ")

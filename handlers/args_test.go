@@ -157,6 +157,7 @@ var argsRefCases = []struct {
 	{"  Summer \t  sale ", Ref{Name: "Summer sale"}},
 	{"Sommer\u00a0Fräünde", Ref{Name: "Sommer Fräünde"}},
 	{"Summer #3", Ref{Name: "Summer #3"}},
+	{argsName32, Ref{Name: argsName32}},
 }
 
 func TestParseRef(t *testing.T) {
@@ -186,6 +187,8 @@ var argsRefRefused = []struct{ in, want string }{
 	{"https://t.me/+abc?x", "is not an invite link"},
 	{"https://example.com/+abc", "is not an invite link"},
 	{"https://t.me/+abc extra", "Give one link"},
+	{argsName33, `No link is named "` + argsName33 + `": a link name has at most 32 characters. Say which link by its number, e.g. #3.`},
+	{strings.Repeat("ab ", 30), "a link name has at most 32 characters"},
 	{"#3 " + strings.Repeat("x", 5000), `Give one link: #3 is followed by "` + strings.Repeat("x", 63) + `…", e.g. #3.`},
 }
 
@@ -406,6 +409,7 @@ var argsEditRefused = []struct{ in, want string }{
 	{"#3 name=" + strings.Repeat("ab ", 20), "The name is 59 characters long"},
 	{"#3 name=a=b", `name=a=b would name the link "a=b", which looks like an option: a name can't contain = or be request or norequest, e.g. /editlink #3 name=Summer sale limit=5.`},
 	{"#3 NAME=norequest", `NAME=norequest would name the link "norequest", which looks like an option`},
+	{argsName33 + " limit=5", "a link name has at most 32 characters. Say which link by its number, e.g. /editlink #3 limit=100."},
 }
 
 func TestParseEditArgsRefused(t *testing.T) {
