@@ -397,7 +397,7 @@ func FuzzParseWhen(f *testing.F) {
 	f.Add("0001-01-01T00:01", int64(argsFirstUnix))
 	f.Fuzz(func(t *testing.T, in string, sec int64) {
 		const span = argsLastUnix - argsFirstUnix + 1
-		sec = argsFirstUnix + (sec%span+span)%span
+		sec = argsFirstUnix + ((sec-argsFirstUnix)%span+span)%span
 		now := time.Unix(sec, 0).In(time.FixedZone("UTC+3", 3*3600))
 		got, err := ParseWhen(in, now)
 		argsCheckError(t, err)
