@@ -379,9 +379,7 @@ var (
 )
 
 func FuzzParseWhen(f *testing.F) {
-	var ins []string
 	for _, in := range append(argsInputs(argsWhenCases), argsInputs(argsWhenRefused)...) {
-		ins = append(ins, in)
 		f.Add(in, argsNow.Unix())
 		f.Add(in, int64(argsLastUnix))
 		f.Add(in, int64(argsFirstUnix))
