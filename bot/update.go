@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"unicode"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -139,10 +140,11 @@ func ParseCommand(m *tgbotapi.Message, username string) (Command, bool) {
 	if e := m.Entities[0]; e.Offset != 0 || e.Type != "bot_command" || !strings.HasPrefix(m.Text, "/") {
 		return Command{}, false
 	}
-	token, rest, _ := strings.Cut(m.Text[1:], " ")
-	if i := strings.IndexAny(token, "\n\t\r"); i >= 0 {
-		rest = token[i+1:] + " " + rest
-		token = token[:i]
+	// The command ends at the first white space of any kind: a newline, a
+	// no-break space, an ideographic space (U+3000).
+	token, rest := m.Text[1:], ""
+	if i := strings.IndexFunc(token, unicode.IsSpace); i >= 0 {
+		token, rest = token[:i], token[i:]
 	}
 	name, at, addressed := strings.Cut(token, "@")
 	if addressed && !strings.EqualFold(at, username) {

@@ -29,9 +29,20 @@ type ArgError struct{ Msg string }
 
 func (e *ArgError) Error() string { return e.Msg }
 
-// argErrorf makes an *ArgError. Any white space in the message, which may quote
-// the user's input, becomes a plain space, so the message stays on one line.
+// maxQuoted is how many characters of the user's input a message quotes.
+const maxQuoted = 64
+
+// argErrorf makes an *ArgError. The strings among a, which may be the user's
+// input, are cut to maxQuoted characters, so that the message fits in a
+// Telegram message whatever was typed; any white space in the message becomes
+// a plain space, so that it stays on one line.
 func argErrorf(format string, a ...any) error {
+	a = slices.Clone(a)
+	for i, v := range a {
+		if s, ok := v.(string); ok {
+			a[i] = clip(s)
+		}
+	}
 	msg := strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return ' '
@@ -39,6 +50,21 @@ func argErrorf(format string, a ...any) error {
 		return r
 	}, fmt.Sprintf(format, a...))
 	return &ArgError{Msg: msg}
+}
+
+// clip cuts s to maxQuoted characters, the last of them "…".
+func clip(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxQuoted-1 {
+			if utf8.RuneCountInString(s[i:]) > 1 {
+				return s[:i] + "…"
+			}
+			break
+		}
+		n++
+	}
+	return s
 }
 
 // errLimitRequest refuses a member limit on a link that needs approval.
@@ -181,7 +207,10 @@ func ParseCreateArgs(args string, now time.Time) (CreateArgs, error) {
 	for _, o := range opts {
 		switch o.key {
 		case "name=":
-			hasNameOpt, named = true, nameWords(o)
+			hasNameOpt = true
+			if named, err = nameWords(cmdCreate, o); err != nil {
+				return CreateArgs{}, err
+			}
 			continue
 		case "expire=":
 			a.ExpiresAt, err = parseExpire(o.value, now)
@@ -227,7 +256,11 @@ func ParseEditArgs(args string, now time.Time) (EditArgs, error) {
 	a := EditArgs{Ref: ref}
 	for _, o := range opts {
 		if o.key == "name=" {
-			name, err := joinName(nameWords(o))
+			words, err := nameWords(cmdEdit, o)
+			if err != nil {
+				return EditArgs{}, err
+			}
+			name, err := joinName(words)
 			if err != nil {
 				return EditArgs{}, err
 			}
@@ -274,7 +307,8 @@ func ParseRevokeArgs(args string) (Ref, error) {
 	return parseRef(strings.Fields(args), cmdRevoke)
 }
 
-// ParseRef parses a REF: #N, an invite link's URL, or a link's name.
+// ParseRef parses a REF: #N, an invite link's URL, or a link's name (at most
+// 32 characters, like every NAME).
 func ParseRef(s string) (Ref, error) {
 	return parseRef(strings.Fields(s), "")
 }
@@ -310,7 +344,12 @@ func parseRef(words []string, cmd string) (Ref, error) {
 		}
 		ref.URL = url
 	default:
-		return Ref{Name: strings.Join(words, " ")}, nil
+		name := strings.Join(words, " ")
+		if n := utf8.RuneCountInString(name); n > maxNameLen {
+			return Ref{}, argErrorf("No link is named %q: a link name has at most %d characters. "+
+				"Say which link by its number, e.g. %s.", name, maxNameLen, u.example)
+		}
+		return Ref{Name: name}, nil
 	}
 	if len(words) > 1 {
 		rest := strings.Join(words[1:], " ")
@@ -373,12 +412,18 @@ func parseDigits(s string) (int64, bool) {
 	return n, err == nil
 }
 
-// nameWords returns the words of a name= option: its value and the plain words after it.
-func nameWords(o argOption) []string {
-	if o.value == "" {
-		return o.after
+// nameWords returns the words of cmd's name= option o: its value and the plain
+// words after it. A value that is an option itself (name=limit=5, name=request)
+// is refused: a NAME's words are not options, and more likely a space is missing.
+func nameWords(cmd string, o argOption) ([]string, error) {
+	switch {
+	case o.value == "":
+		return o.after, nil
+	case strings.Contains(o.value, "=") || strings.EqualFold(o.value, "request") || strings.EqualFold(o.value, "norequest"):
+		return nil, argErrorf("%s would name the link %q, which looks like an option: a name can't contain = "+
+			"or be request or norequest, e.g. %s.", o.text, o.value, argExample(cmd, "name=Summer sale limit=5"))
 	}
-	return append([]string{o.value}, o.after...)
+	return append([]string{o.value}, o.after...), nil
 }
 
 // joinName joins a name's words with single spaces and checks its length.

@@ -47,28 +47,31 @@ func TestArgsNameFixtures(t *testing.T) {
 	}
 }
 
+// argsWhenCases are the WHENs ParseWhen accepts, with what they mean at argsNow.
+var argsWhenCases = []struct {
+	in   string
+	want time.Time
+}{
+	{"30m", argsAfter(30 * time.Minute)},
+	{"12h", argsAfter(12 * time.Hour)},
+	{"7d", argsAfter(7 * 24 * time.Hour)},
+	{"2w", argsAfter(14 * 24 * time.Hour)},
+	{"1d12h", argsAfter(36 * time.Hour)},
+	{"1w1d1h1m", argsAfter(8*24*time.Hour + time.Hour + time.Minute)},
+	{"0h30m", argsAfter(30 * time.Minute)},
+	{"1D12H", argsAfter(36 * time.Hour)},
+	{"2W", argsAfter(14 * 24 * time.Hour)},
+	{"90M", argsAfter(90 * time.Minute)},
+	{"36525d", argsAfter(36525 * 24 * time.Hour)}, // exactly 100 years
+	{"2026-12-31", argsDate(2026, 12, 31, 0, 0)},
+	{"2026-12-31T18:00", argsDate(2026, 12, 31, 18, 0)},
+	{"2026-12-31t18:00", argsDate(2026, 12, 31, 18, 0)},
+	{"2026-06-15T12:01", argsDate(2026, 6, 15, 12, 1)},
+	{"2028-02-29", argsDate(2028, 2, 29, 0, 0)},
+}
+
 func TestParseWhen(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"30m", argsAfter(30 * time.Minute)},
-		{"12h", argsAfter(12 * time.Hour)},
-		{"7d", argsAfter(7 * 24 * time.Hour)},
-		{"2w", argsAfter(14 * 24 * time.Hour)},
-		{"1d12h", argsAfter(36 * time.Hour)},
-		{"1w1d1h1m", argsAfter(8*24*time.Hour + time.Hour + time.Minute)},
-		{"0h30m", argsAfter(30 * time.Minute)},
-		{"1D12H", argsAfter(36 * time.Hour)},
-		{"2W", argsAfter(14 * 24 * time.Hour)},
-		{"90M", argsAfter(90 * time.Minute)},
-		{"36525d", argsAfter(36525 * 24 * time.Hour)}, // exactly 100 years
-		{"2026-12-31", argsDate(2026, 12, 31, 0, 0)},
-		{"2026-12-31T18:00", argsDate(2026, 12, 31, 18, 0)},
-		{"2026-12-31t18:00", argsDate(2026, 12, 31, 18, 0)},
-		{"2026-06-15T12:01", argsDate(2026, 6, 15, 12, 1)},
-		{"2028-02-29", argsDate(2028, 2, 29, 0, 0)},
-	} {
+	for _, tc := range argsWhenCases {
 		got, err := ParseWhen(tc.in, argsNow)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("ParseWhen(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
@@ -76,41 +79,45 @@ func TestParseWhen(t *testing.T) {
 	}
 }
 
+// argsWhenRefused are the WHENs ParseWhen refuses, with words of the message.
+var argsWhenRefused = []struct{ in, want string }{
+	{"", "is neither a duration"},
+	{"0m", "expire=0m is not in the future"},
+	{"0h0d", "is not in the future"},
+	{"12", "expire=12 is neither a duration like 30m"},
+	{"h", "is neither"},
+	{"7x", "is neither"},
+	{"7d1", "is neither"},
+	{"-1d", "is neither"},
+	{"+1d", "is neither"},
+	{"1.5h", "is neither"},
+	{"7 d", "is neither"},
+	{"never", "is neither"},
+	{"tomorrow", "e.g. expire=7d"},
+	{"2020-01-01", "expire=2020-01-01 is in the past; give a time in the future, e.g. expire=7d or expire=2027-12-31 (UTC)."},
+	{"2026-06-15", "is in the past"},
+	{"2026-06-15T12:00", "is in the past"}, // now is not in the future
+	{"2026-13-01", "is neither"},
+	{"2026-02-30", "is neither"},
+	{"2026-12-31T24:00", "is neither"},
+	{"2026-12-31T8:00", "is neither"},
+	{"2026-12-31T18:00:30", "is neither"},
+	{"2026-12-31 18:00", "is neither"},
+	{"26-12-31", "is neither"},
+	{"2026/12/31", "is neither"},
+	{"2026-12-31T1ɐ:0", "is neither"}, // upper case ɐ is a byte longer
+	{"2026-12-31ı1:0", "is neither"},
+	{"36525d1m", "is too far ahead; the most is 100 years"},
+	{"99999999999999999w", "expire=99999999999999999w is too far ahead"},
+	{"9223372036854775807m1m", "too far"},
+	{"99999999999999999999999999m", "too far"},
+	{"99999999999999999999999999x", "is neither"},
+	{"2200-01-01", "too far"},
+	{strings.Repeat("9", 5000) + "w", "expire=" + strings.Repeat("9", 63) + "… is too far ahead"}, // quoted in part
+}
+
 func TestParseWhenRefused(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", "is neither a duration"},
-		{"0m", "expire=0m is not in the future"},
-		{"0h0d", "is not in the future"},
-		{"12", "expire=12 is neither a duration like 30m"},
-		{"h", "is neither"},
-		{"7x", "is neither"},
-		{"7d1", "is neither"},
-		{"-1d", "is neither"},
-		{"+1d", "is neither"},
-		{"1.5h", "is neither"},
-		{"7 d", "is neither"},
-		{"never", "is neither"},
-		{"tomorrow", "e.g. expire=7d"},
-		{"2020-01-01", "expire=2020-01-01 is in the past; give a time in the future, e.g. expire=7d or expire=2027-12-31 (UTC)."},
-		{"2026-06-15", "is in the past"},
-		{"2026-06-15T12:00", "is in the past"}, // now is not in the future
-		{"2026-13-01", "is neither"},
-		{"2026-02-30", "is neither"},
-		{"2026-12-31T24:00", "is neither"},
-		{"2026-12-31T8:00", "is neither"},
-		{"2026-12-31T18:00:30", "is neither"},
-		{"2026-12-31 18:00", "is neither"},
-		{"26-12-31", "is neither"},
-		{"2026/12/31", "is neither"},
-		{"2026-12-31T1ɐ:0", "is neither"}, // upper case ɐ is a byte longer
-		{"2026-12-31ı1:0", "is neither"},
-		{"36525d1m", "is too far ahead; the most is 100 years"},
-		{"99999999999999999w", "expire=99999999999999999w is too far ahead"},
-		{"9223372036854775807m1m", "too far"},
-		{"99999999999999999999999999m", "too far"},
-		{"99999999999999999999999999x", "is neither"},
-		{"2200-01-01", "too far"},
-	} {
+	for _, tc := range argsWhenRefused {
 		got, err := ParseWhen(tc.in, argsNow)
 		if err == nil {
 			t.Errorf("ParseWhen(%q) = %v, want an error", tc.in, got)
@@ -133,24 +140,28 @@ func TestParseWhenIsUTC(t *testing.T) {
 	}
 }
 
+// argsRefCases are the REFs ParseRef accepts.
+var argsRefCases = []struct {
+	in   string
+	want Ref
+}{
+	{"#3", Ref{Number: 3}},
+	{" #12 ", Ref{Number: 12}},
+	{"https://t.me/+AbC_-12", Ref{URL: "https://t.me/+AbC_-12"}},
+	{"t.me/+AbC", Ref{URL: "https://t.me/+AbC"}},
+	{"http://t.me/+AbC", Ref{URL: "https://t.me/+AbC"}},
+	{"HTTPS://T.ME/+AbC", Ref{URL: "https://t.me/+AbC"}},
+	{"https://t.me/joinchat/AbC", Ref{URL: "https://t.me/joinchat/AbC"}},
+	{"t.me/JoinChat/AbC", Ref{URL: "https://t.me/joinchat/AbC"}},
+	{"Partners", Ref{Name: "Partners"}},
+	{"  Summer \t  sale ", Ref{Name: "Summer sale"}},
+	{"Sommer\u00a0Fräünde", Ref{Name: "Sommer Fräünde"}},
+	{"Summer #3", Ref{Name: "Summer #3"}},
+	{argsName32, Ref{Name: argsName32}},
+}
+
 func TestParseRef(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want Ref
-	}{
-		{"#3", Ref{Number: 3}},
-		{" #12 ", Ref{Number: 12}},
-		{"https://t.me/+AbC_-12", Ref{URL: "https://t.me/+AbC_-12"}},
-		{"t.me/+AbC", Ref{URL: "https://t.me/+AbC"}},
-		{"http://t.me/+AbC", Ref{URL: "https://t.me/+AbC"}},
-		{"HTTPS://T.ME/+AbC", Ref{URL: "https://t.me/+AbC"}},
-		{"https://t.me/joinchat/AbC", Ref{URL: "https://t.me/joinchat/AbC"}},
-		{"t.me/JoinChat/AbC", Ref{URL: "https://t.me/joinchat/AbC"}},
-		{"Partners", Ref{Name: "Partners"}},
-		{"  Summer \t  sale ", Ref{Name: "Summer sale"}},
-		{"Sommer\u00a0Fräünde", Ref{Name: "Sommer Fräünde"}},
-		{"Summer #3", Ref{Name: "Summer #3"}},
-	} {
+	for _, tc := range argsRefCases {
 		got, err := ParseRef(tc.in)
 		if err != nil || got != tc.want {
 			t.Errorf("ParseRef(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
@@ -158,25 +169,31 @@ func TestParseRef(t *testing.T) {
 	}
 }
 
+// argsRefRefused are the REFs ParseRef refuses, with words of the message.
+var argsRefRefused = []struct{ in, want string }{
+	{"", "Say which link: #N (the number /links shows)"},
+	{" \t ", "Say which link"},
+	{"#0", `"#0" is not a link number`},
+	{"#-1", `"#-1" is not a link number`},
+	{"#+1", "is not a link number"},
+	{"#abc", `"#abc" is not a link number; write # and the number /links shows, e.g. #3.`},
+	{"#", "is not a link number"},
+	{"#99999999999999999999", "is not a link number"},
+	{"#3 #4", `Give one link: #3 is followed by "#4"`},
+	{"https://t.me/durov", `"https://t.me/durov" is not an invite link`},
+	{"https://t.me/+", "is not an invite link"},
+	{"https://t.me/joinchat/", "is not an invite link"},
+	{"t.me/+ab/cd", "is not an invite link"},
+	{"https://t.me/+abc?x", "is not an invite link"},
+	{"https://example.com/+abc", "is not an invite link"},
+	{"https://t.me/+abc extra", "Give one link"},
+	{argsName33, `No link is named "` + argsName33 + `": a link name has at most 32 characters. Say which link by its number, e.g. #3.`},
+	{strings.Repeat("ab ", 30), "a link name has at most 32 characters"},
+	{"#3 " + strings.Repeat("x", 5000), `Give one link: #3 is followed by "` + strings.Repeat("x", 63) + `…", e.g. #3.`},
+}
+
 func TestParseRefRefused(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", "Say which link: #N (the number /links shows)"},
-		{" \t ", "Say which link"},
-		{"#0", `"#0" is not a link number`},
-		{"#-1", `"#-1" is not a link number`},
-		{"#+1", "is not a link number"},
-		{"#abc", `"#abc" is not a link number; write # and the number /links shows, e.g. #3.`},
-		{"#", "is not a link number"},
-		{"#99999999999999999999", "is not a link number"},
-		{"#3 #4", `Give one link: #3 is followed by "#4"`},
-		{"https://t.me/durov", `"https://t.me/durov" is not an invite link`},
-		{"https://t.me/+", "is not an invite link"},
-		{"https://t.me/joinchat/", "is not an invite link"},
-		{"t.me/+ab/cd", "is not an invite link"},
-		{"https://t.me/+abc?x", "is not an invite link"},
-		{"https://example.com/+abc", "is not an invite link"},
-		{"https://t.me/+abc extra", "Give one link"},
-	} {
+	for _, tc := range argsRefRefused {
 		got, err := ParseRef(tc.in)
 		if err == nil {
 			t.Errorf("ParseRef(%q) = %+v, want an error", tc.in, got)
@@ -216,35 +233,38 @@ func TestRefString(t *testing.T) {
 	}
 }
 
+// argsCreateCases are /createlink's arguments that ParseCreateArgs accepts.
+var argsCreateCases = []struct {
+	in   string
+	want CreateArgs
+}{
+	{"", CreateArgs{}},
+	{"Partners", CreateArgs{Name: "Partners"}},
+	{"Summer sale expire=7d limit=50", CreateArgs{Name: "Summer sale", ExpiresAt: argsAfter(7 * 24 * time.Hour), MemberLimit: 50}},
+	{"expire=1d12h Summer sale", CreateArgs{Name: "Summer sale", ExpiresAt: argsAfter(36 * time.Hour)}},
+	{"Summer expire=7d sale request", CreateArgs{Name: "Summer sale", ExpiresAt: argsAfter(7 * 24 * time.Hour), JoinRequest: true}},
+	{"EXPIRE=2W LIMIT=5", CreateArgs{ExpiresAt: argsAfter(14 * 24 * time.Hour), MemberLimit: 5}},
+	{"Partners Request", CreateArgs{Name: "Partners", JoinRequest: true}},
+	{"Partners REQUEST expire=12H", CreateArgs{Name: "Partners", ExpiresAt: argsAfter(12 * time.Hour), JoinRequest: true}},
+	{"expire=never", CreateArgs{}},
+	{"Partners expire=NEVER limit=1", CreateArgs{Name: "Partners", MemberLimit: 1}},
+	{"expire=2026-12-31T18:00", CreateArgs{ExpiresAt: argsDate(2026, 12, 31, 18, 0)}},
+	{"expire=2026-12-31", CreateArgs{ExpiresAt: argsDate(2026, 12, 31, 0, 0)}},
+	{"limit=99999", CreateArgs{MemberLimit: 99999}},
+	{"limit=007", CreateArgs{MemberLimit: 7}},
+	{"name=Summer sale limit=5", CreateArgs{Name: "Summer sale", MemberLimit: 5}},
+	{"limit=5 Name=Summer  sale", CreateArgs{Name: "Summer sale", MemberLimit: 5}},
+	{"name= Summer sale", CreateArgs{Name: "Summer sale"}},
+	{"name=", CreateArgs{}},
+	{argsName32, CreateArgs{Name: argsName32}},
+	{"name=" + argsName32, CreateArgs{Name: argsName32}},
+	{"  Partners\t\n limit=5\u3000", CreateArgs{Name: "Partners", MemberLimit: 5}},
+	{"Partners\u00a0limit=5", CreateArgs{Name: "Partners", MemberLimit: 5}},
+	{"Ärzte #1", CreateArgs{Name: "Ärzte #1"}},
+}
+
 func TestParseCreateArgs(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want CreateArgs
-	}{
-		{"", CreateArgs{}},
-		{"Partners", CreateArgs{Name: "Partners"}},
-		{"Summer sale expire=7d limit=50", CreateArgs{Name: "Summer sale", ExpiresAt: argsAfter(7 * 24 * time.Hour), MemberLimit: 50}},
-		{"expire=1d12h Summer sale", CreateArgs{Name: "Summer sale", ExpiresAt: argsAfter(36 * time.Hour)}},
-		{"Summer expire=7d sale request", CreateArgs{Name: "Summer sale", ExpiresAt: argsAfter(7 * 24 * time.Hour), JoinRequest: true}},
-		{"EXPIRE=2W LIMIT=5", CreateArgs{ExpiresAt: argsAfter(14 * 24 * time.Hour), MemberLimit: 5}},
-		{"Partners Request", CreateArgs{Name: "Partners", JoinRequest: true}},
-		{"Partners REQUEST expire=12H", CreateArgs{Name: "Partners", ExpiresAt: argsAfter(12 * time.Hour), JoinRequest: true}},
-		{"expire=never", CreateArgs{}},
-		{"Partners expire=NEVER limit=1", CreateArgs{Name: "Partners", MemberLimit: 1}},
-		{"expire=2026-12-31T18:00", CreateArgs{ExpiresAt: argsDate(2026, 12, 31, 18, 0)}},
-		{"expire=2026-12-31", CreateArgs{ExpiresAt: argsDate(2026, 12, 31, 0, 0)}},
-		{"limit=99999", CreateArgs{MemberLimit: 99999}},
-		{"limit=007", CreateArgs{MemberLimit: 7}},
-		{"name=Summer sale limit=5", CreateArgs{Name: "Summer sale", MemberLimit: 5}},
-		{"limit=5 Name=Summer  sale", CreateArgs{Name: "Summer sale", MemberLimit: 5}},
-		{"name= Summer sale", CreateArgs{Name: "Summer sale"}},
-		{"name=", CreateArgs{}},
-		{argsName32, CreateArgs{Name: argsName32}},
-		{"name=" + argsName32, CreateArgs{Name: argsName32}},
-		{"  Partners\t\n limit=5\u3000", CreateArgs{Name: "Partners", MemberLimit: 5}},
-		{"Partners\u00a0limit=5", CreateArgs{Name: "Partners", MemberLimit: 5}},
-		{"Ärzte #1", CreateArgs{Name: "Ärzte #1"}},
-	} {
+	for _, tc := range argsCreateCases {
 		got, err := ParseCreateArgs(tc.in, argsNow)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("ParseCreateArgs(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
@@ -252,39 +272,46 @@ func TestParseCreateArgs(t *testing.T) {
 	}
 }
 
+// argsCreateRefused are /createlink's arguments that ParseCreateArgs refuses, with words of the message.
+var argsCreateRefused = []struct{ in, want string }{
+	{"limit=0", "limit must be a whole number from 1 to 99999, e.g. limit=50."},
+	{"limit=100000", "limit must be a whole number from 1 to 99999"},
+	{"limit=-1", "limit must be"},
+	{"limit=+5", "limit must be"},
+	{"limit=abc", "limit must be"},
+	{"limit=1.5", "limit must be"},
+	{"limit=99999999999999999999", "limit must be"},
+	{"limit=none", "limit must be"},
+	{"limit=", "limit= needs a value, e.g. /createlink Partners limit=50."},
+	{"expire=", "expire= needs a value"},
+	{"Partners expire=2020-01-01", "expire=2020-01-01 is in the past"},
+	{"expire=0m", "expire=0m is not in the future"},
+	{"expire=99999999999999999w", "too far ahead"},
+	{"expire=soon", "expire=soon is neither"},
+	{"expire=7d expire=2d", "expire is given twice; give it once, e.g. /createlink Partners expire=7d."},
+	{"limit=5 LIMIT=6", "limit is given twice"},
+	{"request Request", "request is given twice"},
+	{"name=a name=b", "name is given twice; give it once, e.g. /createlink name=Summer sale."},
+	{"colour=red", `Unknown option "colour=red". Options are expire=WHEN, limit=N and request, e.g. /createlink Partners expire=7d limit=50.`},
+	{"Partners =5", `Unknown option "=5"`},
+	{"request=yes", `Unknown option "request=yes"`},
+	{"norequest", `Unknown option "norequest"`},
+	{"Partners limit=5 request", "limit and request can't be combined: Telegram doesn't allow a member limit on links that need approval."},
+	{"request limit=99999", "can't be combined"},
+	{"Partners name=Summer", `The name is given both as plain words ("Partners") and with name=`},
+	{"name=Summer limit=5 sale", `plain words ("sale")`},
+	{argsName33, "The name is 33 characters long; a link name can have at most 32."},
+	{"name=" + argsName33, "The name is 33 characters long"},
+	{strings.Repeat("x", 40), "The name is 40 characters long; a link name can have at most 32."},
+	{"colour=red\nlimit=0", `Unknown option "colour=red"`},
+	{"name=limit=5", `name=limit=5 would name the link "limit=5", which looks like an option: a name can't contain = or be request or norequest, e.g. /createlink name=Summer sale limit=5.`},
+	{"name=Request", `name=Request would name the link "Request", which looks like an option`},
+	{"name==", `would name the link "=", which looks like an option`},
+	{"Partners x=" + strings.Repeat("a", 5000), `Unknown option "x=` + strings.Repeat("a", 61) + `…". Options are`}, // quoted in part
+}
+
 func TestParseCreateArgsRefused(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"limit=0", "limit must be a whole number from 1 to 99999, e.g. limit=50."},
-		{"limit=100000", "limit must be a whole number from 1 to 99999"},
-		{"limit=-1", "limit must be"},
-		{"limit=+5", "limit must be"},
-		{"limit=abc", "limit must be"},
-		{"limit=1.5", "limit must be"},
-		{"limit=99999999999999999999", "limit must be"},
-		{"limit=none", "limit must be"},
-		{"limit=", "limit= needs a value, e.g. /createlink Partners limit=50."},
-		{"expire=", "expire= needs a value"},
-		{"Partners expire=2020-01-01", "expire=2020-01-01 is in the past"},
-		{"expire=0m", "expire=0m is not in the future"},
-		{"expire=99999999999999999w", "too far ahead"},
-		{"expire=soon", "expire=soon is neither"},
-		{"expire=7d expire=2d", "expire is given twice; give it once, e.g. /createlink Partners expire=7d."},
-		{"limit=5 LIMIT=6", "limit is given twice"},
-		{"request Request", "request is given twice"},
-		{"name=a name=b", "name is given twice; give it once, e.g. /createlink name=Summer sale."},
-		{"colour=red", `Unknown option "colour=red". Options are expire=WHEN, limit=N and request, e.g. /createlink Partners expire=7d limit=50.`},
-		{"Partners =5", `Unknown option "=5"`},
-		{"request=yes", `Unknown option "request=yes"`},
-		{"norequest", `Unknown option "norequest"`},
-		{"Partners limit=5 request", "limit and request can't be combined: Telegram doesn't allow a member limit on links that need approval."},
-		{"request limit=99999", "can't be combined"},
-		{"Partners name=Summer", `The name is given both as plain words ("Partners") and with name=`},
-		{"name=Summer limit=5 sale", `plain words ("sale")`},
-		{argsName33, "The name is 33 characters long; a link name can have at most 32."},
-		{"name=" + argsName33, "The name is 33 characters long"},
-		{strings.Repeat("x", 40), "The name is 40 characters long; a link name can have at most 32."},
-		{"colour=red\nlimit=0", `Unknown option "colour=red"`},
-	} {
+	for _, tc := range argsCreateRefused {
 		got, err := ParseCreateArgs(tc.in, argsNow)
 		if err == nil {
 			t.Errorf("ParseCreateArgs(%q) = %+v, want an error", tc.in, got)
@@ -294,33 +321,38 @@ func TestParseCreateArgsRefused(t *testing.T) {
 	}
 }
 
+// argsRef3 is link #3, the REF of most /editlink cases.
+var argsRef3 = Ref{Number: 3}
+
+// argsEditCases are /editlink's arguments that ParseEditArgs accepts.
+var argsEditCases = []struct {
+	in   string
+	want EditArgs
+}{
+	{"#3 limit=100", EditArgs{Ref: argsRef3, MemberLimit: new(100)}},
+	{"#3 name=Summer sale limit=5", EditArgs{Ref: argsRef3, Name: new("Summer sale"), MemberLimit: new(5)}},
+	{"#3 limit=5 name=Summer   sale", EditArgs{Ref: argsRef3, Name: new("Summer sale"), MemberLimit: new(5)}},
+	{"#3 name= Summer sale", EditArgs{Ref: argsRef3, Name: new("Summer sale")}},
+	{"#3 NAME=" + argsName32, EditArgs{Ref: argsRef3, Name: new(argsName32)}},
+	{"#3 name=", EditArgs{Ref: argsRef3, Name: new("")}},
+	{"#3 expire=never", EditArgs{Ref: argsRef3, ExpiresAt: new(time.Time{})}},
+	{"#3 Expire=Never", EditArgs{Ref: argsRef3, ExpiresAt: new(time.Time{})}},
+	{"#3 expire=1d12h", EditArgs{Ref: argsRef3, ExpiresAt: new(argsAfter(36 * time.Hour))}},
+	{"#3 expire=2026-12-31T18:00", EditArgs{Ref: argsRef3, ExpiresAt: new(argsDate(2026, 12, 31, 18, 0))}},
+	{"#3 limit=none", EditArgs{Ref: argsRef3, MemberLimit: new(0)}},
+	{"#3 LIMIT=NONE", EditArgs{Ref: argsRef3, MemberLimit: new(0)}},
+	{"#3 norequest", EditArgs{Ref: argsRef3, JoinRequest: new(false)}},
+	{"#3 request", EditArgs{Ref: argsRef3, JoinRequest: new(true)}},
+	{"#3 request limit=none", EditArgs{Ref: argsRef3, JoinRequest: new(true), MemberLimit: new(0)}},
+	{"#3 NoRequest limit=5", EditArgs{Ref: argsRef3, JoinRequest: new(false), MemberLimit: new(5)}},
+	{"#3 name= expire=never limit=none norequest", EditArgs{Ref: argsRef3, Name: new(""), ExpiresAt: new(time.Time{}), MemberLimit: new(0), JoinRequest: new(false)}},
+	{"Summer sale expire=7d", EditArgs{Ref: Ref{Name: "Summer sale"}, ExpiresAt: new(argsAfter(7 * 24 * time.Hour))}},
+	{"https://t.me/+AbC expire=2026-12-31", EditArgs{Ref: Ref{URL: "https://t.me/+AbC"}, ExpiresAt: new(argsDate(2026, 12, 31, 0, 0))}},
+	{"t.me/joinchat/AbC request", EditArgs{Ref: Ref{URL: "https://t.me/joinchat/AbC"}, JoinRequest: new(true)}},
+}
+
 func TestParseEditArgs(t *testing.T) {
-	ref3 := Ref{Number: 3}
-	for _, tc := range []struct {
-		in   string
-		want EditArgs
-	}{
-		{"#3 limit=100", EditArgs{Ref: ref3, MemberLimit: new(100)}},
-		{"#3 name=Summer sale limit=5", EditArgs{Ref: ref3, Name: new("Summer sale"), MemberLimit: new(5)}},
-		{"#3 limit=5 name=Summer   sale", EditArgs{Ref: ref3, Name: new("Summer sale"), MemberLimit: new(5)}},
-		{"#3 name= Summer sale", EditArgs{Ref: ref3, Name: new("Summer sale")}},
-		{"#3 NAME=" + argsName32, EditArgs{Ref: ref3, Name: new(argsName32)}},
-		{"#3 name=", EditArgs{Ref: ref3, Name: new("")}},
-		{"#3 expire=never", EditArgs{Ref: ref3, ExpiresAt: new(time.Time{})}},
-		{"#3 Expire=Never", EditArgs{Ref: ref3, ExpiresAt: new(time.Time{})}},
-		{"#3 expire=1d12h", EditArgs{Ref: ref3, ExpiresAt: new(argsAfter(36 * time.Hour))}},
-		{"#3 expire=2026-12-31T18:00", EditArgs{Ref: ref3, ExpiresAt: new(argsDate(2026, 12, 31, 18, 0))}},
-		{"#3 limit=none", EditArgs{Ref: ref3, MemberLimit: new(0)}},
-		{"#3 LIMIT=NONE", EditArgs{Ref: ref3, MemberLimit: new(0)}},
-		{"#3 norequest", EditArgs{Ref: ref3, JoinRequest: new(false)}},
-		{"#3 request", EditArgs{Ref: ref3, JoinRequest: new(true)}},
-		{"#3 request limit=none", EditArgs{Ref: ref3, JoinRequest: new(true), MemberLimit: new(0)}},
-		{"#3 NoRequest limit=5", EditArgs{Ref: ref3, JoinRequest: new(false), MemberLimit: new(5)}},
-		{"#3 name= expire=never limit=none norequest", EditArgs{Ref: ref3, Name: new(""), ExpiresAt: new(time.Time{}), MemberLimit: new(0), JoinRequest: new(false)}},
-		{"Summer sale expire=7d", EditArgs{Ref: Ref{Name: "Summer sale"}, ExpiresAt: new(argsAfter(7 * 24 * time.Hour))}},
-		{"https://t.me/+AbC expire=2026-12-31", EditArgs{Ref: Ref{URL: "https://t.me/+AbC"}, ExpiresAt: new(argsDate(2026, 12, 31, 0, 0))}},
-		{"t.me/joinchat/AbC request", EditArgs{Ref: Ref{URL: "https://t.me/joinchat/AbC"}, JoinRequest: new(true)}},
-	} {
+	for _, tc := range argsEditCases {
 		got, err := ParseEditArgs(tc.in, argsNow)
 		if err != nil || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("ParseEditArgs(%q) = %s, %v; want %s", tc.in, formatEditArgs(got), err, formatEditArgs(tc.want))
@@ -346,36 +378,42 @@ func formatEditArgs(a EditArgs) string {
 	return s
 }
 
+// argsEditRefused are /editlink's arguments that ParseEditArgs refuses, with words of the message.
+var argsEditRefused = []struct{ in, want string }{
+	{"", "Say which link to edit: /editlink #N (the number /links shows), its URL or its name, e.g. /editlink #3 limit=100."},
+	{"limit=5", "Say which link to edit"},
+	{"#3", "Say what to change about #3"},
+	{"Summer sale", `Say what to change about "Summer sale"`},
+	{"#0 limit=5", `"#0" is not a link number`},
+	{"#-1 limit=5", `"#-1" is not a link number`},
+	{"#abc limit=5", `"#abc" is not a link number`},
+	{"https://t.me/durov limit=5", "is not an invite link"},
+	{"#3 Summer sale limit=5", `"Summer sale" after #3 is not an option; to rename the link write name=Summer sale`},
+	{"#3 limit=5 sale", `"sale" after limit=5 is not an option; a new name goes after name=`},
+	{"#3 request Summer", `"Summer" after request is not an option`},
+	{"#3 request limit=5", "limit and request can't be combined"},
+	{"#3 limit=5 REQUEST", "can't be combined"},
+	{"#3 request norequest", "request and norequest contradict each other"},
+	{"#3 limit=5 limit=6", "limit is given twice; give it once, e.g. /editlink #3 limit=50."},
+	{"#3 norequest norequest", "norequest is given twice"},
+	{"#3 name=a name=b", "name is given twice"},
+	{"#3 colour=red", `Unknown option "colour=red". Options are name=NAME, expire=WHEN|never, limit=N|none, request and norequest`},
+	{"#3 limit=", "limit= needs a value, e.g. /editlink #3 limit=50."},
+	{"#3 expire=", "expire= needs a value"},
+	{"#3 limit=0", "limit must be a whole number from 1 to 99999, or none for no limit"},
+	{"#3 limit=100000", "limit must be"},
+	{"#3 expire=yesterday", "expire=yesterday is neither"},
+	{"#3 expire=2020-01-01", "expire=2020-01-01 is in the past"},
+	{"#3 expire=0h", "is not in the future"},
+	{"#3 name=" + argsName33, "The name is 33 characters long"},
+	{"#3 name=" + strings.Repeat("ab ", 20), "The name is 59 characters long"},
+	{"#3 name=a=b", `name=a=b would name the link "a=b", which looks like an option: a name can't contain = or be request or norequest, e.g. /editlink #3 name=Summer sale limit=5.`},
+	{"#3 NAME=norequest", `NAME=norequest would name the link "norequest", which looks like an option`},
+	{argsName33 + " limit=5", "a link name has at most 32 characters. Say which link by its number, e.g. /editlink #3 limit=100."},
+}
+
 func TestParseEditArgsRefused(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", "Say which link to edit: /editlink #N (the number /links shows), its URL or its name, e.g. /editlink #3 limit=100."},
-		{"limit=5", "Say which link to edit"},
-		{"#3", "Say what to change about #3"},
-		{"Summer sale", `Say what to change about "Summer sale"`},
-		{"#0 limit=5", `"#0" is not a link number`},
-		{"#-1 limit=5", `"#-1" is not a link number`},
-		{"#abc limit=5", `"#abc" is not a link number`},
-		{"https://t.me/durov limit=5", "is not an invite link"},
-		{"#3 Summer sale limit=5", `"Summer sale" after #3 is not an option; to rename the link write name=Summer sale`},
-		{"#3 limit=5 sale", `"sale" after limit=5 is not an option; a new name goes after name=`},
-		{"#3 request Summer", `"Summer" after request is not an option`},
-		{"#3 request limit=5", "limit and request can't be combined"},
-		{"#3 limit=5 REQUEST", "can't be combined"},
-		{"#3 request norequest", "request and norequest contradict each other"},
-		{"#3 limit=5 limit=6", "limit is given twice; give it once, e.g. /editlink #3 limit=50."},
-		{"#3 norequest norequest", "norequest is given twice"},
-		{"#3 name=a name=b", "name is given twice"},
-		{"#3 colour=red", `Unknown option "colour=red". Options are name=NAME, expire=WHEN|never, limit=N|none, request and norequest`},
-		{"#3 limit=", "limit= needs a value, e.g. /editlink #3 limit=50."},
-		{"#3 expire=", "expire= needs a value"},
-		{"#3 limit=0", "limit must be a whole number from 1 to 99999, or none for no limit"},
-		{"#3 limit=100000", "limit must be"},
-		{"#3 expire=yesterday", "expire=yesterday is neither"},
-		{"#3 expire=2020-01-01", "expire=2020-01-01 is in the past"},
-		{"#3 expire=0h", "is not in the future"},
-		{"#3 name=" + argsName33, "The name is 33 characters long"},
-		{"#3 name=" + strings.Repeat("ab ", 20), "The name is 59 characters long"},
-	} {
+	for _, tc := range argsEditRefused {
 		got, err := ParseEditArgs(tc.in, argsNow)
 		if err == nil {
 			t.Errorf("ParseEditArgs(%q) = %s, want an error", tc.in, formatEditArgs(got))
@@ -383,95 +421,4 @@ func TestParseEditArgsRefused(t *testing.T) {
 		}
 		assertArgError(t, tc.in, err, tc.want)
 	}
-}
-
-// argsFuzzSeeds are inputs for both fuzz tests to start from.
-var argsFuzzSeeds = []string{
-	"", "#3 limit=100", "Summer sale expire=1d12h limit=50 request", "#3 name=Summer sale limit=5",
-	"https://t.me/+AbC expire=2026-12-31T18:00 norequest", "#3 expire=never limit=none name=",
-	"expire=99999999999999999w", "#3 colour=red", "name=" + argsName33, "#-1 request limit=5",
-}
-
-// assertFuzzError fails t unless err is nil or an *ArgError with a one-line message.
-func assertFuzzError(t *testing.T, in string, err error) {
-	t.Helper()
-	var ae *ArgError
-	switch {
-	case err == nil:
-	case !errors.As(err, &ae):
-		t.Fatalf("%q: err = %v (%T), want an *ArgError", in, err, err)
-	case ae.Msg == "" || strings.ContainsAny(ae.Msg, "\r\n"):
-		t.Fatalf("%q: message %q is not one line", in, ae.Msg)
-	}
-}
-
-// assertFuzzValues fails t unless the parsed values keep to the contract.
-func assertFuzzValues(t *testing.T, in, name string, expires time.Time, limit int, request bool) {
-	t.Helper()
-	if n := utf8.RuneCountInString(name); n > 32 || name != strings.Join(strings.Fields(name), " ") {
-		t.Fatalf("%q: bad name %q", in, name)
-	}
-	if !expires.IsZero() && (!expires.After(argsNow) || expires.Sub(argsNow) > maxAhead || expires.Location() != time.UTC) {
-		t.Fatalf("%q: bad expiry %v", in, expires)
-	}
-	if limit < 0 || limit > 99999 || limit > 0 && request {
-		t.Fatalf("%q: bad limit %d with request %t", in, limit, request)
-	}
-}
-
-func FuzzParseCreateArgs(f *testing.F) {
-	for _, s := range argsFuzzSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		a, err := ParseCreateArgs(in, argsNow)
-		assertFuzzError(t, in, err)
-		if err == nil {
-			assertFuzzValues(t, in, a.Name, a.ExpiresAt, a.MemberLimit, a.JoinRequest)
-		}
-	})
-}
-
-func FuzzParseEditArgs(f *testing.F) {
-	for _, s := range argsFuzzSeeds {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		a, err := ParseEditArgs(in, argsNow)
-		assertFuzzError(t, in, err)
-		if err != nil {
-			return
-		}
-		set := 0
-		for _, ok := range []bool{a.Ref.Number > 0, a.Ref.URL != "", a.Ref.Name != ""} {
-			if ok {
-				set++
-			}
-		}
-		if set != 1 {
-			t.Fatalf("%q: ref %+v does not name one link", in, a.Ref)
-		}
-		if a.Name == nil && a.ExpiresAt == nil && a.MemberLimit == nil && a.JoinRequest == nil {
-			t.Fatalf("%q: no change", in)
-		}
-		var (
-			name    string
-			expires time.Time
-			limit   int
-			request bool
-		)
-		if a.Name != nil {
-			name = *a.Name
-		}
-		if a.ExpiresAt != nil {
-			expires = *a.ExpiresAt
-		}
-		if a.MemberLimit != nil {
-			limit = *a.MemberLimit
-		}
-		if a.JoinRequest != nil {
-			request = *a.JoinRequest
-		}
-		assertFuzzValues(t, in, name, expires, limit, request)
-	})
 }

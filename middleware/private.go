@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/invitebot/invitebot/bot"
@@ -78,10 +79,13 @@ const (
 var chatIDPattern = regexp.MustCompile(`^-[0-9]{1,19}$`)
 
 // SplitChat splits a leading CHAT (@username or negative chat ID) off a
-// command's arguments. ok is false when args do not start with one.
+// command's arguments; it ends at any white space, a newline too. ok is false
+// when args do not start with one.
 func SplitChat(args string, rule PrefixRule) (chat, rest string, ok bool) {
-	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
-	rest = strings.TrimSpace(rest)
+	first := strings.TrimSpace(args)
+	if i := strings.IndexFunc(first, unicode.IsSpace); i >= 0 {
+		first, rest = first[:i], strings.TrimSpace(first[i:])
+	}
 	isChat := (strings.HasPrefix(first, "@") && len(first) > 1) || chatIDPattern.MatchString(first)
 	if !isChat || (rule == ChatBeforeArg && rest == "") {
 		return "", strings.TrimSpace(args), false
