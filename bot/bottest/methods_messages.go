@@ -3,9 +3,11 @@ package bottest
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot/bottest/internal/tghtml"
 )
 
 // maxMessageLength is Telegram's limit on a message's text after entity
@@ -24,7 +26,7 @@ type message struct {
 	text       string // as a user reads it
 	source     string // as the bot sent it
 	parseMode  string
-	entities   []entity
+	entities   []tghtml.Entity
 	replyTo    *message
 	keyboard   [][]map[string]any // inline keyboard buttons as sent; nil if none
 	byBot      bool
@@ -102,7 +104,7 @@ func (s *Server) addIncomingLocked(cs *chatState, from *tgbotapi.User, senderCha
 	m := &message{id: cs.lastID, chat: cs, from: from, senderChat: senderChat, date: s.now().Unix(),
 		text: text, source: text, replyTo: reply}
 	if n := commandLength(text); n > 0 {
-		m.entities = []entity{{Type: "bot_command", Offset: 0, Length: utf16Count(text[:n])}}
+		m.entities = []tghtml.Entity{{Type: "bot_command", Offset: 0, Length: tghtml.UTF16Count(text[:n])}}
 	}
 	cs.messages[m.id] = m
 	return m
@@ -146,7 +148,7 @@ func (s *Server) messageJSON(m *message, withReply bool) object {
 	return o
 }
 
-func (s *Server) entityJSON(e entity) object {
+func (s *Server) entityJSON(e tghtml.Entity) object {
 	o := object{{"offset", e.Offset}, {"length", e.Length}, {"type", e.Type}}
 	switch e.Type {
 	case "text_link":
@@ -158,11 +160,11 @@ func (s *Server) entityJSON(e entity) object {
 			o.add("language", e.Language)
 		}
 	case "custom_emoji":
-		o.add("custom_emoji_id", e.EmojiID)
+		o.add("custom_emoji_id", e.CustomEmojiID)
 	case "date_time":
 		o.add("unix_time", e.UnixTime)
-		if e.Format != "" {
-			o.add("date_time_format", e.Format)
+		if e.DateTimeFormat != "" {
+			o.add("date_time_format", e.DateTimeFormat)
 		}
 	}
 	return o
@@ -183,7 +185,7 @@ func (s *Server) inSpecOrder(typ string, v map[string]any) object {
 // formatted is a text ready to be stored.
 type formatted struct {
 	text, source, parseMode string
-	entities                []entity
+	entities                []tghtml.Entity
 }
 
 // parseText reads text, parse_mode and entities, failing as the real
@@ -204,7 +206,7 @@ func (s *Server) parseText(q *request) (formatted, *apiError) {
 			f.entities = s.decodeEntities(q.str("entities"))
 		}
 	case "html":
-		text, ents, err := parseHTML(src)
+		text, ents, err := tghtml.Parse(src)
 		if err != nil {
 			return formatted{}, badRequest("can't parse entities: %v", err)
 		}
@@ -220,7 +222,7 @@ func (s *Server) parseText(q *request) (formatted, *apiError) {
 
 // finishText trims the text as Telegram stores it and checks its length.
 func (s *Server) finishText(f formatted) (formatted, *apiError) {
-	f.text, f.entities = trimText(f.text, f.entities)
+	f.text, f.entities = tghtml.Trim(f.text, f.entities)
 	kept := f.entities[:0:0]
 	for _, e := range f.entities {
 		if e.Type == "text_mention" {
@@ -234,7 +236,7 @@ func (s *Server) finishText(f formatted) (formatted, *apiError) {
 	if f.text == "" {
 		return f, badRequest("text must be non-empty")
 	}
-	if utf16Count(f.text) > maxMessageLength {
+	if tghtml.UTF16Count(f.text) > maxMessageLength {
 		return f, badRequest("message is too long")
 	}
 	return f, nil
@@ -242,7 +244,7 @@ func (s *Server) finishText(f formatted) (formatted, *apiError) {
 
 // decodeEntities reads an explicit entities parameter (checked against the
 // spec already).
-func (s *Server) decodeEntities(raw string) []entity {
+func (s *Server) decodeEntities(raw string) []tghtml.Entity {
 	var in []struct {
 		Type           string              `json:"type"`
 		Offset         int                 `json:"offset"`
@@ -257,10 +259,10 @@ func (s *Server) decodeEntities(raw string) []entity {
 	if json.Unmarshal([]byte(raw), &in) != nil {
 		return nil
 	}
-	out := make([]entity, 0, len(in))
+	out := make([]tghtml.Entity, 0, len(in))
 	for _, e := range in {
-		ent := entity{Type: e.Type, Offset: e.Offset, Length: e.Length, URL: e.URL, Language: e.Language,
-			EmojiID: e.CustomEmojiID, UnixTime: e.UnixTime, Format: e.DateTimeFormat}
+		ent := tghtml.Entity{Type: e.Type, Offset: e.Offset, Length: e.Length, URL: e.URL, Language: e.Language,
+			CustomEmojiID: e.CustomEmojiID, UnixTime: e.UnixTime, DateTimeFormat: e.DateTimeFormat}
 		if e.User != nil {
 			ent.UserID = e.User.ID
 		}
@@ -268,7 +270,7 @@ func (s *Server) decodeEntities(raw string) []entity {
 			out = append(out, ent)
 		}
 	}
-	sortEntities(out)
+	tghtml.Sort(out)
 	return out
 }
 
@@ -493,7 +495,7 @@ func (s *Server) editMessageText(q *request) (any, *apiError) {
 		return nil, err
 	}
 	// Without reply_markup, the edit removes the message's keyboard.
-	if m.text == f.text && sameEntities(m.entities, f.entities) && sameKeyboard(m.keyboard, kb.inline) {
+	if m.text == f.text && slices.Equal(m.entities, f.entities) && sameKeyboard(m.keyboard, kb.inline) {
 		return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 	}
 	m.text, m.source, m.parseMode, m.entities, m.keyboard = f.text, f.source, f.parseMode, f.entities, kb.inline
@@ -522,18 +524,6 @@ func (s *Server) editMessageReplyMarkup(q *request) (any, *apiError) {
 	m.keyboard = kb.inline
 	m.editDate = s.now().Unix()
 	return s.messageJSON(m, true), nil
-}
-
-func sameEntities(a, b []entity) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // sameKeyboard compares keyboards; an empty keyboard is no keyboard.
@@ -595,7 +585,7 @@ func (s *Server) answerCallbackQuery(q *request) (any, *apiError) {
 	if cq == nil || cq.answered {
 		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
 	}
-	if utf16Count(q.str("text")) > 200 {
+	if tghtml.UTF16Count(q.str("text")) > 200 {
 		return nil, badRequest("MESSAGE_TOO_LONG")
 	}
 	cq.answered = true

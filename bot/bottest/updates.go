@@ -588,3 +588,7 @@ func (s *Server) PushMemberChange(c MemberChange) int64 {
 	}
 	return s.pushLocked(kind, payload)
 }
+
+func isAlnum(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
