@@ -33,7 +33,7 @@
 // # Spec checking
 //
 // Every request is checked against the Bot API specification embedded from
-// testdata/api.json: an unknown parameter (which the real server ignores,
+// internal/spec/api.json: an unknown parameter (which the real server ignores,
 // so a misspelt optional parameter fails silently there), a missing
 // required one, or a value of the wrong type, down to the fields of
 // JSON-serialized objects (unknown or missing fields, wrong types, the

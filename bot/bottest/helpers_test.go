@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 )
 
 // recorder is a testing.TB that records failures instead of failing, for
@@ -128,17 +129,17 @@ func checkResult(t testing.TB, srv *Server, method string, body []byte) {
 	if json.Unmarshal(body, &env) != nil || !env.OK {
 		return
 	}
-	m := srv.spec.method(method)
+	m := srv.spec.Method(method)
 	if m == nil {
 		t.Errorf("answer to unknown method %q", method)
 		return
 	}
-	v, err := decodeJSON(env.Result)
+	v, err := spec.DecodeJSON(env.Result)
 	if err != nil {
 		t.Errorf("%s: result is not JSON: %v", method, err)
 		return
 	}
-	for _, e := range srv.spec.checkValue("result", v, m.Returns) {
+	for _, e := range srv.spec.CheckValue("result", v, m.Returns) {
 		legacy := false
 		for _, l := range legacyFields {
 			legacy = legacy || strings.Contains(e, l)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 	"github.com/invitebot/invitebot/bot/bottest/internal/tghtml"
 )
 
@@ -292,7 +293,7 @@ func (s *Server) parseKeyboard(q *request) (keyboard, *apiError) {
 		return keyboard{}, nil
 	}
 	var inline [][]map[string]any
-	v, err := decodeJSON([]byte(raw))
+	v, err := spec.DecodeJSON([]byte(raw))
 	if err != nil {
 		return keyboard{}, badRequest("can't parse reply keyboard markup JSON object")
 	}

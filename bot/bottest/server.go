@@ -18,6 +18,7 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 )
 
 // DefaultToken is the only token a new Server accepts.
@@ -34,7 +35,7 @@ type Server struct {
 	WaitTimeout time.Duration
 
 	t       reporter // the test, or Start's stand-in for one
-	spec    *apiSpec
+	spec    *spec.Spec
 	url     string // the base URL, the same across Down and Up
 	httpSrv *http.Server
 	serving sync.WaitGroup // the goroutines serving a listener
@@ -100,14 +101,14 @@ func NewServer(t testing.TB) *Server {
 // newServer is NewServer for a test or for Start's stand-in for one.
 func newServer(t reporter) *Server {
 	t.Helper()
-	spec, err := loadSpec()
+	sp, err := spec.Load()
 	if err != nil {
 		t.Fatalf("%v", err)
 		return nil
 	}
 	s := &Server{
 		t:     t,
-		spec:  spec,
+		spec:  sp,
 		token: DefaultToken,
 		bot: tgbotapi.User{
 			ID:            6000000001,
@@ -418,7 +419,7 @@ var handlers = map[string]handler{
 // ServeHTTP answers one Bot API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token, name, pathOK := splitPath(r.URL.Path)
-	m := s.spec.method(name)
+	m := s.spec.Method(name)
 	if m != nil {
 		name = m.Name
 	}
@@ -451,7 +452,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // serve handles a request: the checks, the faults before the call, the
 // call, and the faults after it. It returns the status answered, 0 for
 // none.
-func (s *Server) serve(x *exchange, call Call, token string, pathOK bool, m *apiMethod, perr error) int {
+func (s *Server) serve(x *exchange, call Call, token string, pathOK bool, m *spec.Method, perr error) int {
 	w := x.w
 	switch {
 	case !pathOK:
@@ -463,7 +464,7 @@ func (s *Server) serve(x *exchange, call Call, token string, pathOK bool, m *api
 	case m == nil:
 		return writeError(w, &apiError{code: http.StatusNotFound, desc: "Not Found: method not found"})
 	}
-	if errs := s.spec.checkParams(m, call.Params); len(errs) > 0 {
+	if errs := s.spec.CheckParams(m, call.Params); len(errs) > 0 {
 		for _, e := range errs {
 			s.t.Errorf("bottest: %s: %s", m.Name, e)
 		}

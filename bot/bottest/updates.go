@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 )
 
 // queued is an update waiting in the queue.
@@ -46,7 +47,7 @@ func (s *Server) PushUpdate(raw []byte) int64 {
 	s.t.Helper()
 	kind, span, err := inspectUpdate(raw)
 	if err != nil {
-		s.t.Fatalf("bottest: PushUpdate: %v in %s", err, clip(string(raw)))
+		s.t.Fatalf("bottest: PushUpdate: %v in %s", err, spec.Clip(string(raw)))
 		return 0
 	}
 	s.mu.Lock()
@@ -203,7 +204,7 @@ func (s *Server) getUpdates(x *exchange, q *request) ([]byte, *apiError) {
 // that is not an array of strings changes nothing; an array naming no
 // known type restores the default.
 func (s *Server) setAllowedLocked(raw string) {
-	v, err := decodeJSON([]byte(raw))
+	v, err := spec.DecodeJSON([]byte(raw))
 	if err != nil {
 		return
 	}
@@ -211,7 +212,7 @@ func (s *Server) setAllowedLocked(raw string) {
 	if !ok {
 		return
 	}
-	known := s.spec.Types["Update"].field
+	update := s.spec.Types["Update"]
 	set := make(map[string]bool)
 	for _, e := range arr {
 		name, ok := e.(string)
@@ -219,7 +220,7 @@ func (s *Server) setAllowedLocked(raw string) {
 			return
 		}
 		name = strings.ToLower(name)
-		if known[name] != nil && name != "update_id" {
+		if update.Field(name) != nil && name != "update_id" {
 			set[name] = true
 		}
 	}
