@@ -68,9 +68,9 @@ const (
 )
 
 var (
-	aliceUser = tgbotapi.User{ID: alice, FirstName: "Alice", UserName: "alice_admin", LanguageCode: "en"}
-	bobUser   = tgbotapi.User{ID: bob, FirstName: "Bob"}
-	carolUser = tgbotapi.User{ID: carol, FirstName: "Carol"}
+	aliceUser = User{ID: alice, FirstName: "Alice", UserName: "alice_admin", LanguageCode: "en"}
+	bobUser   = User{ID: bob, FirstName: "Bob"}
+	carolUser = User{ID: carol, FirstName: "Carol"}
 )
 
 // newWorld starts a server (reporting to tb) with Alice as the creator of
@@ -81,8 +81,8 @@ func newWorld(tb testing.TB) *Server {
 	srv.AddUser(aliceUser)
 	srv.AddUser(bobUser)
 	srv.AddUser(carolUser)
-	srv.AddChat(tgbotapi.Chat{ID: group, Type: "supergroup", Title: "Invite Test Group"})
-	srv.AddChat(tgbotapi.Chat{ID: channel, Type: "channel", Title: "Invite Test Channel", UserName: "invite_test_channel"})
+	srv.AddChat(Chat{ID: group, Type: "supergroup", Title: "Invite Test Group"})
+	srv.AddChat(Chat{ID: channel, Type: "channel", Title: "Invite Test Channel", UserName: "invite_test_channel"})
 	srv.SetMember(group, alice, Member{Status: "creator"})
 	srv.SetMember(group, srv.Bot().ID, Member{Status: "administrator", CanInviteUsers: true})
 	return srv

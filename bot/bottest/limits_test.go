@@ -68,7 +68,7 @@ func TestRateLimitGlobal(t *testing.T) {
 	clock := newFakeClock(srv)
 	var chats []int64 // 16 private chats, so that no chat gets over 5 in 3s
 	for i := range int64(16) {
-		srv.AddUser(tgbotapi.User{ID: 7000000001 + i, FirstName: fmt.Sprint("User ", i)})
+		srv.AddUser(User{ID: 7000000001 + i, FirstName: fmt.Sprint("User ", i)})
 		chats = append(chats, 7000000001+i)
 	}
 	srv.EnforceRateLimits(TelegramLimits)
@@ -120,7 +120,7 @@ func TestRateLimitGlobal(t *testing.T) {
 func TestRateLimitPerGroup(t *testing.T) {
 	srv := newWorld(t)
 	const other = -1005555555555
-	srv.AddChat(tgbotapi.Chat{ID: other, Type: "supergroup", Title: "Other"})
+	srv.AddChat(Chat{ID: other, Type: "supergroup", Title: "Other"})
 	clock := newFakeClock(srv)
 	srv.EnforceRateLimits(TelegramLimits)
 	bot := newBot(t, srv)

@@ -74,9 +74,9 @@ func TestMessageLength(t *testing.T) {
 
 func TestSendMessageChecksTheChat(t *testing.T) {
 	srv := newWorld(t)
-	srv.AddChat(tgbotapi.Chat{ID: -1002222222222, Type: "supergroup", Title: "Left"})
+	srv.AddChat(Chat{ID: -1002222222222, Type: "supergroup", Title: "Left"})
 	srv.SetMember(-1002222222222, srv.Bot().ID, Member{Status: "left"})
-	srv.AddChat(tgbotapi.Chat{ID: -3333, Type: "group", Title: "Basic"})
+	srv.AddChat(Chat{ID: -3333, Type: "group", Title: "Basic"})
 	srv.SetMember(-3333, srv.Bot().ID, Member{Status: "kicked"})
 	srv.SetMember(bob, srv.Bot().ID, Member{Status: "kicked"})
 	for chat, desc := range map[string]string{

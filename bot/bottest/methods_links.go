@@ -3,8 +3,6 @@ package bottest
 import (
 	"strings"
 	"unicode/utf8"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // inviteLink is an invite link of a chat.
@@ -113,23 +111,23 @@ func (s *Server) linkJSON(l *inviteLink) object {
 
 // InviteLinks returns the chat's invite links as the server knows them
 // (full URLs, primary and revoked links included), in order of creation.
-func (s *Server) InviteLinks(chatID int64) []tgbotapi.ChatInviteLink {
+func (s *Server) InviteLinks(chatID int64) []InviteLink {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs := s.chats[chatID]
 	if cs == nil {
 		return nil
 	}
-	out := make([]tgbotapi.ChatInviteLink, 0, len(cs.links))
+	out := make([]InviteLink, 0, len(cs.links))
 	for _, l := range cs.links {
-		out = append(out, tgbotapi.ChatInviteLink{
+		out = append(out, InviteLink{
 			InviteLink:              l.url,
 			Creator:                 s.users[l.creator],
 			CreatesJoinRequest:      l.joinRequest,
 			IsPrimary:               l.primary,
 			IsRevoked:               l.revoked,
 			Name:                    l.name,
-			ExpireDate:              int(l.expire),
+			ExpireDate:              l.expire,
 			MemberLimit:             l.limit,
 			PendingJoinRequestCount: l.pending,
 		})
@@ -140,7 +138,7 @@ func (s *Server) InviteLinks(chatID int64) []tgbotapi.ChatInviteLink {
 // AddInviteLink adds a link that exists before the test starts, such as
 // another administrator's link (l.Creator must be a known user). Its URL
 // must look like https://t.me/+HASH.
-func (s *Server) AddInviteLink(chatID int64, l tgbotapi.ChatInviteLink) {
+func (s *Server) AddInviteLink(chatID int64, l InviteLink) {
 	s.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -160,7 +158,7 @@ func (s *Server) AddInviteLink(chatID int64, l tgbotapi.ChatInviteLink) {
 	}
 	s.linkHashes[h] = true
 	cs.links = append(cs.links, &inviteLink{hash: h, url: l.InviteLink, creator: l.Creator.ID, name: l.Name,
-		expire: int64(l.ExpireDate), limit: l.MemberLimit, joinRequest: l.CreatesJoinRequest,
+		expire: l.ExpireDate, limit: l.MemberLimit, joinRequest: l.CreatesJoinRequest,
 		primary: l.IsPrimary, revoked: l.IsRevoked})
 	s.changedLocked()
 }

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 	"github.com/invitebot/invitebot/bot/bottest/internal/tghtml"
 )
@@ -20,8 +19,8 @@ const maxMessageLength = 4096
 type message struct {
 	id         int
 	chat       *chatState
-	from       *tgbotapi.User // nil for channel posts
-	senderChat *tgbotapi.Chat
+	from       *User // nil for channel posts
+	senderChat *Chat
 	date       int64
 	editDate   int64
 	text       string // as a user reads it
@@ -100,7 +99,7 @@ func (s *Server) Messages(chatID int64) []SentMessage {
 }
 
 // addIncomingLocked stores a message that someone other than the bot sent.
-func (s *Server) addIncomingLocked(cs *chatState, from *tgbotapi.User, senderChat *tgbotapi.Chat, reply *message, text string) *message {
+func (s *Server) addIncomingLocked(cs *chatState, from *User, senderChat *Chat, reply *message, text string) *message {
 	cs.lastID++
 	m := &message{id: cs.lastID, chat: cs, from: from, senderChat: senderChat, date: s.now().Unix(),
 		text: text, source: text, replyTo: reply}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -16,13 +17,7 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 )
-
-// DefaultToken is the only token a new Server accepts.
-const DefaultToken = "6000000001:AAF-test-SECRET-token-0123456789abcd"
 
 // DefaultWaitTimeout is how long WaitFor waits when Server.WaitTimeout is 0.
 const DefaultWaitTimeout = 10 * time.Second
@@ -40,7 +35,7 @@ type Server struct {
 	httpSrv *http.Server
 	serving sync.WaitGroup // the goroutines serving a listener
 	token   string
-	bot     tgbotapi.User
+	bot     User
 
 	mu      sync.Mutex    // guards everything below
 	changed chan struct{} // closed and replaced on every change of state
@@ -57,7 +52,7 @@ type Server struct {
 	hooked int                         // requests running an Intercept hook now
 
 	// the world
-	users map[int64]tgbotapi.User
+	users map[int64]User
 	chats map[int64]*chatState
 
 	// updates
@@ -92,36 +87,36 @@ type Server struct {
 
 // NewServer starts a fake Bot API server on 127.0.0.1 and closes it when
 // the test ends. Spec violations found in requests are reported with
-// t.Errorf.
-func NewServer(t testing.TB) *Server {
+// t.Errorf. The options set the bot the server plays (WithBot) and its
+// token (WithToken).
+func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	return newServer(t)
+	return newServer(t, opts)
 }
 
 // newServer is NewServer for a test or for Start's stand-in for one.
-func newServer(t reporter) *Server {
+func newServer(t reporter, opts []Option) *Server {
 	t.Helper()
+	cfg, err := newConfig(opts)
+	if err != nil {
+		t.Fatalf("bottest: %v", err)
+		return nil
+	}
 	sp, err := spec.Load()
 	if err != nil {
 		t.Fatalf("%v", err)
 		return nil
 	}
 	s := &Server{
-		t:     t,
-		spec:  sp,
-		token: DefaultToken,
-		bot: tgbotapi.User{
-			ID:            6000000001,
-			IsBot:         true,
-			FirstName:     "Invite Bot",
-			UserName:      "invite_test_bot",
-			CanJoinGroups: true,
-		},
+		t:          t,
+		spec:       sp,
+		token:      cfg.token,
+		bot:        cfg.bot,
 		changed:    make(chan struct{}),
 		done:       make(chan struct{}),
 		clock:      time.Now,
 		rng:        rand.New(rand.NewPCG(6000000001, 0x1b0771e5)),
-		users:      make(map[int64]tgbotapi.User),
+		users:      make(map[int64]User),
 		chats:      make(map[int64]*chatState),
 		queries:    make(map[string]*callbackQuery),
 		commands:   make(map[commandScope]*commandList),
@@ -131,7 +126,7 @@ func newServer(t reporter) *Server {
 		up:         make(chan struct{}),
 		conns:      make(map[net.Conn]http.ConnState),
 	}
-	for _, u := range []tgbotapi.User{s.bot, groupAnonymousBot, channelBot, telegramService} {
+	for _, u := range []User{s.bot, groupAnonymousBot, channelBot, telegramService} {
 		s.users[u.ID] = u
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -208,11 +203,13 @@ func (s *Server) waitLocked(cond func() bool) {
 // and Up.
 func (s *Server) URL() string { return s.url }
 
-// Token returns the only bot token the server accepts.
+// Token returns the only bot token the server accepts (DefaultToken
+// unless WithToken or WithBot changed it).
 func (s *Server) Token() string { return s.token }
 
-// Bot returns the bot's own user, as getMe describes it.
-func (s *Server) Bot() tgbotapi.User { return s.bot }
+// Bot returns the bot the server plays, as getMe describes it (see
+// WithBot).
+func (s *Server) Bot() User { return s.bot }
 
 // SetClock replaces the clock the server uses for message dates, for
 // checking expire_date and for the windows of EnforceRateLimits (time.Now

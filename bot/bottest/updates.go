@@ -13,7 +13,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 )
 
@@ -331,7 +330,7 @@ func (s *Server) PushAnonymousAdminMessage(chatID int64, text string) (updateID 
 // PushSenderChatMessage queues a message sent on behalf of a chat, as a
 // linked channel posts in its discussion group: from Channel_Bot
 // (136817688), with sender_chat the channel.
-func (s *Server) PushSenderChatMessage(chatID int64, senderChat tgbotapi.Chat, text string) (updateID int64, messageID int) {
+func (s *Server) PushSenderChatMessage(chatID int64, senderChat Chat, text string) (updateID int64, messageID int) {
 	s.t.Helper()
 	return s.pushText(chatID, channelBot.ID, &senderChat, false, 0, text)
 }
@@ -357,7 +356,7 @@ func (s *Server) PushChannelPost(chatID int64, text string) (updateID int64, mes
 
 // pushText queues a text message; anonymous makes the chat itself the
 // sender_chat.
-func (s *Server) pushText(chatID, fromID int64, senderChat *tgbotapi.Chat, anonymous bool, replyTo int, text string) (int64, int) {
+func (s *Server) pushText(chatID, fromID int64, senderChat *Chat, anonymous bool, replyTo int, text string) (int64, int) {
 	s.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -3,18 +3,16 @@ package bottest
 import (
 	"strconv"
 	"strings"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // Service accounts that appear as senders in real updates.
 var (
 	// groupAnonymousBot sends the messages of anonymous group administrators.
-	groupAnonymousBot = tgbotapi.User{ID: 1087968824, IsBot: true, FirstName: "Group", UserName: "GroupAnonymousBot"}
+	groupAnonymousBot = User{ID: 1087968824, IsBot: true, FirstName: "Group", UserName: "GroupAnonymousBot"}
 	// channelBot sends the posts a linked channel makes in its group.
-	channelBot = tgbotapi.User{ID: 136817688, IsBot: true, FirstName: "Channel", UserName: "Channel_Bot"}
+	channelBot = User{ID: 136817688, IsBot: true, FirstName: "Channel", UserName: "Channel_Bot"}
 	// telegramService sends automatic forwards and service notifications.
-	telegramService = tgbotapi.User{ID: 777000, FirstName: "Telegram"}
+	telegramService = User{ID: 777000, FirstName: "Telegram"}
 )
 
 // Member is a user's (or the bot's) membership in a chat.
@@ -26,7 +24,7 @@ type Member struct {
 
 // chatState is everything the server knows about one chat.
 type chatState struct {
-	chat     tgbotapi.Chat
+	chat     Chat
 	members  map[int64]Member
 	lastID   int // the last message_id used in the chat
 	messages map[int]*message
@@ -35,7 +33,7 @@ type chatState struct {
 	requests map[int64]*joinRequest // pending join requests by user
 }
 
-func newChatState(c tgbotapi.Chat) *chatState {
+func newChatState(c Chat) *chatState {
 	return &chatState{
 		chat:     c,
 		members:  make(map[int64]Member),
@@ -46,7 +44,7 @@ func newChatState(c tgbotapi.Chat) *chatState {
 
 // AddUser adds a person the bot can meet, together with their private chat
 // with the bot (whose id is the user's id).
-func (s *Server) AddUser(u tgbotapi.User) {
+func (s *Server) AddUser(u User) {
 	s.t.Helper()
 	if u.ID <= 0 || u.FirstName == "" || u.ID == s.bot.ID {
 		s.t.Fatalf("bottest: AddUser: a user needs a positive ID (not the bot's) and a FirstName, got %+v", u)
@@ -55,7 +53,7 @@ func (s *Server) AddUser(u tgbotapi.User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.ID] = u
-	c := tgbotapi.Chat{ID: u.ID, Type: "private", FirstName: u.FirstName, LastName: u.LastName, UserName: u.UserName}
+	c := Chat{ID: u.ID, Type: "private", FirstName: u.FirstName, LastName: u.LastName, UserName: u.UserName}
 	if cs, ok := s.chats[u.ID]; ok {
 		cs.chat = c
 	} else {
@@ -68,7 +66,7 @@ func (s *Server) AddUser(u tgbotapi.User) {
 // optional username). The bot starts out as a plain member (an
 // administrator in a channel, the only way a bot can be in one); use
 // SetMember to change that.
-func (s *Server) AddChat(c tgbotapi.Chat) {
+func (s *Server) AddChat(c Chat) {
 	s.t.Helper()
 	switch {
 	case c.Type != "group" && c.Type != "supergroup" && c.Type != "channel":
@@ -251,7 +249,7 @@ func (s *Server) canInvite(cs *chatState) bool {
 }
 
 // userJSON renders a user as the real server does outside getMe.
-func userJSON(u tgbotapi.User) object {
+func userJSON(u User) object {
 	o := object{{"id", u.ID}, {"is_bot", u.IsBot}, {"first_name", u.FirstName}}
 	if u.LastName != "" {
 		o.add("last_name", u.LastName)
@@ -266,7 +264,7 @@ func userJSON(u tgbotapi.User) object {
 }
 
 // chatJSON renders the short Chat object found in messages and updates.
-func chatJSON(c tgbotapi.Chat) object {
+func chatJSON(c Chat) object {
 	o := object{{"id", c.ID}}
 	switch c.Type {
 	case "private":
@@ -293,7 +291,7 @@ func chatJSON(c tgbotapi.Chat) object {
 }
 
 // memberJSON renders a ChatMember the way getChatMember answers.
-func (s *Server) memberJSON(cs *chatState, u tgbotapi.User) object {
+func (s *Server) memberJSON(cs *chatState, u User) object {
 	m := s.memberOf(cs, u.ID)
 	o := object{{"user", userJSON(u)}, {"status", m.Status}}
 	chatType := cs.chat.Type
