@@ -195,6 +195,7 @@ func TestPrivateRequire(t *testing.T) {
 	})
 	private := func(from int64, args string) error {
 		got = nil
+		srv.StartPrivateChat(from) // the update is handed straight to h: the fake must know the user wrote to the bot
 		u := &tgbotapi.Update{Message: &tgbotapi.Message{MessageID: 1, Chat: &tgbotapi.Chat{ID: from, Type: "private"}, From: &tgbotapi.User{ID: from, FirstName: "U"}}}
 		return h(bot.WithCommand(context.Background(), bot.Command{Name: "createlink", Args: args}), u)
 	}

@@ -59,7 +59,7 @@
 // # The model
 //
 // The world holds users (AddUser; each comes with a private chat with the
-// bot whose ID is the user's), groups, supergroups and channels
+// bot whose ID is the user's, see below), groups, supergroups and channels
 // (AddChat), memberships (SetMember, for the bot as well: Bot().ID; read
 // them back with Member), and invite links made by others
 // (AddInviteLink). The server answers each method it implements the way
@@ -83,6 +83,16 @@
 // createChatInviteLink, editChatInviteLink, revokeChatInviteLink,
 // approveChatJoinRequest and declineChatJoinRequest. Any other Bot API
 // method fails the test, saying so.
+//
+// # Private chats
+//
+// As on Telegram, a bot can't write first to a person: until the user
+// has started the bot, a send to their private chat (sendMessage,
+// sendChatAction) is refused with 403 "Forbidden: bot can't initiate
+// conversation with a user". A user starts the bot by writing to it in
+// private (PushMessage into their private chat); StartPrivateChat says
+// they did so before the test, without pushing anything, as people may
+// have started a bot long before it kept any record of it.
 //
 // # Updates
 //

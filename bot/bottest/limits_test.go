@@ -69,6 +69,7 @@ func TestRateLimitGlobal(t *testing.T) {
 	var chats []int64 // 16 private chats, so that no chat gets over 5 in 3s
 	for i := range int64(16) {
 		srv.AddUser(User{ID: 7000000001 + i, FirstName: fmt.Sprint("User ", i)})
+		srv.StartPrivateChat(7000000001 + i)
 		chats = append(chats, 7000000001+i)
 	}
 	srv.EnforceRateLimits(TelegramLimits)
@@ -119,6 +120,8 @@ func TestRateLimitGlobal(t *testing.T) {
 
 func TestRateLimitPerGroup(t *testing.T) {
 	srv := newWorld(t)
+	srv.StartPrivateChat(alice) // Alice and Bob started the bot: it may write to them
+	srv.StartPrivateChat(bob)
 	const other = -1005555555555
 	srv.AddChat(Chat{ID: other, Type: "supergroup", Title: "Other"})
 	clock := newFakeClock(srv)
@@ -167,6 +170,8 @@ func TestRateLimitPerGroup(t *testing.T) {
 
 func TestRateLimitPerChat(t *testing.T) {
 	srv := newWorld(t)
+	srv.StartPrivateChat(alice) // Alice and Bob started the bot: it may write to them
+	srv.StartPrivateChat(bob)
 	clock := newFakeClock(srv)
 	srv.EnforceRateLimits(TelegramLimits)
 	bot := newBot(t, srv)
@@ -206,6 +211,8 @@ func TestRateLimitPerChat(t *testing.T) {
 // limits on and off, and the counters of 429s.
 func TestRateLimitsWithTheRealClock(t *testing.T) {
 	srv := newWorld(t)
+	srv.StartPrivateChat(alice) // Alice and Bob started the bot: it may write to them
+	srv.StartPrivateChat(bob)
 	bot := newBot(t, srv)
 	for i := range 10 {
 		if err := send(bot, alice, fmt.Sprint("unlimited ", i)); err != nil {

@@ -85,6 +85,7 @@ func TestSendMessageChecksTheChat(t *testing.T) {
 		"-1002222222222":       "Forbidden: bot is not a member of the supergroup chat",
 		"-3333":                "Forbidden: bot was kicked from the group chat",
 		id(bob):                "Forbidden: bot was blocked by the user",
+		id(carol):              "Forbidden: bot can't initiate conversation with a user",
 		"@invite_test_channel": "Bad Request: need administrator rights in the channel chat",
 	} {
 		code := 400
@@ -99,6 +100,7 @@ func TestSendMessageChecksTheChat(t *testing.T) {
 	if b := fixture(t, "error.chat_not_found.json"); !strings.Contains(b, "chat not found") {
 		t.Errorf("fixture %s", b)
 	}
+	srv.StartPrivateChat(alice)
 	mustPost(t, srv, "sendMessage", map[string]string{"chat_id": id(alice), "text": "private"})
 }
 
@@ -261,6 +263,8 @@ func TestEditAndDelete(t *testing.T) {
 
 func TestSendChatAction(t *testing.T) {
 	srv := newWorld(t)
+	wantError(t, srv, "sendChatAction", map[string]string{"chat_id": id(alice), "action": "typing"}, 403, "Forbidden: bot can't initiate conversation with a user")
+	srv.StartPrivateChat(alice)
 	mustPost(t, srv, "sendChatAction", map[string]string{"chat_id": id(alice), "action": "typing"})
 	wantError(t, srv, "sendChatAction", map[string]string{"chat_id": id(alice), "action": "dancing"}, 400, "Bad Request: wrong parameter action in request")
 }

@@ -386,7 +386,7 @@ func (s *Server) sendMessage(q *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.chatFor(q.str("chat_id"), writeAccess)
+	cs, err := s.chatFor(q.str("chat_id"), sendAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -553,7 +553,7 @@ var chatActions = map[string]bool{"typing": true, "upload_photo": true, "record_
 	"find_location": true, "record_video_note": true, "upload_video_note": true}
 
 func (s *Server) sendChatAction(q *request) (any, *apiError) {
-	cs, err := s.chatFor(q.str("chat_id"), writeAccess)
+	cs, err := s.chatFor(q.str("chat_id"), sendAccess)
 	if err != nil {
 		return nil, err
 	}

@@ -396,6 +396,9 @@ func (s *Server) pushText(chatID, fromID int64, senderChat *Chat, anonymous bool
 			cs.members[fromID] = Member{Status: "member"}
 		}
 	}
+	if cs.chat.Type == "private" {
+		cs.started = true // writing to the bot starts it
+	}
 	var reply *message
 	if replyTo != 0 {
 		reply = cs.messages[replyTo]

@@ -31,6 +31,7 @@ type chatState struct {
 	sent     []*message // the bot's messages, in order
 	links    []*inviteLink
 	requests map[int64]*joinRequest // pending join requests by user
+	started  bool                   // a private chat: the user has started the bot (private.go)
 }
 
 func newChatState(c Chat) *chatState {
@@ -193,6 +194,7 @@ const (
 	readMembersAccess
 	editAccess
 	writeAccess
+	sendAccess // a new message: in a private chat, only once the user started the bot
 )
 
 // checkAccess answers the errors the real server gives when the bot is not
@@ -203,6 +205,9 @@ func (s *Server) checkAccess(cs *chatState, need access) *apiError {
 	case "private":
 		if bot.Status == "kicked" && need >= editAccess {
 			return forbidden("bot was blocked by the user")
+		}
+		if need == sendAccess && !cs.started {
+			return forbidden("bot can't initiate conversation with a user")
 		}
 	case "group":
 		if need == readMembersAccess {
