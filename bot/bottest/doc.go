@@ -94,6 +94,11 @@
 // they did so before the test, without pushing anything, as people may
 // have started a bot long before it kept any record of it.
 //
+// A user may block the bot (PushBlock) and unblock it (PushUnblock), with
+// the my_chat_member update Telegram sends for each. While blocked, the
+// bot's sends and edits in the chat are refused with 403 "Forbidden: bot
+// was blocked by the user", and the user can't write to the bot.
+//
 // # Updates
 //
 // Updates come from the test: PushMessage (a user writes in a chat),
@@ -102,6 +107,7 @@
 // presses one of the buttons of a message the bot sent),
 // PushCallbackNoMessage, PushJoinRequest, PushMemberChange (someone
 // joins, leaves, is promoted; my_chat_member when it is the bot),
+// PushBlock and PushUnblock,
 // PushMigration (a group becomes a supergroup), and PushUpdate for any
 // raw Update JSON. They wait in one queue that getUpdates serves with
 // Telegram's semantics: long polling, confirmation by offset,

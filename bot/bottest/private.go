@@ -6,6 +6,10 @@ package bottest
 // through a link (PushDeepLink); StartPrivateChat says it happened before
 // the test. Until then every send to the user is refused with 403
 // "Forbidden: bot can't initiate conversation with a user".
+//
+// A user may block the bot (PushBlock) and unblock it (PushUnblock); while
+// blocked, sends and edits are refused with 403 "Forbidden: bot was
+// blocked by the user", and the user can't write to the bot.
 
 // StartPrivateChat marks the user as having started the bot before the
 // test, as people may have done long before the bot kept any record of
@@ -32,4 +36,47 @@ func (s *Server) privateChatLocked(helper string, userID int64) *chatState {
 		return nil
 	}
 	return cs
+}
+
+// PushBlock makes the user block the bot, and queues the my_chat_member
+// update Telegram sends for it: in the user's private chat, from the user,
+// the bot's status going from "member" to "kicked". It returns the
+// update_id. Until PushUnblock, the bot's sends and edits in that chat
+// are refused with 403 "Forbidden: bot was blocked by the user". A user
+// who has already blocked the bot fails the test.
+func (s *Server) PushBlock(userID int64) int64 {
+	s.t.Helper()
+	return s.setBlocked("PushBlock", userID, true)
+}
+
+// PushUnblock makes the user unblock the bot, with the my_chat_member
+// update from "kicked" back to "member". Whether the bot may write to the
+// user again depends, as before the block, on whether they had started it.
+// A user who has not blocked the bot fails the test.
+func (s *Server) PushUnblock(userID int64) int64 {
+	s.t.Helper()
+	return s.setBlocked("PushUnblock", userID, false)
+}
+
+func (s *Server) setBlocked(helper string, userID int64, block bool) int64 {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.privateChatLocked(helper, userID)
+	if cs == nil {
+		return 0
+	}
+	switch blocked := s.memberOf(cs, s.bot.ID).Status == "kicked"; {
+	case block && blocked:
+		s.t.Fatalf("bottest: %s: user %d has blocked the bot already", helper, userID)
+		return 0
+	case !block && !blocked:
+		s.t.Fatalf("bottest: %s: user %d has not blocked the bot", helper, userID)
+		return 0
+	}
+	status := "member"
+	if block {
+		status = "kicked"
+	}
+	return s.pushMemberChangeLocked(cs, s.bot, s.users[userID], Member{Status: status}, nil, false)
 }

@@ -1,8 +1,10 @@
 package bottest
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 const cantInitiate = "Forbidden: bot can't initiate conversation with a user"
@@ -49,4 +51,68 @@ func TestStartPrivateChat(t *testing.T) {
 	if f := rec.Fatals(); len(f) != 2 || !strings.Contains(f[0], "StartPrivateChat: unknown user 42") {
 		t.Errorf("reported %q", f)
 	}
+}
+
+// TestBlockedBot: a user who blocks the bot can't be written to, and
+// the bot hears of it with my_chat_member, as from Telegram; unblocking
+// lets it write again.
+func TestBlockedBot(t *testing.T) {
+	srv := newWorld(t)
+	srv.SetClock(func() time.Time { return time.Unix(1644677726, 0) })
+	srv.PushMessage(alice, alice, "/start")
+	mustPost(t, srv, "getUpdates", map[string]string{"offset": "2"}) // confirm it
+	sent := mustPost(t, srv, "sendMessage", map[string]string{"chat_id": id(alice), "text": "hi"})
+	var m struct {
+		MessageID int64 `json:"message_id"`
+	}
+	json.Unmarshal(sent, &m)
+
+	u := srv.PushBlock(alice)
+	_, _, body := post(t, srv, "getUpdates", nil)
+	bot := `{"id":6000000001,"is_bot":true,"first_name":"Invite Bot","username":"invite_test_bot"}`
+	want := `{"ok":true,"result":[{"update_id":` + id(u) + `,"my_chat_member":{` +
+		`"chat":{"id":5000000001,"first_name":"Alice","username":"alice_admin","type":"private"},` +
+		`"from":{"id":5000000001,"is_bot":false,"first_name":"Alice","username":"alice_admin","language_code":"en"},"date":1644677726,` +
+		`"old_chat_member":{"user":` + bot + `,"status":"member"},"new_chat_member":{"user":` + bot + `,"status":"kicked","until_date":0}}}]}`
+	if string(body) != want {
+		t.Errorf("block update = %s\nwant %s", body, want)
+	}
+	const blocked = "Forbidden: bot was blocked by the user"
+	wantError(t, srv, "sendMessage", map[string]string{"chat_id": id(alice), "text": "hi again"}, 403, blocked)
+	wantError(t, srv, "editMessageText", map[string]string{"chat_id": id(alice), "message_id": id(m.MessageID), "text": "edited"}, 403, blocked)
+	if st := srv.Member(alice, srv.Bot().ID).Status; st != "kicked" {
+		t.Errorf("the bot's status in the chat: %q", st)
+	}
+
+	rec := newRecorder(t)
+	srv.t = rec
+	srv.PushBlock(alice)
+	srv.PushMessage(alice, alice, "can I write?")
+	srv.PushUnblock(bob)
+	srv.t = t
+	if f := rec.Fatals(); len(f) != 3 || !strings.Contains(f[0], "blocked the bot already") ||
+		!strings.Contains(f[1], "blocked the bot and can't write") || !strings.Contains(f[2], "user 5000000002 has not blocked the bot") {
+		t.Errorf("reported %q", f)
+	}
+
+	u = srv.PushUnblock(alice)
+	var ups []struct {
+		UpdateID     int64 `json:"update_id"`
+		MyChatMember struct {
+			Old struct{ Status string } `json:"old_chat_member"`
+			New struct{ Status string } `json:"new_chat_member"`
+		} `json:"my_chat_member"`
+	}
+	json.Unmarshal(mustPost(t, srv, "getUpdates", map[string]string{"offset": id(u)}), &ups)
+	if len(ups) != 1 || ups[0].MyChatMember.Old.Status != "kicked" || ups[0].MyChatMember.New.Status != "member" {
+		t.Errorf("unblock updates = %+v", ups)
+	}
+	mustPost(t, srv, "sendMessage", map[string]string{"chat_id": id(alice), "text": "welcome back"})
+
+	// A user who never started the bot may block it; unblocking does not
+	// start the chat.
+	srv.PushBlock(carol)
+	wantError(t, srv, "sendMessage", map[string]string{"chat_id": id(carol), "text": "hi"}, 403, blocked)
+	srv.PushUnblock(carol)
+	wantError(t, srv, "sendMessage", map[string]string{"chat_id": id(carol), "text": "hi"}, 403, cantInitiate)
 }

@@ -397,6 +397,10 @@ func (s *Server) pushText(chatID, fromID int64, senderChat *Chat, anonymous bool
 		}
 	}
 	if cs.chat.Type == "private" {
+		if s.memberOf(cs, s.bot.ID).Status == "kicked" {
+			s.t.Fatalf("bottest: push message: user %d blocked the bot and can't write to it; PushUnblock first", fromID)
+			return 0, 0
+		}
 		cs.started = true // writing to the bot starts it
 	}
 	var reply *message
@@ -575,18 +579,24 @@ func (s *Server) PushMemberChange(c MemberChange) int64 {
 			return 0
 		}
 	}
+	return s.pushMemberChangeLocked(cs, user, from, c.New, link, c.ViaJoinRequest)
+}
+
+// pushMemberChangeLocked sets user's membership in the chat to m and
+// queues the update that tells it, made by from.
+func (s *Server) pushMemberChangeLocked(cs *chatState, user, from User, m Member, link *inviteLink, viaRequest bool) int64 {
 	old := s.memberJSON(cs, user)
-	cs.members[c.UserID] = c.New
+	cs.members[user.ID] = m
 	payload := object{{"chat", chatJSON(cs.chat)}, {"from", userJSON(from)}, {"date", s.now().Unix()},
 		{"old_chat_member", old}, {"new_chat_member", s.memberJSON(cs, user)}}
 	if link != nil {
 		payload.add("invite_link", s.linkJSON(link))
 	}
-	if c.ViaJoinRequest {
+	if viaRequest {
 		payload.add("via_join_request", true)
 	}
 	kind := "chat_member"
-	if c.UserID == s.bot.ID {
+	if user.ID == s.bot.ID {
 		kind = "my_chat_member"
 	}
 	return s.pushLocked(kind, payload)
