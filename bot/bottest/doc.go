@@ -92,7 +92,10 @@
 // conversation with a user". A user starts the bot by writing to it in
 // private (PushMessage into their private chat); StartPrivateChat says
 // they did so before the test, without pushing anything, as people may
-// have started a bot long before it kept any record of it.
+// have started a bot long before it kept any record of it. PushDeepLink
+// does what tapping https://t.me/<bot>?start=PAYLOAD does: the chat
+// starts and receives "/start PAYLOAD" (a blocked bot is unblocked first,
+// as by the Restart button).
 //
 // A user may block the bot (PushBlock) and unblock it (PushUnblock), with
 // the my_chat_member update Telegram sends for each. While blocked, the
@@ -107,7 +110,7 @@
 // presses one of the buttons of a message the bot sent),
 // PushCallbackNoMessage, PushJoinRequest, PushMemberChange (someone
 // joins, leaves, is promoted; my_chat_member when it is the bot),
-// PushBlock and PushUnblock,
+// PushBlock, PushUnblock, PushDeepLink,
 // PushMigration (a group becomes a supergroup), and PushUpdate for any
 // raw Update JSON. They wait in one queue that getUpdates serves with
 // Telegram's semantics: long polling, confirmation by offset,

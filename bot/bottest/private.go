@@ -1,5 +1,7 @@
 package bottest
 
+import "strings"
+
 // Private chats, as Telegram has them: a bot can't write first. The
 // private chat with a user exists for the bot once the user has started
 // it: written to it (PushMessage into their private chat), or opened it
@@ -79,4 +81,44 @@ func (s *Server) setBlocked(helper string, userID int64, block bool) int64 {
 		status = "kicked"
 	}
 	return s.pushMemberChangeLocked(cs, s.bot, s.users[userID], Member{Status: status}, nil, false)
+}
+
+// PushDeepLink does what tapping https://t.me/<bot>?start=PAYLOAD (and
+// Start) does: the user's private chat with the bot starts, if it had not,
+// and receives "/start PAYLOAD" from the user, with its bot_command entity
+// ("/start" alone for an empty payload). A user who had blocked the bot
+// unblocks it first (Telegram's Restart button), which queues the
+// my_chat_member update of PushUnblock before the message. The payload is
+// up to 64 characters of A-Z, a-z, 0-9, _ and -; Telegram sends no other,
+// so another fails the test. It returns the message's update_id and
+// message_id.
+func (s *Server) PushDeepLink(userID int64, payload string) (updateID int64, messageID int) {
+	s.t.Helper()
+	if len(payload) > 64 || strings.Trim(payload, deepLinkChars) != "" {
+		s.t.Fatalf("bottest: PushDeepLink: %q is no start parameter Telegram would send (up to 64 of A-Z a-z 0-9 _ -)", payload)
+		return 0, 0
+	}
+	known, blocked := s.blockedBy(userID)
+	if !known {
+		return 0, 0
+	}
+	if blocked {
+		s.PushUnblock(userID)
+	}
+	text := "/start"
+	if payload != "" {
+		text += " " + payload
+	}
+	return s.pushText(userID, userID, nil, false, 0, text)
+}
+
+const deepLinkChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+
+// blockedBy reports whether the user, if known, has blocked the bot.
+func (s *Server) blockedBy(userID int64) (known, blocked bool) {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.privateChatLocked("PushDeepLink", userID)
+	return cs != nil, cs != nil && s.memberOf(cs, s.bot.ID).Status == "kicked"
 }

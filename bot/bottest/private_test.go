@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 const cantInitiate = "Forbidden: bot can't initiate conversation with a user"
@@ -115,4 +117,53 @@ func TestBlockedBot(t *testing.T) {
 	wantError(t, srv, "sendMessage", map[string]string{"chat_id": id(carol), "text": "hi"}, 403, blocked)
 	srv.PushUnblock(carol)
 	wantError(t, srv, "sendMessage", map[string]string{"chat_id": id(carol), "text": "hi"}, 403, cantInitiate)
+}
+
+// TestPushDeepLink: a deep link starts the private chat with
+// "/start PAYLOAD", unblocking the bot first if need be.
+func TestPushDeepLink(t *testing.T) {
+	srv := newWorld(t)
+	payload := "verify_-1001234567890-" + strings.Repeat("x", 42) // 64 characters
+	u, msgID := srv.PushDeepLink(bob, payload)
+	us, err := newBot(t, srv).GetUpdates(tgbotapi.UpdateConfig{AllowedUpdates: messagesOnly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(us) != 1 || us[0].UpdateID != int(u) || us[0].Message.MessageID != msgID {
+		t.Fatalf("updates = %+v", us)
+	}
+	m := us[0].Message
+	if m.Chat.ID != bob || m.Chat.Type != "private" || m.From.ID != bob || m.Text != "/start "+payload ||
+		m.Command() != "start" || m.CommandArguments() != payload || len(m.Entities) != 1 || m.Entities[0].Length != 6 {
+		t.Errorf("message = %+v", m)
+	}
+	mustPost(t, srv, "sendMessage", map[string]string{"chat_id": id(bob), "text": "hello"})
+
+	// Without a payload, as t.me/<bot> and Start; after a block, Restart.
+	srv.PushBlock(carol)
+	srv.PushDeepLink(carol, "")
+	var got []struct {
+		MyChatMember *struct {
+			New struct{ Status string } `json:"new_chat_member"`
+		} `json:"my_chat_member"`
+		Message *struct{ Text string } `json:"message"`
+	}
+	json.Unmarshal(mustPost(t, srv, "getUpdates", map[string]string{"offset": id(u + 1), "allowed_updates": `["message","my_chat_member"]`}), &got)
+	if len(got) != 3 || got[1].MyChatMember == nil || got[1].MyChatMember.New.Status != "member" || got[2].Message == nil || got[2].Message.Text != "/start" {
+		t.Errorf("updates after Carol's block and restart = %+v", got)
+	}
+	mustPost(t, srv, "sendMessage", map[string]string{"chat_id": id(carol), "text": "hello"})
+
+	rec := newRecorder(t)
+	other := newWorld(rec)
+	for _, bad := range []string{strings.Repeat("a", 65), "has space", "a+b", "ünï"} {
+		other.PushDeepLink(alice, bad)
+	}
+	other.PushDeepLink(42, "x")
+	if f := rec.Fatals(); len(f) != 5 || !strings.Contains(f[0], "no start parameter Telegram would send") || !strings.Contains(f[4], "unknown user 42") {
+		t.Errorf("reported %q", f)
+	}
+	if other.Pending() != 0 {
+		t.Errorf("refused deep links pushed updates")
+	}
 }
