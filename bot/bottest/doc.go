@@ -89,7 +89,9 @@
 // As on Telegram, a bot can't write first to a person: until the user
 // has started the bot, a send to their private chat (sendMessage,
 // sendChatAction) is refused with 403 "Forbidden: bot can't initiate
-// conversation with a user". A user starts the bot by writing to it in
+// conversation with a user", unless a join request gave the bot a way
+// in: PushJoinRequest's user_chat_id lets it write to the user for 5
+// minutes on the server's clock. A user starts the bot by writing to it in
 // private (PushMessage into their private chat); StartPrivateChat says
 // they did so before the test, without pushing anything, as people may
 // have started a bot long before it kept any record of it. PushDeepLink
@@ -231,7 +233,9 @@
 // allowed_updates filters updates when getUpdates serves them rather than
 // when they are created, so a test may push an update before the bot's
 // first poll has set allowed_updates. The only automatic entity in a
-// pushed message is the bot_command at its start. Messages carry text
-// only. Inline mode, webhooks, payments and files beyond what is listed
+// pushed message is the bot_command at its start. A join request's
+// user_chat_id stays good for its 5 minutes after the request is
+// answered (Telegram's documentation ends it then, or when another
+// administrator writes to the user). Messages carry text only. Inline mode, webhooks, payments and files beyond what is listed
 // above are not modelled.
 package bottest

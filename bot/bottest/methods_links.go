@@ -295,7 +295,9 @@ func (s *Server) revokeChatInviteLink(q *request) (any, *apiError) {
 // PushJoinRequest queues a chat_join_request from the user and records the
 // pending request that approveChatJoinRequest and declineChatJoinRequest
 // act on. link is the invite link used ("" for none); it must be a link of
-// the chat that creates join requests.
+// the chat that creates join requests. The request's user_chat_id lets
+// the bot write to the user for 5 minutes on the server's clock, even if
+// they never started it.
 func (s *Server) PushJoinRequest(chatID, userID int64, link string) int64 {
 	s.t.Helper()
 	s.mu.Lock()
@@ -322,6 +324,7 @@ func (s *Server) PushJoinRequest(chatID, userID int64, link string) int64 {
 		old.link.pending--
 	}
 	cs.requests[userID] = &joinRequest{link: l}
+	s.openWayInLocked(userID)
 	payload := object{{"chat", chatJSON(cs.chat)}, {"from", userJSON(user)}, {"user_chat_id", userID},
 		{"date", s.now().Unix()}}
 	if l != nil {

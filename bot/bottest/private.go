@@ -1,13 +1,17 @@
 package bottest
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Private chats, as Telegram has them: a bot can't write first. The
 // private chat with a user exists for the bot once the user has started
 // it: written to it (PushMessage into their private chat), or opened it
 // through a link (PushDeepLink); StartPrivateChat says it happened before
 // the test. Until then every send to the user is refused with 403
-// "Forbidden: bot can't initiate conversation with a user".
+// "Forbidden: bot can't initiate conversation with a user", unless a join
+// request gave the bot a way in: its user_chat_id, good for 5 minutes.
 //
 // A user may block the bot (PushBlock) and unblock it (PushUnblock); while
 // blocked, sends and edits are refused with 403 "Forbidden: bot was
@@ -38,6 +42,19 @@ func (s *Server) privateChatLocked(helper string, userID int64) *chatState {
 		return nil
 	}
 	return cs
+}
+
+// wayInTime is how long a join request's user_chat_id lets the bot write
+// to a user who never started it.
+const wayInTime = 5 * time.Minute
+
+// openWayInLocked lets the bot write to the user for wayInTime, as a join
+// request's user_chat_id does. Telegram adds "until the join request is
+// processed"; the fake keeps the window open after an answer.
+func (s *Server) openWayInLocked(userID int64) {
+	if cs := s.chats[userID]; cs != nil && cs.chat.Type == "private" {
+		cs.wayIn = s.now().Add(wayInTime)
+	}
 }
 
 // PushBlock makes the user block the bot, and queues the my_chat_member

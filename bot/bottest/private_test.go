@@ -167,3 +167,43 @@ func TestPushDeepLink(t *testing.T) {
 		t.Errorf("refused deep links pushed updates")
 	}
 }
+
+// TestJoinRequestOpensAWayIn: a join request's user_chat_id lets the bot
+// write to a user who never started it, for 5 minutes on the server's
+// clock; a new request opens the window again.
+func TestJoinRequestOpensAWayIn(t *testing.T) {
+	srv := newWorld(t)
+	clock := newFakeClock(srv)
+	hi := map[string]string{"chat_id": id(carol), "text": "Are you a person?"}
+	wantError(t, srv, "sendMessage", hi, 403, cantInitiate)
+
+	srv.PushJoinRequest(group, carol, "")
+	var ups []struct {
+		Request struct {
+			UserChatID int64 `json:"user_chat_id"`
+			From       struct{ ID int64 }
+		} `json:"chat_join_request"`
+	}
+	json.Unmarshal(mustPost(t, srv, "getUpdates", nil), &ups)
+	if len(ups) != 1 || ups[0].Request.UserChatID != carol || ups[0].Request.From.ID != carol {
+		t.Fatalf("join request updates = %+v", ups)
+	}
+	mustPost(t, srv, "sendMessage", hi)
+	clock.Advance(5*time.Minute - time.Second)
+	mustPost(t, srv, "sendChatAction", map[string]string{"chat_id": id(carol), "action": "typing"})
+	mustPost(t, srv, "sendMessage", hi)
+	clock.Advance(time.Second)
+	wantError(t, srv, "sendMessage", hi, 403, cantInitiate)
+	wantError(t, srv, "sendChatAction", map[string]string{"chat_id": id(carol), "action": "typing"}, 403, cantInitiate)
+	// The messages sent meanwhile can still be edited.
+	mustPost(t, srv, "editMessageText", map[string]string{"chat_id": id(carol), "message_id": "1", "text": "Too late."})
+
+	mustPost(t, srv, "declineChatJoinRequest", map[string]string{"chat_id": id(group), "user_id": id(carol)})
+	srv.PushJoinRequest(group, carol, "")
+	mustPost(t, srv, "sendMessage", hi)
+	if n := len(srv.Messages(carol)); n != 3 {
+		t.Errorf("%d messages to Carol, want 3", n)
+	}
+	// The window is Carol's alone.
+	wantError(t, srv, "sendMessage", map[string]string{"chat_id": id(bob), "text": "hi"}, 403, cantInitiate)
+}

@@ -3,6 +3,7 @@ package bottest
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Service accounts that appear as senders in real updates.
@@ -32,6 +33,7 @@ type chatState struct {
 	links    []*inviteLink
 	requests map[int64]*joinRequest // pending join requests by user
 	started  bool                   // a private chat: the user has started the bot (private.go)
+	wayIn    time.Time              // a private chat: the bot may write until then, through a join request's user_chat_id
 }
 
 func newChatState(c Chat) *chatState {
@@ -206,7 +208,7 @@ func (s *Server) checkAccess(cs *chatState, need access) *apiError {
 		if bot.Status == "kicked" && need >= editAccess {
 			return forbidden("bot was blocked by the user")
 		}
-		if need == sendAccess && !cs.started {
+		if need == sendAccess && !cs.started && !s.now().Before(cs.wayIn) {
 			return forbidden("bot can't initiate conversation with a user")
 		}
 	case "group":
