@@ -81,8 +81,9 @@
 // answerCallbackQuery, getChat, getChatMember, getChatAdministrators,
 // getChatMemberCount, leaveChat, exportChatInviteLink,
 // createChatInviteLink, editChatInviteLink, revokeChatInviteLink,
-// approveChatJoinRequest and declineChatJoinRequest. Any other Bot API
-// method fails the test, saying so.
+// approveChatJoinRequest, declineChatJoinRequest, answerChatJoinRequestQuery
+// and sendChatJoinRequestWebApp. Any other Bot API method fails the test,
+// saying so.
 //
 // # Private chats
 //
@@ -103,6 +104,24 @@
 // the my_chat_member update Telegram sends for each. While blocked, the
 // bot's sends and edits in the chat are refused with 403 "Forbidden: bot
 // was blocked by the user", and the user can't write to the bot.
+//
+// # Guard bots
+//
+// SetGuardBot makes the bot a chat's guard bot (Bot API 10.1; the bot
+// must support join request queries, see WithBot, and be able to manage
+// the chat's join requests). Join requests to the chat then carry
+// query_id, and getChat names the bot in guard_bot. The bot must answer a
+// query within 10 seconds of the request on the server's clock, with
+// answerChatJoinRequestQuery (approve and decline act as
+// approveChatJoinRequest and declineChatJoinRequest; queue leaves the
+// request to the administrators) or with sendChatJoinRequestWebApp (an
+// HTTPS Mini App), after which the answer may wait for the user while the
+// request is pending. A query answered already, or too late, is refused
+// with 400 "Bad Request: QUERY_ID_INVALID", and a late request waits for
+// the administrators. Telegram documents neither that text nor
+// "WEBAPP_URL_INVALID" (an URL that is not HTTPS) nor "result must be one
+// of approve, decline or queue": they are the fake's. JoinRequestQueries
+// tells which query got which answer, and when.
 //
 // # Updates
 //

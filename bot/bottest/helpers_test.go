@@ -73,11 +73,11 @@ var (
 	carolUser = User{ID: carol, FirstName: "Carol"}
 )
 
-// newWorld starts a server (reporting to tb) with Alice as the creator of
-// a supergroup where the bot is an administrator that can invite users,
-// and Bob and Carol as known users.
-func newWorld(tb testing.TB) *Server {
-	srv := NewServer(tb)
+// newWorld starts a server (reporting to tb, with the options) with Alice
+// as the creator of a supergroup where the bot is an administrator that
+// can invite users, and Bob and Carol as known users.
+func newWorld(tb testing.TB, opts ...Option) *Server {
+	srv := NewServer(tb, opts...)
 	srv.AddUser(aliceUser)
 	srv.AddUser(bobUser)
 	srv.AddUser(carolUser)

@@ -19,11 +19,6 @@ type inviteLink struct {
 	pending     int // pending join requests
 }
 
-// joinRequest is a pending request to join a chat.
-type joinRequest struct {
-	link *inviteLink // nil if the user asked without a link
-}
-
 const linkAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 // newLinkLocked makes a link with a fresh random-looking hash.
@@ -290,85 +285,4 @@ func (s *Server) revokeChatInviteLink(q *request) (any, *apiError) {
 	}
 	l.revoked = true
 	return s.linkJSON(l), nil
-}
-
-// PushJoinRequest queues a chat_join_request from the user and records the
-// pending request that approveChatJoinRequest and declineChatJoinRequest
-// act on. link is the invite link used ("" for none); it must be a link of
-// the chat that creates join requests. The request's user_chat_id lets
-// the bot write to the user for 5 minutes on the server's clock, even if
-// they never started it.
-func (s *Server) PushJoinRequest(chatID, userID int64, link string) int64 {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cs := s.chats[chatID]
-	user, known := s.users[userID]
-	if cs == nil || cs.chat.Type == "private" || !known {
-		s.t.Fatalf("bottest: PushJoinRequest: unknown group %d or user %d", chatID, userID)
-		return 0
-	}
-	if isMember(s.memberOf(cs, userID)) {
-		s.t.Fatalf("bottest: PushJoinRequest: user %d is already in chat %d", userID, chatID)
-		return 0
-	}
-	var l *inviteLink
-	if link != "" {
-		l = cs.findLink(link)
-		if l == nil || l.revoked || !l.joinRequest {
-			s.t.Fatalf("bottest: PushJoinRequest: chat %d has no valid link %q that creates join requests", chatID, link)
-			return 0
-		}
-	}
-	if old := cs.requests[userID]; old != nil && old.link != nil {
-		old.link.pending--
-	}
-	cs.requests[userID] = &joinRequest{link: l}
-	s.openWayInLocked(userID)
-	payload := object{{"chat", chatJSON(cs.chat)}, {"from", userJSON(user)}, {"user_chat_id", userID},
-		{"date", s.now().Unix()}}
-	if l != nil {
-		l.pending++
-		payload.add("invite_link", s.linkJSON(l))
-	}
-	return s.pushLocked("chat_join_request", payload)
-}
-
-func (s *Server) approveChatJoinRequest(q *request) (any, *apiError) {
-	return s.processJoinRequest(q, true)
-}
-
-func (s *Server) declineChatJoinRequest(q *request) (any, *apiError) {
-	return s.processJoinRequest(q, false)
-}
-
-func (s *Server) processJoinRequest(q *request, approve bool) (any, *apiError) {
-	cs, err := s.chatFor(q.str("chat_id"), writeAccess)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case cs.chat.Type == "private":
-		return nil, badRequest("the chat can't have join requests")
-	case !s.canInvite(cs):
-		return nil, badRequest("not enough rights to manage chat join requests")
-	}
-	userID := q.int64("user_id")
-	req := cs.requests[userID]
-	if req != nil {
-		delete(cs.requests, userID)
-		if req.link != nil {
-			req.link.pending--
-		}
-	}
-	if _, known := s.users[userID]; known && isMember(s.memberOf(cs, userID)) {
-		return nil, badRequest("USER_ALREADY_PARTICIPANT")
-	}
-	if req == nil {
-		return nil, badRequest("HIDE_REQUESTER_MISSING")
-	}
-	if approve {
-		cs.members[userID] = Member{Status: "member"}
-	}
-	return true, nil
 }

@@ -38,6 +38,8 @@ var handlers = map[string]handler{
 	"revokechatinvitelink":            (*Server).revokeChatInviteLink,
 	"approvechatjoinrequest":          (*Server).approveChatJoinRequest,
 	"declinechatjoinrequest":          (*Server).declineChatJoinRequest,
+	"answerchatjoinrequestquery":      (*Server).answerChatJoinRequestQuery,
+	"sendchatjoinrequestwebapp":       (*Server).sendChatJoinRequestWebApp,
 }
 
 // ServeHTTP answers one Bot API request.

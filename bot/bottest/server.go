@@ -53,14 +53,15 @@ type Server struct {
 	polling      int             // getUpdates requests waiting now
 
 	// what the bot did
-	calls      []Call
-	inflight   int // requests being handled
-	queries    map[string]*callbackQuery
-	answers    []CallbackAnswer
-	commands   map[commandScope]*commandList
-	rights     [2]map[string]bool // default administrator rights: [0] groups, [1] channels
-	lastQuery  uint64
-	linkHashes map[string]bool
+	calls       []Call
+	inflight    int // requests being handled
+	queries     map[string]*callbackQuery
+	answers     []CallbackAnswer
+	commands    map[commandScope]*commandList
+	rights      [2]map[string]bool // default administrator rights: [0] groups, [1] channels
+	lastQuery   uint64
+	joinQueries []*JoinRequestQuery // join request queries to the bot as a guard bot (guard.go)
+	linkHashes  map[string]bool
 
 	// faults
 	failNext    map[string][]Reply

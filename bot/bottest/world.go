@@ -34,6 +34,7 @@ type chatState struct {
 	requests map[int64]*joinRequest // pending join requests by user
 	started  bool                   // a private chat: the user has started the bot (private.go)
 	wayIn    time.Time              // a private chat: the bot may write until then, through a join request's user_chat_id
+	guarded  bool                   // the bot is the chat's guard bot (guard.go)
 }
 
 func newChatState(c Chat) *chatState {
@@ -153,6 +154,8 @@ func (s *Server) memberOf(cs *chatState, userID int64) Member {
 	}
 	return Member{Status: "left"}
 }
+
+func isAdmin(m Member) bool { return m.Status == "creator" || m.Status == "administrator" }
 
 func isMember(m Member) bool {
 	switch m.Status {
