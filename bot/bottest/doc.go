@@ -77,13 +77,13 @@
 // The methods implemented are those of the bot's side of invite links,
 // join requests, commands and messages: getMe, getUpdates, deleteWebhook,
 // getWebhookInfo, the command and default rights methods, sendMessage,
-// editMessageText, editMessageReplyMarkup, deleteMessage, sendChatAction,
-// answerCallbackQuery, getChat, getChatMember, getChatAdministrators,
-// getChatMemberCount, leaveChat, exportChatInviteLink,
-// createChatInviteLink, editChatInviteLink, revokeChatInviteLink,
-// approveChatJoinRequest, declineChatJoinRequest, answerChatJoinRequestQuery
-// and sendChatJoinRequestWebApp. Any other Bot API method fails the test,
-// saying so.
+// sendDocument, sendPhoto, editMessageText, editMessageReplyMarkup,
+// deleteMessage, sendChatAction, answerCallbackQuery, getChat,
+// getChatMember, getChatAdministrators, getChatMemberCount, leaveChat,
+// exportChatInviteLink, createChatInviteLink, editChatInviteLink,
+// revokeChatInviteLink, approveChatJoinRequest, declineChatJoinRequest,
+// answerChatJoinRequestQuery and sendChatJoinRequestWebApp. Any other Bot
+// API method fails the test, saying so.
 //
 // # Private chats
 //
@@ -154,6 +154,24 @@
 // change of the server's state (each request answered, each update
 // pushed) and fails the test after WaitTimeout (DefaultWaitTimeout if
 // unset); WaitMessages waits for the bot's messages in a chat.
+//
+// # Files
+//
+// sendDocument and sendPhoto take the file as a part of a
+// multipart/form-data body, the other parameters as its fields, as
+// Telegram does; a file part where the specification takes no InputFile
+// is a spec violation. SentMessage.Document and SentMessage.Photo hold
+// the file as sent (its Data, a document's Name and MIMEType, a photo's
+// Width and Height), and the message's caption is its Text. A file sent
+// once may be sent again by its file_id; sending by URL is not
+// implemented. Telegram's limits hold: a document up to 50 MB (beyond,
+// nginx's 413 page, in HTML), a photo up to 10 MB ("PHOTO_SAVE_FILE_INVALID"),
+// whose width and height (image.DecodeConfig reads them from a GIF, JPEG
+// or PNG; anything else is "IMAGE_PROCESS_FAILED") add up to at most 10000
+// and differ by a ratio of at most 20 ("PHOTO_INVALID_DIMENSIONS"), a
+// caption up to 1024 characters. A photo comes back in the sizes Telegram
+// makes of it (longer sides of 90, 320, 800, 1280 and 2560 pixels, as far
+// as the photo is larger).
 //
 // # Checked against the specification
 //
@@ -252,9 +270,10 @@
 // allowed_updates filters updates when getUpdates serves them rather than
 // when they are created, so a test may push an update before the bot's
 // first poll has set allowed_updates. The only automatic entity in a
-// pushed message is the bot_command at its start. A join request's
-// user_chat_id stays good for its 5 minutes after the request is
-// answered (Telegram's documentation ends it then, or when another
-// administrator writes to the user). Messages carry text only. Inline mode, webhooks, payments and files beyond what is listed
-// above are not modelled.
+// pushed message is the bot_command at its start, and pushed messages
+// carry text only. A join request's user_chat_id stays good for its 5
+// minutes after the request is answered (Telegram's documentation ends it
+// then, or when another administrator writes to the user). Photo sizes
+// are only sizes: the Data of each is the photo as sent. Inline mode,
+// webhooks, payments, and files beyond those above are not modelled.
 package bottest

@@ -70,3 +70,7 @@ func writeBody(w http.ResponseWriter, status int, body []byte) int {
 	w.Write(body)
 	return status
 }
+
+// tooLargePage is what nginx in front of the Bot API answers to a body
+// over its limit, a file over 50 MB.
+const tooLargePage = "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"

@@ -29,6 +29,7 @@ type message struct {
 	entities   []tghtml.Entity
 	replyTo    *message
 	keyboard   [][]map[string]any // inline keyboard buttons as sent; nil if none
+	media      *media             // a document or a photo, whose caption is the text (files.go)
 	byBot      bool
 	deleted    bool
 }
@@ -51,11 +52,13 @@ type Button struct{ Text, CallbackData, URL string }
 type SentMessage struct {
 	MessageID int
 	ChatID    int64
-	Text      string // the text as sent (the HTML source when ParseMode is HTML)
+	Text      string // the text as sent (the HTML source when ParseMode is HTML); a document's or photo's caption
 	PlainText string // the text after parsing entities: what a user reads
 	ParseMode string
 	ReplyTo   int // the message replied to (from reply_parameters.message_id), or 0
 	Buttons   [][]Button
+	Document  *File // sent with sendDocument
+	Photo     *File // sent with sendPhoto
 	Edited    bool
 	Deleted   bool // deleted by deleteMessage
 }
@@ -82,6 +85,14 @@ func (s *Server) Messages(chatID int64) []SentMessage {
 		}
 		if m.replyTo != nil {
 			sm.ReplyTo = m.replyTo.id
+		}
+		if m.media != nil {
+			f := m.media.file
+			if m.media.kind == "document" {
+				sm.Document = &f
+			} else {
+				sm.Photo = &f
+			}
 		}
 		for _, row := range m.keyboard {
 			var r []Button
@@ -127,13 +138,20 @@ func (s *Server) messageJSON(m *message, withReply bool) object {
 	if m.replyTo != nil && withReply && !m.replyTo.deleted {
 		o.add("reply_to_message", s.messageJSON(m.replyTo, false))
 	}
-	o.add("text", m.text)
+	textKey, entitiesKey := "text", "entities"
+	if m.media != nil {
+		o.add(m.media.kind, m.media.json())
+		textKey, entitiesKey = "caption", "caption_entities"
+	}
+	if m.text != "" || m.media == nil {
+		o.add(textKey, m.text)
+	}
 	if len(m.entities) > 0 {
 		ents := make([]object, 0, len(m.entities))
 		for _, e := range m.entities {
 			ents = append(ents, s.entityJSON(e))
 		}
-		o.add("entities", ents)
+		o.add(entitiesKey, ents)
 	}
 	if m.keyboard != nil {
 		rows := make([][]object, len(m.keyboard))
@@ -198,12 +216,18 @@ func (s *Server) parseText(q *request) (formatted, *apiError) {
 	if len(src) > 1<<15 {
 		return formatted{}, badRequest("text is too long")
 	}
+	return s.format(q, src, "entities")
+}
+
+// format reads src in the request's parse_mode, or with the explicit
+// entities of entitiesParam.
+func (s *Server) format(q *request, src, entitiesParam string) (formatted, *apiError) {
 	f := formatted{source: src, parseMode: q.str("parse_mode")}
 	switch mode := strings.ToLower(f.parseMode); mode {
 	case "", "none":
 		f.text = src
-		if q.has("entities") {
-			f.entities = s.decodeEntities(q.str("entities"))
+		if q.has(entitiesParam) {
+			f.entities = s.decodeEntities(q.str(entitiesParam))
 		}
 	case "html":
 		text, ents, err := tghtml.Parse(src)
@@ -222,17 +246,7 @@ func (s *Server) parseText(q *request) (formatted, *apiError) {
 
 // finishText trims the text as Telegram stores it and checks its length.
 func (s *Server) finishText(f formatted) (formatted, *apiError) {
-	f.text, f.entities = tghtml.Trim(f.text, f.entities)
-	kept := f.entities[:0:0]
-	for _, e := range f.entities {
-		if e.Type == "text_mention" {
-			if _, ok := s.users[e.UserID]; !ok {
-				continue // Telegram drops mentions of users it can't resolve
-			}
-		}
-		kept = append(kept, e)
-	}
-	f.entities = kept
+	f = s.tidy(f)
 	if f.text == "" {
 		return f, badRequest("text must be non-empty")
 	}
@@ -240,6 +254,23 @@ func (s *Server) finishText(f formatted) (formatted, *apiError) {
 		return f, badRequest("message is too long")
 	}
 	return f, nil
+}
+
+// tidy trims a text as Telegram stores it and drops the mentions of users
+// it can't resolve.
+func (s *Server) tidy(f formatted) formatted {
+	f.text, f.entities = tghtml.Trim(f.text, f.entities)
+	kept := f.entities[:0:0]
+	for _, e := range f.entities {
+		if e.Type == "text_mention" {
+			if _, ok := s.users[e.UserID]; !ok {
+				continue
+			}
+		}
+		kept = append(kept, e)
+	}
+	f.entities = kept
+	return f
 }
 
 // decodeEntities reads an explicit entities parameter (checked against the
@@ -403,9 +434,15 @@ func (s *Server) sendMessage(q *request) (any, *apiError) {
 	if err := checkButtons(kb); err != nil {
 		return nil, err
 	}
+	return s.messageJSON(s.addSentLocked(cs, f, reply, kb, nil), true), nil
+}
+
+// addSentLocked stores a message the bot sent: from the bot, or on behalf
+// of the channel in a channel.
+func (s *Server) addSentLocked(cs *chatState, f formatted, reply *message, kb keyboard, md *media) *message {
 	cs.lastID++
 	m := &message{id: cs.lastID, chat: cs, date: s.now().Unix(), text: f.text, source: f.source,
-		parseMode: f.parseMode, entities: f.entities, replyTo: reply, keyboard: kb.inline, byBot: true}
+		parseMode: f.parseMode, entities: f.entities, replyTo: reply, keyboard: kb.inline, media: md, byBot: true}
 	if cs.chat.Type == "channel" {
 		sender := cs.chat
 		m.senderChat = &sender
@@ -415,7 +452,7 @@ func (s *Server) sendMessage(q *request) (any, *apiError) {
 	}
 	cs.messages[m.id] = m
 	cs.sent = append(cs.sent, m)
-	return s.messageJSON(m, true), nil
+	return m
 }
 
 // replyTarget resolves reply_parameters.
@@ -487,6 +524,9 @@ func (s *Server) editMessageText(q *request) (any, *apiError) {
 	}
 	if !m.byBot {
 		return nil, badRequest("message can't be edited")
+	}
+	if m.media != nil {
+		return nil, badRequest("there is no text in the message to edit")
 	}
 	if f, err = s.finishText(f); err != nil {
 		return nil, err

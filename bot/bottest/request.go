@@ -3,6 +3,7 @@ package bottest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -16,7 +17,22 @@ import (
 type request struct {
 	method string
 	params map[string]string
+	files  map[string]upload // the file parts of a multipart body, by name
 }
+
+// upload is a file sent as a part of a multipart body.
+type upload struct {
+	name  string // the part's file name
+	ctype string // the part's Content-Type
+	data  []byte
+}
+
+// maxUpload is the largest file a bot may send: 50 MB. Beyond it, nginx
+// in front of the Bot API refuses the request (errEntityTooLarge).
+const maxUpload = 50 << 20
+
+// errEntityTooLarge is a request body that nginx refuses with 413.
+var errEntityTooLarge = errors.New("request entity too large")
 
 func (q *request) has(name string) bool   { _, ok := q.params[name]; return ok }
 func (q *request) str(name string) string { return q.params[name] }
@@ -45,41 +61,60 @@ func splitPath(path string) (token, method string, ok bool) {
 // readParams collects the request's parameters from the query string and
 // from a form, multipart or JSON body, as the real server does. Objects and
 // arrays in a JSON body become their JSON text; JSON nulls are left out.
-func readParams(r *http.Request) (map[string]string, error) {
+// The files of a multipart body come apart, and their parameters read
+// "attach://name".
+func readParams(r *http.Request) (map[string]string, map[string]upload, error) {
 	params := make(map[string]string)
 	for k, vs := range r.URL.Query() {
 		params[k] = vs[0]
 	}
 	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ctype == "multipart/form-data" {
-		return params, readMultipart(r, params)
+		files, err := readMultipart(r, params)
+		return params, files, err
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
-		return params, fmt.Errorf("can't read the request body: %v", err)
+		return params, nil, fmt.Errorf("can't read the request body: %v", err)
 	}
 	switch {
 	case len(bytes.TrimSpace(body)) == 0:
-		return params, nil
+		return params, nil, nil
 	case ctype == "application/json":
-		return params, readJSON(body, params)
+		return params, nil, readJSON(body, params)
 	}
-	return params, readForm(body, params)
+	return params, nil, readForm(body, params)
 }
 
 // readMultipart reads a multipart/form-data body: its fields, and its
-// files as "attach://name".
-func readMultipart(r *http.Request, params map[string]string) error {
+// files, which may be no larger than maxUpload.
+func readMultipart(r *http.Request, params map[string]string) (map[string]upload, error) {
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		return fmt.Errorf("can't parse multipart body: %v", err)
+		return nil, fmt.Errorf("can't parse multipart body: %v", err)
 	}
+	defer r.MultipartForm.RemoveAll()
 	for k, vs := range r.MultipartForm.Value {
 		params[k] = vs[0]
 	}
-	for k := range r.MultipartForm.File {
+	files := make(map[string]upload)
+	for k, fhs := range r.MultipartForm.File {
 		params[k] = "attach://" + k
+		fh := fhs[0]
+		if fh.Size > maxUpload {
+			return nil, errEntityTooLarge
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, fmt.Errorf("can't read file %q: %v", k, err)
+		}
+		data, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("can't read file %q: %v", k, err)
+		}
+		files[k] = upload{name: fh.Filename, ctype: fh.Header.Get("Content-Type"), data: data}
 	}
-	return nil
+	return files, nil
 }
 
 // readJSON reads a JSON object body: strings as they are, other values

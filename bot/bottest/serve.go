@@ -1,7 +1,11 @@
 package bottest
 
 import (
+	"errors"
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +26,8 @@ var handlers = map[string]handler{
 	"setmydefaultadministratorrights": (*Server).setMyDefaultAdministratorRights,
 	"getmydefaultadministratorrights": (*Server).getMyDefaultAdministratorRights,
 	"sendmessage":                     (*Server).sendMessage,
+	"senddocument":                    (*Server).sendDocument,
+	"sendphoto":                       (*Server).sendPhoto,
 	"editmessagetext":                 (*Server).editMessageText,
 	"editmessagereplymarkup":          (*Server).editMessageReplyMarkup,
 	"deletemessage":                   (*Server).deleteMessage,
@@ -49,10 +55,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m != nil {
 		name = m.Name
 	}
-	params, perr := readParams(r)
+	params, files, perr := readParams(r)
 
 	s.mu.Lock()
-	x := &exchange{s: s, w: w, r: r, idx: len(s.calls), up: s.up}
+	x := &exchange{s: s, w: w, r: r, idx: len(s.calls), up: s.up, files: files}
 	s.calls = append(s.calls, Call{Method: name, Params: params, At: time.Now()})
 	call := s.calls[x.idx].clone()
 	s.inflight++
@@ -79,7 +85,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // call, and the faults after it. It returns the status answered, 0 for
 // none.
 func (s *Server) serve(x *exchange, call Call, token string, pathOK bool, m *spec.Method, perr error) int {
-	h, refusal := s.admit(call, token, pathOK, m, perr)
+	if errors.Is(perr, errEntityTooLarge) { // nginx, before the Bot API
+		return writeBody(x.w, http.StatusRequestEntityTooLarge, []byte(tooLargePage))
+	}
+	h, refusal := s.admit(call, x.files, token, pathOK, m, perr)
 	if refusal != nil {
 		return writeError(x.w, refusal)
 	}
@@ -91,7 +100,7 @@ func (s *Server) serve(x *exchange, call Call, token string, pathOK bool, m *spe
 	if isClosed(x.up) { // Down came first, perhaps from a hook
 		return x.abandon()
 	}
-	q := &request{method: m.Name, params: call.Params}
+	q := &request{method: m.Name, params: call.Params, files: x.files}
 	var body []byte
 	if lower == "getupdates" {
 		var ok bool
@@ -111,10 +120,11 @@ func (s *Server) serve(x *exchange, call Call, token string, pathOK bool, m *spe
 
 // admit checks what the real server checks before a method runs (the
 // path, the token, the body, the method's name) and what the fake checks
-// besides: the parameters against the specification, reported to the
-// test, and that the fake implements the method. It returns the method's
+// besides: the parameters against the specification (files only where it
+// takes an InputFile), reported to the test, and that the fake implements
+// the method. It returns the method's
 // handler (nil for getUpdates), or the error to answer.
-func (s *Server) admit(call Call, token string, pathOK bool, m *spec.Method, perr error) (handler, *apiError) {
+func (s *Server) admit(call Call, files map[string]upload, token string, pathOK bool, m *spec.Method, perr error) (handler, *apiError) {
 	switch {
 	case !pathOK:
 		return nil, &apiError{code: http.StatusNotFound, desc: "Not Found"}
@@ -125,7 +135,13 @@ func (s *Server) admit(call Call, token string, pathOK bool, m *spec.Method, per
 	case m == nil:
 		return nil, &apiError{code: http.StatusNotFound, desc: "Not Found: method not found"}
 	}
-	if errs := s.spec.CheckParams(m, call.Params); len(errs) > 0 {
+	errs := s.spec.CheckParams(m, call.Params)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if f := m.Field(name); f != nil && !slices.Contains(f.Types, "InputFile") {
+			errs = append(errs, fmt.Sprintf("parameter %q: a file was sent, but %s takes %s", name, m.Name, strings.Join(f.Types, " or ")))
+		}
+	}
+	if len(errs) > 0 {
 		for _, e := range errs {
 			s.t.Errorf("bottest: %s: %s", m.Name, e)
 		}
@@ -207,11 +223,12 @@ func (s *Server) perform(x *exchange, method string, h handler, q *request) (sta
 
 // exchange is one request being served.
 type exchange struct {
-	s   *Server
-	w   http.ResponseWriter
-	r   *http.Request
-	idx int             // the call's index in s.calls
-	up  <-chan struct{} // closed by Down
+	files map[string]upload // the request's files
+	s     *Server
+	w     http.ResponseWriter
+	r     *http.Request
+	idx   int             // the call's index in s.calls
+	up    <-chan struct{} // closed by Down
 }
 
 func (x *exchange) setFault(f string) {

@@ -61,6 +61,7 @@ type Server struct {
 	rights      [2]map[string]bool // default administrator rights: [0] groups, [1] channels
 	lastQuery   uint64
 	joinQueries []*JoinRequestQuery // join request queries to the bot as a guard bot (guard.go)
+	sentFiles   map[string]*media   // the files the bot sent, by file_id (files.go)
 	linkHashes  map[string]bool
 
 	// faults
@@ -111,6 +112,7 @@ func newServer(t reporter, opts []Option) *Server {
 		queries:    make(map[string]*callbackQuery),
 		commands:   make(map[commandScope]*commandList),
 		linkHashes: make(map[string]bool),
+		sentFiles:  make(map[string]*media),
 		failNext:   make(map[string][]Reply),
 		latency:    make(map[string]time.Duration),
 		up:         make(chan struct{}),

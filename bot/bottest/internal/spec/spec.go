@@ -56,6 +56,9 @@ type Method struct {
 	field map[string]*Field
 }
 
+// Field returns the method's parameter of that name, or nil.
+func (m *Method) Field(name string) *Field { return m.field[name] }
+
 // Spec is the whole specification.
 type Spec struct {
 	Version string             `json:"version"` // "Bot API 10.1"
