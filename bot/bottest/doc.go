@@ -81,9 +81,24 @@
 // deleteMessage, sendChatAction, answerCallbackQuery, getChat,
 // getChatMember, getChatAdministrators, getChatMemberCount, leaveChat,
 // exportChatInviteLink, createChatInviteLink, editChatInviteLink,
-// revokeChatInviteLink, approveChatJoinRequest, declineChatJoinRequest,
-// answerChatJoinRequestQuery and sendChatJoinRequestWebApp. Any other Bot
-// API method fails the test, saying so.
+// revokeChatInviteLink, createChatSubscriptionInviteLink,
+// editChatSubscriptionInviteLink, approveChatJoinRequest,
+// declineChatJoinRequest, answerChatJoinRequestQuery and
+// sendChatJoinRequestWebApp. Any other Bot API method fails the test,
+// saying so.
+//
+// # Invite links over time
+//
+// A link's expire_date runs on the server's clock (SetClock): once it has
+// passed, InviteLinks reports the link Expired, and, as with a revoked
+// link, nobody joins through it (PushMemberChange and PushJoinRequest
+// with it fail the test); editChatInviteLink may give it a new date.
+// Subscription links (createChatSubscriptionInviteLink: channels only,
+// subscription_period 2592000, subscription_price 1 to 10000 Stars) can
+// only be renamed (editChatSubscriptionInviteLink) or revoked
+// (revokeChatInviteLink); InviteLink.SubscriptionPeriod and
+// SubscriptionPrice describe them. Telegram documents no error texts for
+// subscription links: the fake's are its own.
 //
 // # Private chats
 //
@@ -239,8 +254,9 @@
 // or channel, 5 in 3 seconds into one chat) as Telegram does: 429 "Too
 // Many Requests: retry after N", the call not performed. They are off by
 // default. The windows run on the server's clock, which SetClock lets a
-// test drive; so do message dates and the check that a new link's
-// expire_date lies in the future.
+// test drive; so do message dates, invite links' expiry, the 5 minutes
+// of a join request's user_chat_id and the 10 seconds of a guard bot's
+// query.
 //
 // Telegram's other limits are always on: a message has at most 4096
 // characters after entity parsing (counted in UTF-16 code units, the

@@ -29,8 +29,8 @@ func (s *Server) PushJoinRequest(chatID, userID int64, link string) int64 {
 	var l *inviteLink
 	if link != "" {
 		l = cs.findLink(link)
-		if l == nil || l.revoked || !l.joinRequest {
-			s.t.Fatalf("bottest: PushJoinRequest: chat %d has no valid link %q that creates join requests", chatID, link)
+		if l == nil || l.revoked || l.expired(s.now()) || !l.joinRequest {
+			s.t.Fatalf("bottest: PushJoinRequest: chat %d has no valid link %q that creates join requests (revoked and expired links let nobody in)", chatID, link)
 			return 0
 		}
 	}

@@ -2,6 +2,7 @@ package bottest
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -17,7 +18,12 @@ type inviteLink struct {
 	primary     bool
 	revoked     bool
 	pending     int // pending join requests
+	period      int // a subscription link's subscription_period (subscriptions.go)
+	price       int // its subscription_price
 }
+
+// expired reports whether the link's expire_date has passed at now.
+func (l *inviteLink) expired(now time.Time) bool { return l.expire != 0 && l.expire <= now.Unix() }
 
 const linkAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -98,6 +104,10 @@ func (s *Server) linkJSON(l *inviteLink) object {
 	if l.pending != 0 {
 		o.add("pending_join_request_count", l.pending)
 	}
+	if l.period != 0 {
+		o.add("subscription_period", l.period)
+		o.add("subscription_price", l.price)
+	}
 	o.add("creates_join_request", l.joinRequest)
 	o.add("is_primary", l.primary)
 	o.add("is_revoked", l.revoked)
@@ -105,7 +115,8 @@ func (s *Server) linkJSON(l *inviteLink) object {
 }
 
 // InviteLinks returns the chat's invite links as the server knows them
-// (full URLs, primary and revoked links included), in order of creation.
+// (full URLs, primary, revoked and expired links included), in order of
+// creation.
 func (s *Server) InviteLinks(chatID int64) []InviteLink {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -125,6 +136,9 @@ func (s *Server) InviteLinks(chatID int64) []InviteLink {
 			ExpireDate:              l.expire,
 			MemberLimit:             l.limit,
 			PendingJoinRequestCount: l.pending,
+			SubscriptionPeriod:      l.period,
+			SubscriptionPrice:       l.price,
+			Expired:                 l.expired(s.now()),
 		})
 	}
 	return out
@@ -154,7 +168,7 @@ func (s *Server) AddInviteLink(chatID int64, l InviteLink) {
 	s.linkHashes[h] = true
 	cs.links = append(cs.links, &inviteLink{hash: h, url: l.InviteLink, creator: l.Creator.ID, name: l.Name,
 		expire: l.ExpireDate, limit: l.MemberLimit, joinRequest: l.CreatesJoinRequest,
-		primary: l.IsPrimary, revoked: l.IsRevoked})
+		primary: l.IsPrimary, revoked: l.IsRevoked, period: l.SubscriptionPeriod, price: l.SubscriptionPrice})
 	s.changedLocked()
 }
 
@@ -266,6 +280,9 @@ func (s *Server) editChatInviteLink(q *request) (any, *apiError) {
 	}
 	if l.primary {
 		return nil, badRequest("CHAT_INVITE_PERMANENT")
+	}
+	if l.period != 0 {
+		return nil, badRequest(subscriptionEditOnly)
 	}
 	l.name, l.expire, l.limit, l.joinRequest = settings.name, settings.expire, settings.limit, settings.joinRequest
 	return s.linkJSON(l), nil

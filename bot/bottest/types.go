@@ -45,8 +45,13 @@ type InviteLink struct {
 	ExpireDate              int64 // Unix time; 0 for none
 	MemberLimit             int   // 0 for none
 	PendingJoinRequestCount int
-	SubscriptionPeriod      int // seconds: subscription links only (Bot API 10.1)
+	SubscriptionPeriod      int // seconds: subscription links only
 	SubscriptionPrice       int // Telegram Stars a period: subscription links only
+
+	// Expired tells, in what the server reports, that ExpireDate has
+	// passed on the server's clock: nobody can join through the link.
+	// The Bot API has no such field; AddInviteLink ignores it.
+	Expired bool
 }
 
 // BotCommand is a command of the bot's menu.

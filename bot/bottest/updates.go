@@ -547,7 +547,7 @@ type MemberChange struct {
 	UserID         int64  // the user whose status changes; Bot().ID for my_chat_member
 	From           int64  // who made the change; 0 means the user themself
 	New            Member // the new membership
-	InviteLink     string // the invite link used to join, if any (must be known to the server)
+	InviteLink     string // the invite link used to join, if any (known to the server, neither revoked nor expired)
 	ViaJoinRequest bool   // the user joined through an approved join request
 }
 
@@ -576,6 +576,10 @@ func (s *Server) PushMemberChange(c MemberChange) int64 {
 	if c.InviteLink != "" {
 		if link = cs.findLink(c.InviteLink); link == nil {
 			s.t.Fatalf("bottest: PushMemberChange: chat %d has no invite link %q", c.ChatID, c.InviteLink)
+			return 0
+		}
+		if joins := isMember(c.New) && !isMember(s.memberOf(cs, c.UserID)); joins && (link.revoked || link.expired(s.now())) {
+			s.t.Fatalf("bottest: PushMemberChange: %q is revoked or expired: Telegram would not let user %d in through it", c.InviteLink, c.UserID)
 			return 0
 		}
 	}
