@@ -35,9 +35,9 @@ func newClient(t *testing.T, srv *bottest.Server, cfg bot.ClientConfig) *bot.Cli
 func world(t *testing.T) *bottest.Server {
 	t.Helper()
 	srv := bottest.NewServer(t)
-	srv.AddUser(tgbotapi.User{ID: user, FirstName: "Alice"})
+	srv.AddUser(bottest.User{ID: user, FirstName: "Alice"})
 	for _, id := range []int64{chatA, chatB} {
-		srv.AddChat(tgbotapi.Chat{ID: id, Type: "supergroup", Title: "G"})
+		srv.AddChat(bottest.Chat{ID: id, Type: "supergroup", Title: "G"})
 		srv.SetMember(id, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	}
 	return srv
@@ -285,7 +285,7 @@ func TestCallWhileServerDown(t *testing.T) {
 func TestCallFollowsGroupUpgrade(t *testing.T) {
 	srv := world(t)
 	const newID int64 = -1009999999999
-	srv.AddChat(tgbotapi.Chat{ID: newID, Type: "supergroup", Title: "G"})
+	srv.AddChat(bottest.Chat{ID: newID, Type: "supergroup", Title: "G"})
 	srv.SetMember(newID, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	var mu sync.Mutex
 	var moved [][2]int64

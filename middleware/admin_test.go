@@ -38,17 +38,17 @@ func (c *clock) Add(d time.Duration) {
 func setup(t *testing.T) (*bottest.Server, *bot.Client) {
 	t.Helper()
 	srv := bottest.NewServer(t)
-	srv.AddChat(tgbotapi.Chat{ID: group, Type: "supergroup", Title: "G"})
+	srv.AddChat(bottest.Chat{ID: group, Type: "supergroup", Title: "G"})
 	for id, m := range map[int64]bottest.Member{
 		creator: {Status: "creator"},
 		admin:   {Status: "administrator", CanInviteUsers: true},
 		noRight: {Status: "administrator"},
 		member:  {Status: "member"},
 	} {
-		srv.AddUser(tgbotapi.User{ID: id, FirstName: "U"})
+		srv.AddUser(bottest.User{ID: id, FirstName: "U"})
 		srv.SetMember(group, id, m)
 	}
-	srv.AddUser(tgbotapi.User{ID: gone, FirstName: "Gone"})
+	srv.AddUser(bottest.User{ID: gone, FirstName: "Gone"})
 	srv.SetMember(group, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	c, err := bot.NewClient(context.Background(), bot.ClientConfig{Token: srv.Token(), APIURL: srv.URL()})
 	if err != nil {

@@ -63,8 +63,8 @@ func (s *chatStore) ChosenChat(_ context.Context, user int64) (int64, error) {
 func setupPrivate(t *testing.T) (*bottest.Server, *bot.Client, *middleware.Private) {
 	t.Helper()
 	srv, c := setup(t)
-	srv.AddUser(tgbotapi.User{ID: owner, FirstName: "Owner"})
-	srv.AddChat(tgbotapi.Chat{ID: channel, Type: "channel", Title: "Chan", UserName: "chan"})
+	srv.AddUser(bottest.User{ID: owner, FirstName: "Owner"})
+	srv.AddChat(bottest.Chat{ID: channel, Type: "channel", Title: "Chan", UserName: "chan"})
 	srv.SetMember(channel, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	srv.SetMember(channel, admin, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	st := &chatStore{
@@ -181,7 +181,7 @@ func TestManageable(t *testing.T) {
 
 func TestPrivateRequire(t *testing.T) {
 	srv, _, p := setupPrivate(t)
-	srv.AddUser(tgbotapi.User{ID: 5000000011, FirstName: "New"})
+	srv.AddUser(bottest.User{ID: 5000000011, FirstName: "New"})
 	type seen struct {
 		acc  middleware.Access
 		args string
@@ -195,6 +195,7 @@ func TestPrivateRequire(t *testing.T) {
 	})
 	private := func(from int64, args string) error {
 		got = nil
+		srv.StartPrivateChat(from) // the update is handed straight to h: the fake must know the user wrote to the bot
 		u := &tgbotapi.Update{Message: &tgbotapi.Message{MessageID: 1, Chat: &tgbotapi.Chat{ID: from, Type: "private"}, From: &tgbotapi.User{ID: from, FirstName: "U"}}}
 		return h(bot.WithCommand(context.Background(), bot.Command{Name: "createlink", Args: args}), u)
 	}

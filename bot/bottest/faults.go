@@ -107,7 +107,7 @@ func GatewayReply() Reply {
 // the check is answered 400 and leaves the Reply queued.
 func (s *Server) FailNext(method string, r Reply) {
 	s.t.Helper()
-	m := s.spec.method(method)
+	m := s.spec.Method(method)
 	if m == nil {
 		s.t.Fatalf("bottest: FailNext: %q is not a Bot API method", method)
 		return
@@ -135,7 +135,7 @@ func (s *Server) SetLatency(method string, d time.Duration) {
 	s.t.Helper()
 	key := ""
 	if method != "" {
-		m := s.spec.method(method)
+		m := s.spec.Method(method)
 		if m == nil {
 			s.t.Fatalf("bottest: SetLatency: %q is not a Bot API method", method)
 			return
@@ -237,7 +237,7 @@ func (s *Server) FailRandomly(share float64, seed int64, methods []string, repli
 		if methods != nil {
 			rf.methods = make(map[string]bool)
 			for _, name := range methods {
-				m := s.spec.method(name)
+				m := s.spec.Method(name)
 				if m == nil {
 					s.t.Fatalf("bottest: FailRandomly: %q is not a Bot API method", name)
 					return

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 )
 
 // recorder is a testing.TB that records failures instead of failing, for
@@ -67,21 +68,21 @@ const (
 )
 
 var (
-	aliceUser = tgbotapi.User{ID: alice, FirstName: "Alice", UserName: "alice_admin", LanguageCode: "en"}
-	bobUser   = tgbotapi.User{ID: bob, FirstName: "Bob"}
-	carolUser = tgbotapi.User{ID: carol, FirstName: "Carol"}
+	aliceUser = User{ID: alice, FirstName: "Alice", UserName: "alice_admin", LanguageCode: "en"}
+	bobUser   = User{ID: bob, FirstName: "Bob"}
+	carolUser = User{ID: carol, FirstName: "Carol"}
 )
 
-// newWorld starts a server (reporting to tb) with Alice as the creator of
-// a supergroup where the bot is an administrator that can invite users,
-// and Bob and Carol as known users.
-func newWorld(tb testing.TB) *Server {
-	srv := NewServer(tb)
+// newWorld starts a server (reporting to tb, with the options) with Alice
+// as the creator of a supergroup where the bot is an administrator that
+// can invite users, and Bob and Carol as known users.
+func newWorld(tb testing.TB, opts ...Option) *Server {
+	srv := NewServer(tb, opts...)
 	srv.AddUser(aliceUser)
 	srv.AddUser(bobUser)
 	srv.AddUser(carolUser)
-	srv.AddChat(tgbotapi.Chat{ID: group, Type: "supergroup", Title: "Invite Test Group"})
-	srv.AddChat(tgbotapi.Chat{ID: channel, Type: "channel", Title: "Invite Test Channel", UserName: "invite_test_channel"})
+	srv.AddChat(Chat{ID: group, Type: "supergroup", Title: "Invite Test Group"})
+	srv.AddChat(Chat{ID: channel, Type: "channel", Title: "Invite Test Channel", UserName: "invite_test_channel"})
 	srv.SetMember(group, alice, Member{Status: "creator"})
 	srv.SetMember(group, srv.Bot().ID, Member{Status: "administrator", CanInviteUsers: true})
 	return srv
@@ -128,17 +129,17 @@ func checkResult(t testing.TB, srv *Server, method string, body []byte) {
 	if json.Unmarshal(body, &env) != nil || !env.OK {
 		return
 	}
-	m := srv.spec.method(method)
+	m := srv.spec.Method(method)
 	if m == nil {
 		t.Errorf("answer to unknown method %q", method)
 		return
 	}
-	v, err := decodeJSON(env.Result)
+	v, err := spec.DecodeJSON(env.Result)
 	if err != nil {
 		t.Errorf("%s: result is not JSON: %v", method, err)
 		return
 	}
-	for _, e := range srv.spec.checkValue("result", v, m.Returns) {
+	for _, e := range srv.spec.CheckValue("result", v, m.Returns) {
 		legacy := false
 		for _, l := range legacyFields {
 			legacy = legacy || strings.Contains(e, l)

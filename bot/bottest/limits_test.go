@@ -68,7 +68,8 @@ func TestRateLimitGlobal(t *testing.T) {
 	clock := newFakeClock(srv)
 	var chats []int64 // 16 private chats, so that no chat gets over 5 in 3s
 	for i := range int64(16) {
-		srv.AddUser(tgbotapi.User{ID: 7000000001 + i, FirstName: fmt.Sprint("User ", i)})
+		srv.AddUser(User{ID: 7000000001 + i, FirstName: fmt.Sprint("User ", i)})
+		srv.StartPrivateChat(7000000001 + i)
 		chats = append(chats, 7000000001+i)
 	}
 	srv.EnforceRateLimits(TelegramLimits)
@@ -119,8 +120,10 @@ func TestRateLimitGlobal(t *testing.T) {
 
 func TestRateLimitPerGroup(t *testing.T) {
 	srv := newWorld(t)
+	srv.StartPrivateChat(alice) // Alice and Bob started the bot: it may write to them
+	srv.StartPrivateChat(bob)
 	const other = -1005555555555
-	srv.AddChat(tgbotapi.Chat{ID: other, Type: "supergroup", Title: "Other"})
+	srv.AddChat(Chat{ID: other, Type: "supergroup", Title: "Other"})
 	clock := newFakeClock(srv)
 	srv.EnforceRateLimits(TelegramLimits)
 	bot := newBot(t, srv)
@@ -167,6 +170,8 @@ func TestRateLimitPerGroup(t *testing.T) {
 
 func TestRateLimitPerChat(t *testing.T) {
 	srv := newWorld(t)
+	srv.StartPrivateChat(alice) // Alice and Bob started the bot: it may write to them
+	srv.StartPrivateChat(bob)
 	clock := newFakeClock(srv)
 	srv.EnforceRateLimits(TelegramLimits)
 	bot := newBot(t, srv)
@@ -206,6 +211,8 @@ func TestRateLimitPerChat(t *testing.T) {
 // limits on and off, and the counters of 429s.
 func TestRateLimitsWithTheRealClock(t *testing.T) {
 	srv := newWorld(t)
+	srv.StartPrivateChat(alice) // Alice and Bob started the bot: it may write to them
+	srv.StartPrivateChat(bob)
 	bot := newBot(t, srv)
 	for i := range 10 {
 		if err := send(bot, alice, fmt.Sprint("unlimited ", i)); err != nil {

@@ -87,8 +87,9 @@ func TestCreateChatInviteLinkNeedsRights(t *testing.T) {
 	}
 }
 
-// userJSONUser is a user as it appears in objects (no getMe-only fields).
-func userJSONUser(u tgbotapi.User) tgbotapi.User {
+// userJSONUser is a user as tgbotapi reads it from objects (no getMe-only
+// fields).
+func userJSONUser(u User) tgbotapi.User {
 	return tgbotapi.User{ID: u.ID, IsBot: u.IsBot, FirstName: u.FirstName, LastName: u.LastName, UserName: u.UserName, LanguageCode: u.LanguageCode}
 }
 
@@ -135,7 +136,7 @@ func TestInviteLinkValidation(t *testing.T) {
 func TestExportChatInviteLinkReplacesTheBotsPrimaryLink(t *testing.T) {
 	srv := newWorld(t)
 	srv.SetMember(group, carol, Member{Status: "administrator", CanInviteUsers: true})
-	carols := tgbotapi.ChatInviteLink{InviteLink: "https://t.me/+CarolPrimary12345", Creator: carolUser, IsPrimary: true}
+	carols := InviteLink{InviteLink: "https://t.me/+CarolPrimary12345", Creator: carolUser, IsPrimary: true}
 	srv.AddInviteLink(group, carols)
 	bot := newBot(t, srv)
 	first, err := bot.GetInviteLink(tgbotapi.ChatInviteLinkConfig{ChatConfig: tgbotapi.ChatConfig{ChatID: group}})
@@ -149,7 +150,7 @@ func TestExportChatInviteLinkReplacesTheBotsPrimaryLink(t *testing.T) {
 	if !linkRE.MatchString(first) || !linkRE.MatchString(second) || first == second {
 		t.Fatalf("links %q, %q", first, second)
 	}
-	state := map[string]tgbotapi.ChatInviteLink{}
+	state := map[string]InviteLink{}
 	for _, l := range srv.InviteLinks(group) {
 		state[l.InviteLink] = l
 	}
@@ -204,7 +205,7 @@ func TestEditAndRevokeOnlyTheBotsLinks(t *testing.T) {
 	srv := newWorld(t)
 	srv.SetMember(group, carol, Member{Status: "administrator", CanInviteUsers: true})
 	carols := "https://t.me/+CarolsLink123456"
-	srv.AddInviteLink(group, tgbotapi.ChatInviteLink{InviteLink: carols, Creator: carolUser})
+	srv.AddInviteLink(group, InviteLink{InviteLink: carols, Creator: carolUser})
 	unknown := "https://t.me/+NoSuchLink000000"
 	for _, method := range []string{"editChatInviteLink", "revokeChatInviteLink"} {
 		wantError(t, srv, method, map[string]string{"chat_id": id(group), "invite_link": unknown}, 400, "Bad Request: INVITE_HASH_EXPIRED")
@@ -330,7 +331,7 @@ func TestGetChat(t *testing.T) {
 	if chat["id"] != float64(channel) || chat["type"] != "channel" || chat["max_reaction_count"] != float64(11) || chat["accent_color_id"] != float64(0) {
 		t.Errorf("getChat = %v", chat)
 	}
-	srv.AddChat(tgbotapi.Chat{ID: -1004444444444, Type: "supergroup", Title: "Private"})
+	srv.AddChat(Chat{ID: -1004444444444, Type: "supergroup", Title: "Private"})
 	srv.SetMember(-1004444444444, srv.Bot().ID, Member{Status: "left"})
 	wantError(t, srv, "getChat", map[string]string{"chat_id": "-1004444444444"}, 403, "Forbidden: bot is not a member of the supergroup chat")
 }
@@ -342,7 +343,7 @@ func TestCommandsAndRights(t *testing.T) {
 	if _, err := bot.Request(tgbotapi.NewSetMyCommandsWithScope(tgbotapi.NewBotCommandScopeAllChatAdministrators(), cmds...)); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.Commands("all_chat_administrators"); len(got) != 2 || got[1] != cmds[1] {
+	if got := srv.Commands("all_chat_administrators"); len(got) != 2 || got[1] != BotCommand(cmds[1]) {
 		t.Errorf("Commands = %+v", got)
 	}
 	if got := srv.Commands("default"); got != nil {

@@ -9,58 +9,6 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
-func TestHTML(t *testing.T) {
-	for _, tc := range []struct {
-		html  string
-		plain string // "" when an error is expected
-		err   string
-	}{
-		{html: `<b>bold</b> and <i>it</i> &amp; <a href="https://example.com/">link</a>`, plain: "bold and it & link"},
-		{html: `&lt;3 &#128512; &#x41;&quot;`, plain: `<3 😀 A"`},
-		{html: `<tg-spoiler>s</tg-spoiler><span class="tg-spoiler">p</span><s>x</s><u>y</u><code>z</code>`, plain: "spxyz"},
-		{html: "<pre><code class=\"language-go\">x := 1</code></pre>", plain: "x := 1"},
-		{html: `<blockquote expandable>q</blockquote>`, plain: "q"},
-		{html: `<a href="https://example.com/?a=1&b=2">amp in attribute</a>`, plain: "amp in attribute"},
-		{html: `1 < 2`, err: `Unsupported start tag "" at byte offset 2`},
-		{html: `<foo>bar</foo>`, err: `Unsupported start tag "foo" at byte offset 0`},
-		{html: `ok <br/>`, err: `Unsupported start tag "br/" at byte offset 3`},
-		{html: `<b>bold`, err: `Can't find end tag corresponding to start tag "b"`},
-		{html: `<b><i>x</b></i>`, err: `Unmatched end tag at byte offset 7, expected "</i>", found "</b>"`},
-		{html: `x</b>`, err: `Unexpected end tag at byte offset 1`},
-		{html: `<b`, err: `Unclosed start tag at byte offset 0`},
-		{html: `<a href="x>y`, err: `Unclosed start tag at byte offset 0`},
-		{html: `<span>x</span>`, err: `Tag "span" must have class "tg-spoiler" at byte offset 0`},
-		{html: `Tom & Jerry`, err: `Unescaped "&" at byte offset 4`},
-		{html: `&nbsp;`, err: `Unescaped "&" at byte offset 0`},
-		{html: `a > b`, err: `Unescaped ">" at byte offset 2`},
-		{html: `<tg-emoji emoji-id="x">👍</tg-emoji>`, err: `Invalid custom emoji identifier specified`},
-	} {
-		plain, _, err := parseHTML(tc.html)
-		switch {
-		case tc.err != "" && (err == nil || err.Error() != tc.err && !strings.HasPrefix(err.Error(), tc.err+";")):
-			t.Errorf("parseHTML(%q) error = %v, want %q", tc.html, err, tc.err)
-		case tc.err == "" && (err != nil || plain != tc.plain):
-			t.Errorf("parseHTML(%q) = %q, %v; want %q", tc.html, plain, err, tc.plain)
-		}
-	}
-}
-
-func TestHTMLEntities(t *testing.T) {
-	_, ents, err := parseHTML(`😀 <b>bold <i>both</i></b> <pre><code class="language-go">x</code></pre> <a href="tg://user?id=5000000002">Bob</a>`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []entity{
-		{Type: "bold", Offset: 3, Length: 9},
-		{Type: "italic", Offset: 8, Length: 4},
-		{Type: "pre", Offset: 13, Length: 1, Language: "go"},
-		{Type: "text_mention", Offset: 15, Length: 3, UserID: bob},
-	}
-	if !sameEntities(ents, want) {
-		t.Errorf("entities = %+v\nwant %+v", ents, want)
-	}
-}
-
 func TestSendMessageHTML(t *testing.T) {
 	srv := newWorld(t)
 	params := func(text string) map[string]string {
@@ -126,9 +74,9 @@ func TestMessageLength(t *testing.T) {
 
 func TestSendMessageChecksTheChat(t *testing.T) {
 	srv := newWorld(t)
-	srv.AddChat(tgbotapi.Chat{ID: -1002222222222, Type: "supergroup", Title: "Left"})
+	srv.AddChat(Chat{ID: -1002222222222, Type: "supergroup", Title: "Left"})
 	srv.SetMember(-1002222222222, srv.Bot().ID, Member{Status: "left"})
-	srv.AddChat(tgbotapi.Chat{ID: -3333, Type: "group", Title: "Basic"})
+	srv.AddChat(Chat{ID: -3333, Type: "group", Title: "Basic"})
 	srv.SetMember(-3333, srv.Bot().ID, Member{Status: "kicked"})
 	srv.SetMember(bob, srv.Bot().ID, Member{Status: "kicked"})
 	for chat, desc := range map[string]string{
@@ -137,6 +85,7 @@ func TestSendMessageChecksTheChat(t *testing.T) {
 		"-1002222222222":       "Forbidden: bot is not a member of the supergroup chat",
 		"-3333":                "Forbidden: bot was kicked from the group chat",
 		id(bob):                "Forbidden: bot was blocked by the user",
+		id(carol):              "Forbidden: bot can't initiate conversation with a user",
 		"@invite_test_channel": "Bad Request: need administrator rights in the channel chat",
 	} {
 		code := 400
@@ -151,6 +100,7 @@ func TestSendMessageChecksTheChat(t *testing.T) {
 	if b := fixture(t, "error.chat_not_found.json"); !strings.Contains(b, "chat not found") {
 		t.Errorf("fixture %s", b)
 	}
+	srv.StartPrivateChat(alice)
 	mustPost(t, srv, "sendMessage", map[string]string{"chat_id": id(alice), "text": "private"})
 }
 
@@ -313,6 +263,8 @@ func TestEditAndDelete(t *testing.T) {
 
 func TestSendChatAction(t *testing.T) {
 	srv := newWorld(t)
+	wantError(t, srv, "sendChatAction", map[string]string{"chat_id": id(alice), "action": "typing"}, 403, "Forbidden: bot can't initiate conversation with a user")
+	srv.StartPrivateChat(alice)
 	mustPost(t, srv, "sendChatAction", map[string]string{"chat_id": id(alice), "action": "typing"})
 	wantError(t, srv, "sendChatAction", map[string]string{"chat_id": id(alice), "action": "dancing"}, 400, "Bad Request: wrong parameter action in request")
 }

@@ -40,6 +40,9 @@ func (s *Server) getChat(q *request) (any, *apiError) {
 		{"unique_gifts", false}, {"premium_subscription", false}, {"gifts_from_channels", false}})
 	o.add("accent_color_id", 0)
 	o.add("max_reaction_count", 11)
+	if cs.guarded && isAdmin(s.memberOf(cs, s.bot.ID)) {
+		o.add("guard_bot", userJSON(s.bot)) // shown to administrators only
+	}
 	return o, nil
 }
 

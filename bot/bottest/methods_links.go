@@ -2,9 +2,8 @@ package bottest
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // inviteLink is an invite link of a chat.
@@ -19,12 +18,12 @@ type inviteLink struct {
 	primary     bool
 	revoked     bool
 	pending     int // pending join requests
+	period      int // a subscription link's subscription_period (subscriptions.go)
+	price       int // its subscription_price
 }
 
-// joinRequest is a pending request to join a chat.
-type joinRequest struct {
-	link *inviteLink // nil if the user asked without a link
-}
+// expired reports whether the link's expire_date has passed at now.
+func (l *inviteLink) expired(now time.Time) bool { return l.expire != 0 && l.expire <= now.Unix() }
 
 const linkAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
@@ -105,6 +104,10 @@ func (s *Server) linkJSON(l *inviteLink) object {
 	if l.pending != 0 {
 		o.add("pending_join_request_count", l.pending)
 	}
+	if l.period != 0 {
+		o.add("subscription_period", l.period)
+		o.add("subscription_price", l.price)
+	}
 	o.add("creates_join_request", l.joinRequest)
 	o.add("is_primary", l.primary)
 	o.add("is_revoked", l.revoked)
@@ -112,26 +115,30 @@ func (s *Server) linkJSON(l *inviteLink) object {
 }
 
 // InviteLinks returns the chat's invite links as the server knows them
-// (full URLs, primary and revoked links included), in order of creation.
-func (s *Server) InviteLinks(chatID int64) []tgbotapi.ChatInviteLink {
+// (full URLs, primary, revoked and expired links included), in order of
+// creation.
+func (s *Server) InviteLinks(chatID int64) []InviteLink {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs := s.chats[chatID]
 	if cs == nil {
 		return nil
 	}
-	out := make([]tgbotapi.ChatInviteLink, 0, len(cs.links))
+	out := make([]InviteLink, 0, len(cs.links))
 	for _, l := range cs.links {
-		out = append(out, tgbotapi.ChatInviteLink{
+		out = append(out, InviteLink{
 			InviteLink:              l.url,
 			Creator:                 s.users[l.creator],
 			CreatesJoinRequest:      l.joinRequest,
 			IsPrimary:               l.primary,
 			IsRevoked:               l.revoked,
 			Name:                    l.name,
-			ExpireDate:              int(l.expire),
+			ExpireDate:              l.expire,
 			MemberLimit:             l.limit,
 			PendingJoinRequestCount: l.pending,
+			SubscriptionPeriod:      l.period,
+			SubscriptionPrice:       l.price,
+			Expired:                 l.expired(s.now()),
 		})
 	}
 	return out
@@ -140,7 +147,7 @@ func (s *Server) InviteLinks(chatID int64) []tgbotapi.ChatInviteLink {
 // AddInviteLink adds a link that exists before the test starts, such as
 // another administrator's link (l.Creator must be a known user). Its URL
 // must look like https://t.me/+HASH.
-func (s *Server) AddInviteLink(chatID int64, l tgbotapi.ChatInviteLink) {
+func (s *Server) AddInviteLink(chatID int64, l InviteLink) {
 	s.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -160,8 +167,8 @@ func (s *Server) AddInviteLink(chatID int64, l tgbotapi.ChatInviteLink) {
 	}
 	s.linkHashes[h] = true
 	cs.links = append(cs.links, &inviteLink{hash: h, url: l.InviteLink, creator: l.Creator.ID, name: l.Name,
-		expire: int64(l.ExpireDate), limit: l.MemberLimit, joinRequest: l.CreatesJoinRequest,
-		primary: l.IsPrimary, revoked: l.IsRevoked})
+		expire: l.ExpireDate, limit: l.MemberLimit, joinRequest: l.CreatesJoinRequest,
+		primary: l.IsPrimary, revoked: l.IsRevoked, period: l.SubscriptionPeriod, price: l.SubscriptionPrice})
 	s.changedLocked()
 }
 
@@ -274,6 +281,9 @@ func (s *Server) editChatInviteLink(q *request) (any, *apiError) {
 	if l.primary {
 		return nil, badRequest("CHAT_INVITE_PERMANENT")
 	}
+	if l.period != 0 {
+		return nil, badRequest(subscriptionEditOnly)
+	}
 	l.name, l.expire, l.limit, l.joinRequest = settings.name, settings.expire, settings.limit, settings.joinRequest
 	return s.linkJSON(l), nil
 }
@@ -292,82 +302,4 @@ func (s *Server) revokeChatInviteLink(q *request) (any, *apiError) {
 	}
 	l.revoked = true
 	return s.linkJSON(l), nil
-}
-
-// PushJoinRequest queues a chat_join_request from the user and records the
-// pending request that approveChatJoinRequest and declineChatJoinRequest
-// act on. link is the invite link used ("" for none); it must be a link of
-// the chat that creates join requests.
-func (s *Server) PushJoinRequest(chatID, userID int64, link string) int64 {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cs := s.chats[chatID]
-	user, known := s.users[userID]
-	if cs == nil || cs.chat.Type == "private" || !known {
-		s.t.Fatalf("bottest: PushJoinRequest: unknown group %d or user %d", chatID, userID)
-		return 0
-	}
-	if isMember(s.memberOf(cs, userID)) {
-		s.t.Fatalf("bottest: PushJoinRequest: user %d is already in chat %d", userID, chatID)
-		return 0
-	}
-	var l *inviteLink
-	if link != "" {
-		l = cs.findLink(link)
-		if l == nil || l.revoked || !l.joinRequest {
-			s.t.Fatalf("bottest: PushJoinRequest: chat %d has no valid link %q that creates join requests", chatID, link)
-			return 0
-		}
-	}
-	if old := cs.requests[userID]; old != nil && old.link != nil {
-		old.link.pending--
-	}
-	cs.requests[userID] = &joinRequest{link: l}
-	payload := object{{"chat", chatJSON(cs.chat)}, {"from", userJSON(user)}, {"user_chat_id", userID},
-		{"date", s.now().Unix()}}
-	if l != nil {
-		l.pending++
-		payload.add("invite_link", s.linkJSON(l))
-	}
-	return s.pushLocked("chat_join_request", payload)
-}
-
-func (s *Server) approveChatJoinRequest(q *request) (any, *apiError) {
-	return s.processJoinRequest(q, true)
-}
-
-func (s *Server) declineChatJoinRequest(q *request) (any, *apiError) {
-	return s.processJoinRequest(q, false)
-}
-
-func (s *Server) processJoinRequest(q *request, approve bool) (any, *apiError) {
-	cs, err := s.chatFor(q.str("chat_id"), writeAccess)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case cs.chat.Type == "private":
-		return nil, badRequest("the chat can't have join requests")
-	case !s.canInvite(cs):
-		return nil, badRequest("not enough rights to manage chat join requests")
-	}
-	userID := q.int64("user_id")
-	req := cs.requests[userID]
-	if req != nil {
-		delete(cs.requests, userID)
-		if req.link != nil {
-			req.link.pending--
-		}
-	}
-	if _, known := s.users[userID]; known && isMember(s.memberOf(cs, userID)) {
-		return nil, badRequest("USER_ALREADY_PARTICIPANT")
-	}
-	if req == nil {
-		return nil, badRequest("HIDE_REQUESTER_MISSING")
-	}
-	if approve {
-		cs.members[userID] = Member{Status: "member"}
-	}
-	return true, nil
 }

@@ -3,9 +3,11 @@ package bottest
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
+	"github.com/invitebot/invitebot/bot/bottest/internal/tghtml"
 )
 
 // maxMessageLength is Telegram's limit on a message's text after entity
@@ -17,16 +19,17 @@ const maxMessageLength = 4096
 type message struct {
 	id         int
 	chat       *chatState
-	from       *tgbotapi.User // nil for channel posts
-	senderChat *tgbotapi.Chat
+	from       *User // nil for channel posts
+	senderChat *Chat
 	date       int64
 	editDate   int64
 	text       string // as a user reads it
 	source     string // as the bot sent it
 	parseMode  string
-	entities   []entity
+	entities   []tghtml.Entity
 	replyTo    *message
 	keyboard   [][]map[string]any // inline keyboard buttons as sent; nil if none
+	media      *media             // a document or a photo, whose caption is the text (files.go)
 	byBot      bool
 	deleted    bool
 }
@@ -49,11 +52,13 @@ type Button struct{ Text, CallbackData, URL string }
 type SentMessage struct {
 	MessageID int
 	ChatID    int64
-	Text      string // the text as sent (the HTML source when ParseMode is HTML)
+	Text      string // the text as sent (the HTML source when ParseMode is HTML); a document's or photo's caption
 	PlainText string // the text after parsing entities: what a user reads
 	ParseMode string
 	ReplyTo   int // the message replied to (from reply_parameters.message_id), or 0
 	Buttons   [][]Button
+	Document  *File // sent with sendDocument
+	Photo     *File // sent with sendPhoto
 	Edited    bool
 	Deleted   bool // deleted by deleteMessage
 }
@@ -81,6 +86,14 @@ func (s *Server) Messages(chatID int64) []SentMessage {
 		if m.replyTo != nil {
 			sm.ReplyTo = m.replyTo.id
 		}
+		if m.media != nil {
+			f := m.media.file
+			if m.media.kind == "document" {
+				sm.Document = &f
+			} else {
+				sm.Photo = &f
+			}
+		}
 		for _, row := range m.keyboard {
 			var r []Button
 			for _, b := range row {
@@ -97,12 +110,12 @@ func (s *Server) Messages(chatID int64) []SentMessage {
 }
 
 // addIncomingLocked stores a message that someone other than the bot sent.
-func (s *Server) addIncomingLocked(cs *chatState, from *tgbotapi.User, senderChat *tgbotapi.Chat, reply *message, text string) *message {
+func (s *Server) addIncomingLocked(cs *chatState, from *User, senderChat *Chat, reply *message, text string) *message {
 	cs.lastID++
 	m := &message{id: cs.lastID, chat: cs, from: from, senderChat: senderChat, date: s.now().Unix(),
 		text: text, source: text, replyTo: reply}
 	if n := commandLength(text); n > 0 {
-		m.entities = []entity{{Type: "bot_command", Offset: 0, Length: utf16Count(text[:n])}}
+		m.entities = []tghtml.Entity{{Type: "bot_command", Offset: 0, Length: tghtml.UTF16Count(text[:n])}}
 	}
 	cs.messages[m.id] = m
 	return m
@@ -125,13 +138,20 @@ func (s *Server) messageJSON(m *message, withReply bool) object {
 	if m.replyTo != nil && withReply && !m.replyTo.deleted {
 		o.add("reply_to_message", s.messageJSON(m.replyTo, false))
 	}
-	o.add("text", m.text)
+	textKey, entitiesKey := "text", "entities"
+	if m.media != nil {
+		o.add(m.media.kind, m.media.json())
+		textKey, entitiesKey = "caption", "caption_entities"
+	}
+	if m.text != "" || m.media == nil {
+		o.add(textKey, m.text)
+	}
 	if len(m.entities) > 0 {
 		ents := make([]object, 0, len(m.entities))
 		for _, e := range m.entities {
 			ents = append(ents, s.entityJSON(e))
 		}
-		o.add("entities", ents)
+		o.add(entitiesKey, ents)
 	}
 	if m.keyboard != nil {
 		rows := make([][]object, len(m.keyboard))
@@ -146,7 +166,7 @@ func (s *Server) messageJSON(m *message, withReply bool) object {
 	return o
 }
 
-func (s *Server) entityJSON(e entity) object {
+func (s *Server) entityJSON(e tghtml.Entity) object {
 	o := object{{"offset", e.Offset}, {"length", e.Length}, {"type", e.Type}}
 	switch e.Type {
 	case "text_link":
@@ -158,11 +178,11 @@ func (s *Server) entityJSON(e entity) object {
 			o.add("language", e.Language)
 		}
 	case "custom_emoji":
-		o.add("custom_emoji_id", e.EmojiID)
+		o.add("custom_emoji_id", e.CustomEmojiID)
 	case "date_time":
 		o.add("unix_time", e.UnixTime)
-		if e.Format != "" {
-			o.add("date_time_format", e.Format)
+		if e.DateTimeFormat != "" {
+			o.add("date_time_format", e.DateTimeFormat)
 		}
 	}
 	return o
@@ -183,7 +203,7 @@ func (s *Server) inSpecOrder(typ string, v map[string]any) object {
 // formatted is a text ready to be stored.
 type formatted struct {
 	text, source, parseMode string
-	entities                []entity
+	entities                []tghtml.Entity
 }
 
 // parseText reads text, parse_mode and entities, failing as the real
@@ -196,15 +216,21 @@ func (s *Server) parseText(q *request) (formatted, *apiError) {
 	if len(src) > 1<<15 {
 		return formatted{}, badRequest("text is too long")
 	}
+	return s.format(q, src, "entities")
+}
+
+// format reads src in the request's parse_mode, or with the explicit
+// entities of entitiesParam.
+func (s *Server) format(q *request, src, entitiesParam string) (formatted, *apiError) {
 	f := formatted{source: src, parseMode: q.str("parse_mode")}
 	switch mode := strings.ToLower(f.parseMode); mode {
 	case "", "none":
 		f.text = src
-		if q.has("entities") {
-			f.entities = s.decodeEntities(q.str("entities"))
+		if q.has(entitiesParam) {
+			f.entities = s.decodeEntities(q.str(entitiesParam))
 		}
 	case "html":
-		text, ents, err := parseHTML(src)
+		text, ents, err := tghtml.Parse(src)
 		if err != nil {
 			return formatted{}, badRequest("can't parse entities: %v", err)
 		}
@@ -220,29 +246,36 @@ func (s *Server) parseText(q *request) (formatted, *apiError) {
 
 // finishText trims the text as Telegram stores it and checks its length.
 func (s *Server) finishText(f formatted) (formatted, *apiError) {
-	f.text, f.entities = trimText(f.text, f.entities)
-	kept := f.entities[:0:0]
-	for _, e := range f.entities {
-		if e.Type == "text_mention" {
-			if _, ok := s.users[e.UserID]; !ok {
-				continue // Telegram drops mentions of users it can't resolve
-			}
-		}
-		kept = append(kept, e)
-	}
-	f.entities = kept
+	f = s.tidy(f)
 	if f.text == "" {
 		return f, badRequest("text must be non-empty")
 	}
-	if utf16Count(f.text) > maxMessageLength {
+	if tghtml.UTF16Count(f.text) > maxMessageLength {
 		return f, badRequest("message is too long")
 	}
 	return f, nil
 }
 
+// tidy trims a text as Telegram stores it and drops the mentions of users
+// it can't resolve.
+func (s *Server) tidy(f formatted) formatted {
+	f.text, f.entities = tghtml.Trim(f.text, f.entities)
+	kept := f.entities[:0:0]
+	for _, e := range f.entities {
+		if e.Type == "text_mention" {
+			if _, ok := s.users[e.UserID]; !ok {
+				continue
+			}
+		}
+		kept = append(kept, e)
+	}
+	f.entities = kept
+	return f
+}
+
 // decodeEntities reads an explicit entities parameter (checked against the
 // spec already).
-func (s *Server) decodeEntities(raw string) []entity {
+func (s *Server) decodeEntities(raw string) []tghtml.Entity {
 	var in []struct {
 		Type           string              `json:"type"`
 		Offset         int                 `json:"offset"`
@@ -257,10 +290,10 @@ func (s *Server) decodeEntities(raw string) []entity {
 	if json.Unmarshal([]byte(raw), &in) != nil {
 		return nil
 	}
-	out := make([]entity, 0, len(in))
+	out := make([]tghtml.Entity, 0, len(in))
 	for _, e := range in {
-		ent := entity{Type: e.Type, Offset: e.Offset, Length: e.Length, URL: e.URL, Language: e.Language,
-			EmojiID: e.CustomEmojiID, UnixTime: e.UnixTime, Format: e.DateTimeFormat}
+		ent := tghtml.Entity{Type: e.Type, Offset: e.Offset, Length: e.Length, URL: e.URL, Language: e.Language,
+			CustomEmojiID: e.CustomEmojiID, UnixTime: e.UnixTime, DateTimeFormat: e.DateTimeFormat}
 		if e.User != nil {
 			ent.UserID = e.User.ID
 		}
@@ -268,7 +301,7 @@ func (s *Server) decodeEntities(raw string) []entity {
 			out = append(out, ent)
 		}
 	}
-	sortEntities(out)
+	tghtml.Sort(out)
 	return out
 }
 
@@ -290,7 +323,7 @@ func (s *Server) parseKeyboard(q *request) (keyboard, *apiError) {
 		return keyboard{}, nil
 	}
 	var inline [][]map[string]any
-	v, err := decodeJSON([]byte(raw))
+	v, err := spec.DecodeJSON([]byte(raw))
 	if err != nil {
 		return keyboard{}, badRequest("can't parse reply keyboard markup JSON object")
 	}
@@ -384,7 +417,7 @@ func (s *Server) sendMessage(q *request) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	cs, err := s.chatFor(q.str("chat_id"), writeAccess)
+	cs, err := s.chatFor(q.str("chat_id"), sendAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -401,9 +434,15 @@ func (s *Server) sendMessage(q *request) (any, *apiError) {
 	if err := checkButtons(kb); err != nil {
 		return nil, err
 	}
+	return s.messageJSON(s.addSentLocked(cs, f, reply, kb, nil), true), nil
+}
+
+// addSentLocked stores a message the bot sent: from the bot, or on behalf
+// of the channel in a channel.
+func (s *Server) addSentLocked(cs *chatState, f formatted, reply *message, kb keyboard, md *media) *message {
 	cs.lastID++
 	m := &message{id: cs.lastID, chat: cs, date: s.now().Unix(), text: f.text, source: f.source,
-		parseMode: f.parseMode, entities: f.entities, replyTo: reply, keyboard: kb.inline, byBot: true}
+		parseMode: f.parseMode, entities: f.entities, replyTo: reply, keyboard: kb.inline, media: md, byBot: true}
 	if cs.chat.Type == "channel" {
 		sender := cs.chat
 		m.senderChat = &sender
@@ -413,7 +452,7 @@ func (s *Server) sendMessage(q *request) (any, *apiError) {
 	}
 	cs.messages[m.id] = m
 	cs.sent = append(cs.sent, m)
-	return s.messageJSON(m, true), nil
+	return m
 }
 
 // replyTarget resolves reply_parameters.
@@ -486,6 +525,9 @@ func (s *Server) editMessageText(q *request) (any, *apiError) {
 	if !m.byBot {
 		return nil, badRequest("message can't be edited")
 	}
+	if m.media != nil {
+		return nil, badRequest("there is no text in the message to edit")
+	}
 	if f, err = s.finishText(f); err != nil {
 		return nil, err
 	}
@@ -493,7 +535,7 @@ func (s *Server) editMessageText(q *request) (any, *apiError) {
 		return nil, err
 	}
 	// Without reply_markup, the edit removes the message's keyboard.
-	if m.text == f.text && sameEntities(m.entities, f.entities) && sameKeyboard(m.keyboard, kb.inline) {
+	if m.text == f.text && slices.Equal(m.entities, f.entities) && sameKeyboard(m.keyboard, kb.inline) {
 		return nil, badRequest("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
 	}
 	m.text, m.source, m.parseMode, m.entities, m.keyboard = f.text, f.source, f.parseMode, f.entities, kb.inline
@@ -524,18 +566,6 @@ func (s *Server) editMessageReplyMarkup(q *request) (any, *apiError) {
 	return s.messageJSON(m, true), nil
 }
 
-func sameEntities(a, b []entity) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // sameKeyboard compares keyboards; an empty keyboard is no keyboard.
 func sameKeyboard(a, b [][]map[string]any) bool {
 	if len(a) == 0 || len(b) == 0 {
@@ -563,7 +593,7 @@ var chatActions = map[string]bool{"typing": true, "upload_photo": true, "record_
 	"find_location": true, "record_video_note": true, "upload_video_note": true}
 
 func (s *Server) sendChatAction(q *request) (any, *apiError) {
-	cs, err := s.chatFor(q.str("chat_id"), writeAccess)
+	cs, err := s.chatFor(q.str("chat_id"), sendAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -595,7 +625,7 @@ func (s *Server) answerCallbackQuery(q *request) (any, *apiError) {
 	if cq == nil || cq.answered {
 		return nil, badRequest("query is too old and response timeout expired or query ID is invalid")
 	}
-	if utf16Count(q.str("text")) > 200 {
+	if tghtml.UTF16Count(q.str("text")) > 200 {
 		return nil, badRequest("MESSAGE_TOO_LONG")
 	}
 	cq.answered = true

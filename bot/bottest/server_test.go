@@ -19,8 +19,11 @@ func TestGetMe(t *testing.T) {
 		t.Errorf("URL() = %q, want a loopback address", srv.URL())
 	}
 	bot := newBot(t, srv)
-	if bot.Self != srv.Bot() {
-		t.Errorf("Self = %+v, want %+v", bot.Self, srv.Bot())
+	b := srv.Bot()
+	want := tgbotapi.User{ID: b.ID, IsBot: true, FirstName: b.FirstName, UserName: b.UserName, CanJoinGroups: b.CanJoinGroups,
+		CanReadAllGroupMessages: b.CanReadAllGroupMessages, SupportsInlineQueries: b.SupportsInlineQueries}
+	if bot.Self != want || b.ID != 6000000001 || b.UserName != "invite_test_bot" || srv.Token() != DefaultToken {
+		t.Errorf("Self = %+v, want %+v", bot.Self, want)
 	}
 	_, _, body := post(t, srv, "getMe", nil)
 	if got, want := string(body), fixture(t, "getMe.ok.json"); got != want {
@@ -377,7 +380,7 @@ func TestLatency(t *testing.T) {
 
 func TestIntercept(t *testing.T) {
 	srv := newWorld(t)
-	srv.AddChat(tgbotapi.Chat{ID: -1005555555555, Type: "supergroup", Title: "Other"})
+	srv.AddChat(Chat{ID: -1005555555555, Type: "supergroup", Title: "Other"})
 	bot := newBot(t, srv)
 	var mu sync.Mutex
 	var seen []string

@@ -1,78 +1,19 @@
 package bottest
 
 import (
-	"strings"
 	"testing"
+
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 )
 
 func TestImplementedMethodsAreInTheSpec(t *testing.T) {
-	sp, err := loadSpec()
+	sp, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
-	}
-	if sp.Version != "Bot API 10.1" {
-		t.Errorf("spec version %q", sp.Version)
 	}
 	for name := range handlers {
-		if sp.method(name) == nil {
+		if sp.Method(name) == nil {
 			t.Errorf("handler %q is not a method of %s", name, sp.Version)
-		}
-	}
-}
-
-func TestSpecChecker(t *testing.T) {
-	sp, err := loadSpec()
-	if err != nil {
-		t.Fatal(err)
-	}
-	check := func(typ, raw string) string {
-		v, err := decodeJSON([]byte(raw))
-		if err != nil {
-			t.Fatalf("%s: %v", raw, err)
-		}
-		return strings.Join(sp.checkValue("", v, []string{typ}), "; ")
-	}
-	for _, tc := range []struct {
-		typ, json, want string // want "" means valid
-	}{
-		{"BotCommandScope", `{"type":"chat","chat_id":"@group"}`, ""},
-		{"BotCommandScope", `{"type":"chat_member","chat_id":-100,"user_id":5}`, ""},
-		{"BotCommandScope", `{"type":"chat","chat_id":true}`, "chat_id: expected Integer or String, got boolean true"},
-		{"BotCommandScope", `{"chat_id":1}`, `missing required field "type" of BotCommandScope`},
-		{"BotCommandScopeChat", `{"type":"default","chat_id":1}`, `type: must be "chat" in BotCommandScopeChat`},
-		{"InlineKeyboardMarkup", `{"inline_keyboard":[[{"text":"a","url":"https://x"}]]}`, ""},
-		{"InlineKeyboardMarkup", `{"inline_keyboard":[{"text":"a"}]}`, "inline_keyboard[0]: expected Array of InlineKeyboardButton, got object"},
-		{"InlineKeyboardButton", `{"text":"a","callback_data":null}`, ""},
-		{"InlineKeyboardButton", `{"text":null}`, `text: expected String, got null`},
-		{"ReplyParameters", `{"message_id":1.5}`, "message_id: expected Integer, got number 1.5"},
-		{"ReplyParameters", `{"message_id":"1"}`, `message_id: expected Integer, got string "1"`},
-		{"LinkPreviewOptions", `{}`, ""},
-		{"ChatAdministratorRights", `[]`, "expected ChatAdministratorRights object, got array"},
-		{"MaybeInaccessibleMessage", `{"chat":{"id":1,"type":"private"},"message_id":1,"date":0}`, ""},
-		{"MaybeInaccessibleMessage", `{"chat":{"id":1,"type":"private"}}`, "not a valid"},
-		{"Array of String", `["message", 1]`, "[1]: expected String, got number 1"},
-	} {
-		got := check(tc.typ, tc.json)
-		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
-			t.Errorf("%s %s: %q, want %q", tc.typ, tc.json, got, tc.want)
-		}
-	}
-
-	m := sp.method("SENDMESSAGE")
-	for _, tc := range []struct {
-		params map[string]string
-		want   string
-	}{
-		{map[string]string{"chat_id": "@channel", "text": "x", "entities": "null"}, ""},
-		{map[string]string{"chat_id": "1", "text": "x", "message_thread_id": "1e3"}, `parameter "message_thread_id": expected Integer, got "1e3"`},
-		{map[string]string{"chat_id": "1", "text": "\xff"}, `parameter "text": strings must be encoded in UTF-8`},
-		{map[string]string{"chat_id": "1", "text": "x", "reply_markup": `{"remove_keyboard":true}`}, ""},
-		{map[string]string{"chat_id": "1", "text": "x", "reply_markup": `{}`}, `parameter "reply_markup": not a valid`},
-		{map[string]string{"chat_id": "1", "text": "x", "reply_markup": `{"inline_keyboard":[]} x`}, "unexpected data after the JSON value"},
-	} {
-		got := strings.Join(sp.checkParams(m, tc.params), "; ")
-		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
-			t.Errorf("sendMessage %v: %q, want %q", tc.params, got, tc.want)
 		}
 	}
 }

@@ -37,15 +37,16 @@ type Options struct {
 }
 
 // Start starts a fake Bot API server on 127.0.0.1 outside a test, for a
-// program such as invitebot's sandbox; Close stops it. It behaves as
-// NewServer's, except that what NewServer reports with t.Errorf and
-// t.Fatalf goes to opts.Report, and a method that a test's Fatalf would
+// program such as invitebot's sandbox; Close stops it. It takes the same
+// options as NewServer (WithBot, WithToken) and behaves as its server,
+// except that what NewServer reports with t.Errorf and t.Fatalf goes to
+// opts.Report, and a method that a test's Fatalf would
 // stop (AddChat with a bad type, PushCallback for a missing button...)
 // returns without effect and with zero results: check them before
 // calling, or watch Report.
-func Start(opts Options) (*Server, error) {
+func Start(opts Options, with ...Option) (*Server, error) {
 	r := &standalone{report: opts.Report}
-	s := newServer(r)
+	s := newServer(r, with)
 	if s == nil {
 		return nil, errors.New(r.failure())
 	}

@@ -45,7 +45,7 @@ func standaloneWorld(t *testing.T, opts Options) *Server {
 	srv := startStandalone(t, opts)
 	srv.AddUser(aliceUser)
 	srv.AddUser(bobUser)
-	srv.AddChat(tgbotapi.Chat{ID: group, Type: "supergroup", Title: "Invite Test Group"})
+	srv.AddChat(Chat{ID: group, Type: "supergroup", Title: "Invite Test Group"})
 	srv.SetMember(group, alice, Member{Status: "creator"})
 	srv.SetMember(group, srv.Bot().ID, Member{Status: "administrator", CanInviteUsers: true})
 	return srv
@@ -96,7 +96,7 @@ func TestStartReportsInsteadOfFailing(t *testing.T) {
 		t.Fatalf("reports = %q", r)
 	}
 
-	srv.AddChat(tgbotapi.Chat{ID: 42, Type: "private", Title: "x"})
+	srv.AddChat(Chat{ID: 42, Type: "private", Title: "x"})
 	if uid, qid := srv.PushCallback(alice, group, 999, "x"); uid != 0 || qid != "" {
 		t.Errorf("PushCallback for a missing message = %d, %q", uid, qid)
 	}
@@ -115,7 +115,7 @@ func TestStartReportsInsteadOfFailing(t *testing.T) {
 
 	// Without a Report, the same misuse is dropped quietly.
 	quiet := startStandalone(t, Options{})
-	quiet.AddChat(tgbotapi.Chat{ID: 42, Type: "private", Title: "x"})
+	quiet.AddChat(Chat{ID: 42, Type: "private", Title: "x"})
 	mustPost(t, quiet, "getMe", nil)
 }
 

@@ -13,7 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/invitebot/invitebot/bot/bottest/internal/spec"
 )
 
 // queued is an update waiting in the queue.
@@ -46,7 +46,7 @@ func (s *Server) PushUpdate(raw []byte) int64 {
 	s.t.Helper()
 	kind, span, err := inspectUpdate(raw)
 	if err != nil {
-		s.t.Fatalf("bottest: PushUpdate: %v in %s", err, clip(string(raw)))
+		s.t.Fatalf("bottest: PushUpdate: %v in %s", err, spec.Clip(string(raw)))
 		return 0
 	}
 	s.mu.Lock()
@@ -203,7 +203,7 @@ func (s *Server) getUpdates(x *exchange, q *request) ([]byte, *apiError) {
 // that is not an array of strings changes nothing; an array naming no
 // known type restores the default.
 func (s *Server) setAllowedLocked(raw string) {
-	v, err := decodeJSON([]byte(raw))
+	v, err := spec.DecodeJSON([]byte(raw))
 	if err != nil {
 		return
 	}
@@ -211,7 +211,7 @@ func (s *Server) setAllowedLocked(raw string) {
 	if !ok {
 		return
 	}
-	known := s.spec.Types["Update"].field
+	update := s.spec.Types["Update"]
 	set := make(map[string]bool)
 	for _, e := range arr {
 		name, ok := e.(string)
@@ -219,7 +219,7 @@ func (s *Server) setAllowedLocked(raw string) {
 			return
 		}
 		name = strings.ToLower(name)
-		if known[name] != nil && name != "update_id" {
+		if update.Field(name) != nil && name != "update_id" {
 			set[name] = true
 		}
 	}
@@ -330,7 +330,7 @@ func (s *Server) PushAnonymousAdminMessage(chatID int64, text string) (updateID 
 // PushSenderChatMessage queues a message sent on behalf of a chat, as a
 // linked channel posts in its discussion group: from Channel_Bot
 // (136817688), with sender_chat the channel.
-func (s *Server) PushSenderChatMessage(chatID int64, senderChat tgbotapi.Chat, text string) (updateID int64, messageID int) {
+func (s *Server) PushSenderChatMessage(chatID int64, senderChat Chat, text string) (updateID int64, messageID int) {
 	s.t.Helper()
 	return s.pushText(chatID, channelBot.ID, &senderChat, false, 0, text)
 }
@@ -356,7 +356,7 @@ func (s *Server) PushChannelPost(chatID int64, text string) (updateID int64, mes
 
 // pushText queues a text message; anonymous makes the chat itself the
 // sender_chat.
-func (s *Server) pushText(chatID, fromID int64, senderChat *tgbotapi.Chat, anonymous bool, replyTo int, text string) (int64, int) {
+func (s *Server) pushText(chatID, fromID int64, senderChat *Chat, anonymous bool, replyTo int, text string) (int64, int) {
 	s.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -395,6 +395,13 @@ func (s *Server) pushText(chatID, fromID int64, senderChat *tgbotapi.Chat, anony
 		case "left":
 			cs.members[fromID] = Member{Status: "member"}
 		}
+	}
+	if cs.chat.Type == "private" {
+		if s.memberOf(cs, s.bot.ID).Status == "kicked" {
+			s.t.Fatalf("bottest: push message: user %d blocked the bot and can't write to it; PushUnblock first", fromID)
+			return 0, 0
+		}
+		cs.started = true // writing to the bot starts it
 	}
 	var reply *message
 	if replyTo != 0 {
@@ -540,7 +547,7 @@ type MemberChange struct {
 	UserID         int64  // the user whose status changes; Bot().ID for my_chat_member
 	From           int64  // who made the change; 0 means the user themself
 	New            Member // the new membership
-	InviteLink     string // the invite link used to join, if any (must be known to the server)
+	InviteLink     string // the invite link used to join, if any (known to the server, neither revoked nor expired)
 	ViaJoinRequest bool   // the user joined through an approved join request
 }
 
@@ -571,20 +578,34 @@ func (s *Server) PushMemberChange(c MemberChange) int64 {
 			s.t.Fatalf("bottest: PushMemberChange: chat %d has no invite link %q", c.ChatID, c.InviteLink)
 			return 0
 		}
+		if joins := isMember(c.New) && !isMember(s.memberOf(cs, c.UserID)); joins && (link.revoked || link.expired(s.now())) {
+			s.t.Fatalf("bottest: PushMemberChange: %q is revoked or expired: Telegram would not let user %d in through it", c.InviteLink, c.UserID)
+			return 0
+		}
 	}
+	return s.pushMemberChangeLocked(cs, user, from, c.New, link, c.ViaJoinRequest)
+}
+
+// pushMemberChangeLocked sets user's membership in the chat to m and
+// queues the update that tells it, made by from.
+func (s *Server) pushMemberChangeLocked(cs *chatState, user, from User, m Member, link *inviteLink, viaRequest bool) int64 {
 	old := s.memberJSON(cs, user)
-	cs.members[c.UserID] = c.New
+	cs.members[user.ID] = m
 	payload := object{{"chat", chatJSON(cs.chat)}, {"from", userJSON(from)}, {"date", s.now().Unix()},
 		{"old_chat_member", old}, {"new_chat_member", s.memberJSON(cs, user)}}
 	if link != nil {
 		payload.add("invite_link", s.linkJSON(link))
 	}
-	if c.ViaJoinRequest {
+	if viaRequest {
 		payload.add("via_join_request", true)
 	}
 	kind := "chat_member"
-	if c.UserID == s.bot.ID {
+	if user.ID == s.bot.ID {
 		kind = "my_chat_member"
 	}
 	return s.pushLocked(kind, payload)
+}
+
+func isAlnum(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }

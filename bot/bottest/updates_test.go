@@ -385,7 +385,7 @@ func TestPrivacyMode(t *testing.T) {
 func TestSenderChatMessages(t *testing.T) {
 	srv := newWorld(t)
 	bot := newBot(t, srv)
-	channelChat := tgbotapi.Chat{ID: channel, Type: "channel", Title: "Invite Test Channel", UserName: "invite_test_channel"}
+	channelChat := Chat{ID: channel, Type: "channel", Title: "Invite Test Channel", UserName: "invite_test_channel"}
 	srv.PushSenderChatMessage(group, channelChat, "/invite")
 	srv.PushAnonymousAdminMessage(group, "/revoke")
 	srv.PushChannelPost(channel, "/newlink@invite_test_bot")
@@ -429,7 +429,7 @@ func TestCommandEntity(t *testing.T) {
 func TestMemberChangeUpdates(t *testing.T) {
 	srv := newWorld(t)
 	bot := newBot(t, srv)
-	link := tgbotapi.ChatInviteLink{InviteLink: "https://t.me/+QrStUvWxYz012345", Creator: carolUser, CreatesJoinRequest: true}
+	link := InviteLink{InviteLink: "https://t.me/+QrStUvWxYz012345", Creator: carolUser, CreatesJoinRequest: true}
 	srv.SetMember(group, carol, Member{Status: "administrator", CanInviteUsers: true})
 	srv.AddInviteLink(group, link)
 	srv.PushMemberChange(MemberChange{ChatID: group, UserID: bob, From: alice, New: Member{Status: "member"},

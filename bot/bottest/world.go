@@ -3,18 +3,17 @@ package bottest
 import (
 	"strconv"
 	"strings"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"time"
 )
 
 // Service accounts that appear as senders in real updates.
 var (
 	// groupAnonymousBot sends the messages of anonymous group administrators.
-	groupAnonymousBot = tgbotapi.User{ID: 1087968824, IsBot: true, FirstName: "Group", UserName: "GroupAnonymousBot"}
+	groupAnonymousBot = User{ID: 1087968824, IsBot: true, FirstName: "Group", UserName: "GroupAnonymousBot"}
 	// channelBot sends the posts a linked channel makes in its group.
-	channelBot = tgbotapi.User{ID: 136817688, IsBot: true, FirstName: "Channel", UserName: "Channel_Bot"}
+	channelBot = User{ID: 136817688, IsBot: true, FirstName: "Channel", UserName: "Channel_Bot"}
 	// telegramService sends automatic forwards and service notifications.
-	telegramService = tgbotapi.User{ID: 777000, FirstName: "Telegram"}
+	telegramService = User{ID: 777000, FirstName: "Telegram"}
 )
 
 // Member is a user's (or the bot's) membership in a chat.
@@ -26,16 +25,19 @@ type Member struct {
 
 // chatState is everything the server knows about one chat.
 type chatState struct {
-	chat     tgbotapi.Chat
+	chat     Chat
 	members  map[int64]Member
 	lastID   int // the last message_id used in the chat
 	messages map[int]*message
 	sent     []*message // the bot's messages, in order
 	links    []*inviteLink
 	requests map[int64]*joinRequest // pending join requests by user
+	started  bool                   // a private chat: the user has started the bot (private.go)
+	wayIn    time.Time              // a private chat: the bot may write until then, through a join request's user_chat_id
+	guarded  bool                   // the bot is the chat's guard bot (guard.go)
 }
 
-func newChatState(c tgbotapi.Chat) *chatState {
+func newChatState(c Chat) *chatState {
 	return &chatState{
 		chat:     c,
 		members:  make(map[int64]Member),
@@ -46,7 +48,7 @@ func newChatState(c tgbotapi.Chat) *chatState {
 
 // AddUser adds a person the bot can meet, together with their private chat
 // with the bot (whose id is the user's id).
-func (s *Server) AddUser(u tgbotapi.User) {
+func (s *Server) AddUser(u User) {
 	s.t.Helper()
 	if u.ID <= 0 || u.FirstName == "" || u.ID == s.bot.ID {
 		s.t.Fatalf("bottest: AddUser: a user needs a positive ID (not the bot's) and a FirstName, got %+v", u)
@@ -55,7 +57,7 @@ func (s *Server) AddUser(u tgbotapi.User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.users[u.ID] = u
-	c := tgbotapi.Chat{ID: u.ID, Type: "private", FirstName: u.FirstName, LastName: u.LastName, UserName: u.UserName}
+	c := Chat{ID: u.ID, Type: "private", FirstName: u.FirstName, LastName: u.LastName, UserName: u.UserName}
 	if cs, ok := s.chats[u.ID]; ok {
 		cs.chat = c
 	} else {
@@ -68,7 +70,7 @@ func (s *Server) AddUser(u tgbotapi.User) {
 // optional username). The bot starts out as a plain member (an
 // administrator in a channel, the only way a bot can be in one); use
 // SetMember to change that.
-func (s *Server) AddChat(c tgbotapi.Chat) {
+func (s *Server) AddChat(c Chat) {
 	s.t.Helper()
 	switch {
 	case c.Type != "group" && c.Type != "supergroup" && c.Type != "channel":
@@ -153,6 +155,8 @@ func (s *Server) memberOf(cs *chatState, userID int64) Member {
 	return Member{Status: "left"}
 }
 
+func isAdmin(m Member) bool { return m.Status == "creator" || m.Status == "administrator" }
+
 func isMember(m Member) bool {
 	switch m.Status {
 	case "creator", "administrator", "member", "restricted":
@@ -195,6 +199,7 @@ const (
 	readMembersAccess
 	editAccess
 	writeAccess
+	sendAccess // a new message: in a private chat, only once the user started the bot
 )
 
 // checkAccess answers the errors the real server gives when the bot is not
@@ -205,6 +210,9 @@ func (s *Server) checkAccess(cs *chatState, need access) *apiError {
 	case "private":
 		if bot.Status == "kicked" && need >= editAccess {
 			return forbidden("bot was blocked by the user")
+		}
+		if need == sendAccess && !cs.started && !s.now().Before(cs.wayIn) {
+			return forbidden("bot can't initiate conversation with a user")
 		}
 	case "group":
 		if need == readMembersAccess {
@@ -251,7 +259,7 @@ func (s *Server) canInvite(cs *chatState) bool {
 }
 
 // userJSON renders a user as the real server does outside getMe.
-func userJSON(u tgbotapi.User) object {
+func userJSON(u User) object {
 	o := object{{"id", u.ID}, {"is_bot", u.IsBot}, {"first_name", u.FirstName}}
 	if u.LastName != "" {
 		o.add("last_name", u.LastName)
@@ -266,7 +274,7 @@ func userJSON(u tgbotapi.User) object {
 }
 
 // chatJSON renders the short Chat object found in messages and updates.
-func chatJSON(c tgbotapi.Chat) object {
+func chatJSON(c Chat) object {
 	o := object{{"id", c.ID}}
 	switch c.Type {
 	case "private":
@@ -293,7 +301,7 @@ func chatJSON(c tgbotapi.Chat) object {
 }
 
 // memberJSON renders a ChatMember the way getChatMember answers.
-func (s *Server) memberJSON(cs *chatState, u tgbotapi.User) object {
+func (s *Server) memberJSON(cs *chatState, u User) object {
 	m := s.memberOf(cs, u.ID)
 	o := object{{"user", userJSON(u)}, {"status", m.Status}}
 	chatType := cs.chat.Type

@@ -13,8 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/store"
 	"github.com/invitebot/invitebot/store/sqlite"
@@ -54,8 +52,8 @@ func groups(srv *bottest.Server, n int) []int64 {
 		id := int64(-1003000000000 - i)
 		ids[i] = id
 		admin := adminBase + int64(i)
-		srv.AddChat(tgbotapi.Chat{ID: id, Type: "supergroup", Title: fmt.Sprintf("Group %d", i)})
-		srv.AddUser(tgbotapi.User{ID: admin, FirstName: fmt.Sprintf("Admin %d", i)})
+		srv.AddChat(bottest.Chat{ID: id, Type: "supergroup", Title: fmt.Sprintf("Group %d", i)})
+		srv.AddUser(bottest.User{ID: admin, FirstName: fmt.Sprintf("Admin %d", i)})
 		srv.SetMember(id, admin, bottest.Member{Status: "administrator", CanInviteUsers: true})
 		srv.SetMember(id, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	}
@@ -221,7 +219,7 @@ func (e *benchEnv) ingest(n int) ([]result, error) {
 	defer srv.Close()
 	chats := groups(srv, 40)
 	for i := range 50 {
-		srv.AddUser(tgbotapi.User{ID: memberBase + int64(i), FirstName: "Member", UserName: fmt.Sprintf("member%d", i)})
+		srv.AddUser(bottest.User{ID: memberBase + int64(i), FirstName: "Member", UserName: fmt.Sprintf("member%d", i)})
 	}
 	texts := []string{
 		"Did anyone see the match yesterday? That last goal was unbelievable",

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 )
@@ -34,7 +32,7 @@ func TestChaos(t *testing.T) {
 	for i := range chats {
 		id := int64(-1002000000000 - i)
 		groups = append(groups, id)
-		srv.AddChat(tgbotapi.Chat{ID: id, Type: "supergroup", Title: fmt.Sprintf("Chaos %d", i)})
+		srv.AddChat(bottest.Chat{ID: id, Type: "supergroup", Title: fmt.Sprintf("Chaos %d", i)})
 		srv.SetMember(id, alice, bottest.Member{Status: "administrator", CanInviteUsers: true})
 		srv.SetMember(id, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	}
@@ -111,7 +109,7 @@ func TestChaos(t *testing.T) {
 	duplicates, allowed := 0, 0
 	for _, c := range commands {
 		replies := h.repliesTo(c.chat, c.msg)
-		var made []tgbotapi.ChatInviteLink
+		var made []bottest.InviteLink
 		for _, l := range srv.InviteLinks(c.chat) {
 			if l.Name == c.name {
 				made = append(made, l)

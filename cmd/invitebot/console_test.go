@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
@@ -35,7 +33,7 @@ const owners = "5000000009"
 func newConsoleWorld(t *testing.T) *bottest.Server {
 	t.Helper()
 	srv := newWorld(t)
-	for _, u := range []tgbotapi.User{
+	for _, u := range []bottest.User{
 		{ID: olga, FirstName: "Olga", UserName: "olga_owner"},
 		{ID: erin, FirstName: "Erin", UserName: "erin_editor"},
 		{ID: frank, FirstName: "Frank", UserName: "frank_f"},
@@ -46,11 +44,11 @@ func newConsoleWorld(t *testing.T) *bottest.Server {
 	} {
 		srv.AddUser(u)
 	}
-	srv.AddChat(tgbotapi.Chat{ID: group2ID, Type: "supergroup", Title: "Second <Group>", UserName: "second_group"})
+	srv.AddChat(bottest.Chat{ID: group2ID, Type: "supergroup", Title: "Second <Group>", UserName: "second_group"})
 	srv.SetMember(group2ID, dave, bottest.Member{Status: "creator"})
 	srv.SetMember(group2ID, bob, bottest.Member{Status: "member"})
 	srv.SetMember(group2ID, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
-	srv.AddChat(tgbotapi.Chat{ID: channelID, Type: "channel", Title: "Test Channel", UserName: "test_channel"})
+	srv.AddChat(bottest.Chat{ID: channelID, Type: "channel", Title: "Test Channel", UserName: "test_channel"})
 	srv.SetMember(channelID, erin, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	return srv
 }
@@ -129,7 +127,7 @@ func joinsOf(t *testing.T, text string, n int) int {
 // joinUpdate is a chat_member update of user joining chat at date, through
 // link if not "" (a link of the bot's; created by creator), as Telegram
 // writes it; via marks a join through an approved join request.
-func joinUpdate(chat tgbotapi.Chat, user, from tgbotapi.User, link string, via bool, date int64) []byte {
+func joinUpdate(chat bottest.Chat, user, from bottest.User, link string, via bool, date int64) []byte {
 	userJSON := map[string]any{"id": user.ID, "is_bot": false, "first_name": user.FirstName}
 	if user.UserName != "" {
 		userJSON["username"] = user.UserName

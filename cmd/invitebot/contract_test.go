@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 )
@@ -172,7 +170,7 @@ func TestHostileInputEveryKind(t *testing.T) {
 		// Telegram sends only the data of buttons the bot made: the press
 		// is hostile in its presser's name.
 		presser := int64(7300000000 + i)
-		srv.AddUser(tgbotapi.User{ID: presser, FirstName: "Pre" + s + "sser", LastName: s})
+		srv.AddUser(bottest.User{ID: presser, FirstName: "Pre" + s + "sser", LastName: s})
 		srv.SetMember(groupID, presser, bottest.Member{Status: "member"})
 		upd, qid := srv.PushCallback(presser, groupID, anchor.MessageID, anchor.Buttons[0][0].CallbackData)
 		queries[qid] = c

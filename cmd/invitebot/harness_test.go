@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 )
@@ -32,7 +30,7 @@ func newWorld(t *testing.T) *bottest.Server {
 	t.Helper()
 	srv := bottest.NewServer(t)
 	t.Cleanup(func() { checkMethodsKnown(t, srv) })
-	for _, u := range []tgbotapi.User{
+	for _, u := range []bottest.User{
 		{ID: alice, FirstName: "Alice", UserName: "alice_admin"},
 		{ID: bob, FirstName: "Bob"},
 		{ID: carol, FirstName: "Carol", UserName: "carol"},
@@ -40,9 +38,9 @@ func newWorld(t *testing.T) *bottest.Server {
 	} {
 		srv.AddUser(u)
 	}
-	srv.AddChat(tgbotapi.Chat{ID: groupID, Type: "supergroup", Title: "Invite Test Group"})
-	srv.AddChat(tgbotapi.Chat{ID: noRightID, Type: "supergroup", Title: "No <Right> Group"})
-	srv.AddChat(tgbotapi.Chat{ID: channelID, Type: "channel", Title: "Test Channel"})
+	srv.AddChat(bottest.Chat{ID: groupID, Type: "supergroup", Title: "Invite Test Group"})
+	srv.AddChat(bottest.Chat{ID: noRightID, Type: "supergroup", Title: "No <Right> Group"})
+	srv.AddChat(bottest.Chat{ID: channelID, Type: "channel", Title: "Test Channel"})
 	for _, chat := range []int64{groupID, noRightID} {
 		srv.SetMember(chat, dave, bottest.Member{Status: "creator"})
 		srv.SetMember(chat, alice, bottest.Member{Status: "administrator", CanInviteUsers: true})

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/store"
 	"github.com/invitebot/invitebot/store/sqlite"
@@ -66,7 +64,7 @@ func TestJoinRequestsMadeWhileDown(t *testing.T) {
 	}
 	// Telegram reports frank's join through the approved request: it was
 	// counted at the approval, and is not counted again.
-	srv.PushUpdate(joinUpdate(tgChat(groupID), tgbotapi.User{ID: frank, FirstName: "Frank", UserName: "frank_f"}, srv.Bot(), link, true, time.Now().Unix()))
+	srv.PushUpdate(joinUpdate(tgChat(groupID), bottest.User{ID: frank, FirstName: "Frank", UserName: "frank_f"}, srv.Bot(), link, true, time.Now().Unix()))
 	r = h2.ask(groupID, alice, "/links")
 	if n := joinsOf(t, r.PlainText, 1); n != 1 {
 		t.Errorf("joins of #1 = %d, want 1: %q", n, r.PlainText)
@@ -333,7 +331,7 @@ func TestJoinCounts(t *testing.T) {
 	h.ask(groupID, alice, "/createlink Gate request")
 	open, gate := srv.InviteLinks(groupID)[0].InviteLink, srv.InviteLinks(groupID)[1].InviteLink
 	chat := tgChat(groupID)
-	user := func(id int64, name string) tgbotapi.User { return tgbotapi.User{ID: id, FirstName: name} }
+	user := func(id int64, name string) bottest.User { return bottest.User{ID: id, FirstName: name} }
 	now := time.Now().Unix()
 
 	frankJoins := joinUpdate(chat, user(frank, "Frank"), user(frank, "Frank"), open, false, now)
@@ -394,7 +392,7 @@ func TestJoinRequestFixture(t *testing.T) {
 func TestGroupUpgradeMovesRecords(t *testing.T) {
 	const basicID, upgradedID int64 = -4000000001, -1004000000001
 	srv := newConsoleWorld(t)
-	srv.AddChat(tgbotapi.Chat{ID: basicID, Type: "group", Title: "Basic Group"})
+	srv.AddChat(bottest.Chat{ID: basicID, Type: "group", Title: "Basic Group"})
 	srv.SetMember(basicID, dave, bottest.Member{Status: "creator"})
 	srv.SetMember(basicID, alice, bottest.Member{Status: "administrator", CanInviteUsers: true})
 	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
@@ -444,8 +442,8 @@ func TestGroupUpgradeMovesRecords(t *testing.T) {
 func TestUpgradeLearnedFromAnAPIError(t *testing.T) {
 	const basicID, upgradedID int64 = -4000000002, -1004000000002
 	srv := newConsoleWorld(t)
-	srv.AddChat(tgbotapi.Chat{ID: basicID, Type: "group", Title: "Basic Group"})
-	srv.AddChat(tgbotapi.Chat{ID: upgradedID, Type: "supergroup", Title: "Basic Group"})
+	srv.AddChat(bottest.Chat{ID: basicID, Type: "group", Title: "Basic Group"})
+	srv.AddChat(bottest.Chat{ID: upgradedID, Type: "supergroup", Title: "Basic Group"})
 	for _, c := range []int64{basicID, upgradedID} {
 		srv.SetMember(c, dave, bottest.Member{Status: "creator"})
 		srv.SetMember(c, alice, bottest.Member{Status: "administrator", CanInviteUsers: true})

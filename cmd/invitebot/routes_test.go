@@ -10,6 +10,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/cmd/invitebot/internal/ops"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
@@ -77,10 +78,10 @@ func TestRoutesTakeEveryFixture(t *testing.T) {
 	}
 }
 
-func tgChat(id int64) tgbotapi.Chat {
-	return tgbotapi.Chat{ID: id, Type: "supergroup", Title: "Invite Test Group"}
+func tgChat(id int64) bottest.Chat {
+	return bottest.Chat{ID: id, Type: "supergroup", Title: "Invite Test Group"}
 }
 
-func tgChannel() tgbotapi.Chat {
-	return tgbotapi.Chat{ID: channelID, Type: "channel", Title: "Test Channel"}
+func tgChannel() bottest.Chat {
+	return bottest.Chat{ID: channelID, Type: "channel", Title: "Test Channel"}
 }

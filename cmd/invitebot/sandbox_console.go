@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/store"
 	"github.com/invitebot/invitebot/store/sqlite"
@@ -438,7 +436,7 @@ func (c *console) join(kind string, args []string) error {
 // linkTarget finds the chat and the link that ref names: "" (the current
 // chat, no link), "#N" (the bot's link number N in the current chat) or
 // a link's URL (in the group or the channel).
-func (c *console) linkTarget(ref string) (sbChat, *tgbotapi.ChatInviteLink, error) {
+func (c *console) linkTarget(ref string) (sbChat, *bottest.InviteLink, error) {
 	here := c.where
 	needChat := func() error {
 		if here.kind == "private" {

@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot/bottest"
 )
 
@@ -20,18 +18,18 @@ const (
 // sbPerson is someone the console can be.
 type sbPerson struct {
 	name string // as typed in the console: "as alice"
-	user tgbotapi.User
+	user bottest.User
 	role string // who they are, after "You are alice, "
 }
 
 var sbPeople = []sbPerson{
-	{"alice", tgbotapi.User{ID: 5000000001, FirstName: "Alice", UserName: "alice_admin"}, "an admin of the group who may invite users"},
-	{"bob", tgbotapi.User{ID: 5000000002, FirstName: "Bob"}, "a member of the group"},
-	{"carol", tgbotapi.User{ID: 5000000003, FirstName: "Carol", UserName: "carol"}, "an admin of the group who may not invite users"},
-	{"dave", tgbotapi.User{ID: 5000000004, FirstName: "Dave", UserName: "dave_creator"}, "the creator of the group and of the channel"},
-	{"olga", tgbotapi.User{ID: sbOwnerID, FirstName: "Olga", UserName: "olga_owner"}, "the bot's owner (INVITEBOT_OWNERS), in no chat"},
-	{"frank", tgbotapi.User{ID: 5000000006, FirstName: "Frank", UserName: "frank_f"}, "in no chat yet"},
-	{"gina", tgbotapi.User{ID: 5000000007, FirstName: "Gina", UserName: "gina_g"}, "in no chat yet"},
+	{"alice", bottest.User{ID: 5000000001, FirstName: "Alice", UserName: "alice_admin"}, "an admin of the group who may invite users"},
+	{"bob", bottest.User{ID: 5000000002, FirstName: "Bob"}, "a member of the group"},
+	{"carol", bottest.User{ID: 5000000003, FirstName: "Carol", UserName: "carol"}, "an admin of the group who may not invite users"},
+	{"dave", bottest.User{ID: 5000000004, FirstName: "Dave", UserName: "dave_creator"}, "the creator of the group and of the channel"},
+	{"olga", bottest.User{ID: sbOwnerID, FirstName: "Olga", UserName: "olga_owner"}, "the bot's owner (INVITEBOT_OWNERS), in no chat"},
+	{"frank", bottest.User{ID: 5000000006, FirstName: "Frank", UserName: "frank_f"}, "in no chat yet"},
+	{"gina", bottest.User{ID: 5000000007, FirstName: "Gina", UserName: "gina_g"}, "in no chat yet"},
 }
 
 // sbAnonymous is the console's name for an anonymous admin of the group.
@@ -116,8 +114,8 @@ func buildWorld(srv *bottest.Server) {
 	for _, p := range sbPeople {
 		srv.AddUser(p.user)
 	}
-	srv.AddChat(tgbotapi.Chat{ID: sbGroupID, Type: "supergroup", Title: sbGroup.title, UserName: "sandbox_group"})
-	srv.AddChat(tgbotapi.Chat{ID: sbChannelID, Type: "channel", Title: sbChannel.title, UserName: "sandbox_channel"})
+	srv.AddChat(bottest.Chat{ID: sbGroupID, Type: "supergroup", Title: sbGroup.title, UserName: "sandbox_group"})
+	srv.AddChat(bottest.Chat{ID: sbChannelID, Type: "channel", Title: sbChannel.title, UserName: "sandbox_channel"})
 	member := func(chat int64, name string, m bottest.Member) {
 		p, _ := sbPersonNamed(name)
 		srv.SetMember(chat, p.user.ID, m)

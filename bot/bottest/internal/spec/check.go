@@ -1,98 +1,15 @@
-package bottest
+package spec
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
-
-// apiJSON is the Bot API specification (methods and types with their fields)
-// that every request is checked against.
-//
-//go:embed testdata/api.json
-var apiJSON []byte
-
-type apiField struct {
-	Name        string   `json:"name"`
-	Types       []string `json:"types"`
-	Required    bool     `json:"required"`
-	Description string   `json:"description"`
-
-	// only is the single value a discriminator field may take
-	// ("Scope type, must be chat", `always "creator"`), or "".
-	only string
-}
-
-type apiType struct {
-	Name     string     `json:"name"`
-	Fields   []apiField `json:"fields"`
-	Subtypes []string   `json:"subtypes"`
-
-	field map[string]*apiField
-}
-
-type apiMethod struct {
-	Name    string     `json:"name"`
-	Fields  []apiField `json:"fields"`
-	Returns []string   `json:"returns"`
-
-	field map[string]*apiField
-}
-
-type apiSpec struct {
-	Version string                `json:"version"`
-	Methods map[string]*apiMethod `json:"methods"`
-	Types   map[string]*apiType   `json:"types"`
-
-	byLower map[string]*apiMethod
-}
-
-// discriminatorRE finds the constant in descriptions such as
-// "Scope type, must be chat" or `Type of the reaction, always "emoji"`.
-var discriminatorRE = regexp.MustCompile(`(?:, must be|, always) ["“]?([a-z_]+)["”]?\.?$`)
-
-var loadSpec = sync.OnceValues(func() (*apiSpec, error) {
-	var sp apiSpec
-	if err := json.Unmarshal(apiJSON, &sp); err != nil {
-		return nil, fmt.Errorf("bottest: parse embedded api.json: %w", err)
-	}
-	sp.byLower = make(map[string]*apiMethod, len(sp.Methods))
-	for _, m := range sp.Methods {
-		m.field = indexFields(m.Fields)
-		sp.byLower[strings.ToLower(m.Name)] = m
-	}
-	for _, t := range sp.Types {
-		t.field = indexFields(t.Fields)
-		for i := range t.Fields {
-			f := &t.Fields[i]
-			if len(f.Types) == 1 && f.Types[0] == "String" {
-				if m := discriminatorRE.FindStringSubmatch(f.Description); m != nil {
-					f.only = m[1]
-				}
-			}
-		}
-	}
-	return &sp, nil
-})
-
-func indexFields(fs []apiField) map[string]*apiField {
-	m := make(map[string]*apiField, len(fs))
-	for i := range fs {
-		m[fs[i].Name] = &fs[i]
-	}
-	return m
-}
-
-// method finds a method by its case-insensitive name.
-func (sp *apiSpec) method(name string) *apiMethod { return sp.byLower[strings.ToLower(name)] }
 
 // legacyHints explains parameters that older libraries (tgbotapi v5.5.1
 // among them) still send but that Bot API 10.1 no longer lists.
@@ -102,9 +19,9 @@ var legacyHints = map[string]string{
 	"disable_web_page_preview":    "; use link_preview_options",
 }
 
-// checkParams checks a request's parameters against the method's
+// CheckParams checks a request's parameters against the method's
 // specification and returns one message per violation, in a stable order.
-func (sp *apiSpec) checkParams(m *apiMethod, params map[string]string) []string {
+func (sp *Spec) CheckParams(m *Method, params map[string]string) []string {
 	var errs []string
 	names := make([]string, 0, len(params))
 	for name := range params {
@@ -137,7 +54,7 @@ func (sp *apiSpec) checkParams(m *apiMethod, params map[string]string) []string 
 
 // checkParam checks one form value, which is either a scalar or a
 // JSON-serialized object or array.
-func (sp *apiSpec) checkParam(f *apiField, raw string) string {
+func (sp *Spec) checkParam(f *Field, raw string) string {
 	var compound []string
 	for _, typ := range f.Types {
 		ok := false
@@ -164,22 +81,22 @@ func (sp *apiSpec) checkParam(f *apiField, raw string) string {
 		if expected == "Boolean" {
 			expected = "Boolean (true or false)"
 		}
-		return fmt.Sprintf("expected %s, got %q", expected, clip(raw))
+		return fmt.Sprintf("expected %s, got %q", expected, Clip(raw))
 	}
 	if raw == "null" && !f.Required {
 		// tgbotapi sends nil slices as null; the real server takes that
 		// as "not given".
 		return ""
 	}
-	v, err := decodeJSON([]byte(raw))
+	v, err := DecodeJSON([]byte(raw))
 	if err != nil {
 		return fmt.Sprintf("expected JSON-serialized %s: %v", strings.Join(compound, " or "), err)
 	}
-	return strings.Join(sp.checkValue("", v, compound), "; ")
+	return strings.Join(sp.CheckValue("", v, compound), "; ")
 }
 
-// decodeJSON decodes exactly one JSON value, keeping numbers exact.
-func decodeJSON(b []byte) (any, error) {
+// DecodeJSON decodes exactly one JSON value, keeping numbers exact.
+func DecodeJSON(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
@@ -192,9 +109,9 @@ func decodeJSON(b []byte) (any, error) {
 	return v, nil
 }
 
-// checkValue checks a decoded JSON value against a union of type
+// CheckValue checks a decoded JSON value against a union of type
 // expressions and returns the violations of the closest alternative.
-func (sp *apiSpec) checkValue(path string, v any, types []string) []string {
+func (sp *Spec) CheckValue(path string, v any, types []string) []string {
 	if len(types) == 1 {
 		return sp.checkOne(path, v, types[0])
 	}
@@ -226,53 +143,67 @@ func (sp *apiSpec) checkValue(path string, v any, types []string) []string {
 	return append([]string{fmt.Sprintf("%snot a valid %s (nor %s)", at(path), bestType, strings.Join(others, ", "))}, best...)
 }
 
-func (sp *apiSpec) checkOne(path string, v any, typ string) []string {
-	switch typ {
-	case "Integer":
-		n, ok := v.(json.Number)
-		if ok {
-			if _, err := strconv.ParseInt(string(n), 10, 64); err == nil {
-				return nil
-			}
-		}
-		return []string{fmt.Sprintf("%sexpected Integer, got %s", at(path), describe(v))}
-	case "Float":
-		if _, ok := v.(json.Number); ok {
-			return nil
-		}
-		return []string{fmt.Sprintf("%sexpected Float, got %s", at(path), describe(v))}
-	case "Boolean":
-		if _, ok := v.(bool); ok {
-			return nil
-		}
-		return []string{fmt.Sprintf("%sexpected Boolean, got %s", at(path), describe(v))}
-	case "String", "InputFile":
-		if _, ok := v.(string); ok {
-			return nil
-		}
-		return []string{fmt.Sprintf("%sexpected String, got %s", at(path), describe(v))}
+// checkOne checks a value against one type expression.
+func (sp *Spec) checkOne(path string, v any, typ string) []string {
+	if isScalar(typ) {
+		return checkScalar(path, v, typ)
 	}
 	if elem, ok := strings.CutPrefix(typ, "Array of "); ok {
-		arr, ok := v.([]any)
-		if !ok {
-			return []string{fmt.Sprintf("%sexpected %s, got %s", at(path), typ, describe(v))}
-		}
-		var errs []string
-		for i, e := range arr {
-			errs = append(errs, sp.checkOne(fmt.Sprintf("%s[%d]", path, i), e, elem)...)
-		}
-		return errs
+		return sp.checkArray(path, v, typ, elem)
 	}
 	t := sp.Types[typ]
-	if t == nil {
+	switch {
+	case t == nil:
 		return []string{fmt.Sprintf("%sunknown type %s in the specification", at(path), typ)}
-	}
-	if len(t.Subtypes) > 0 {
+	case len(t.Subtypes) > 0:
 		return sp.checkAbstract(path, v, t)
 	}
+	return sp.checkObject(path, v, t)
+}
+
+// checkScalar checks a value against Integer, Float, Boolean, String or
+// InputFile (a String in JSON).
+func checkScalar(path string, v any, typ string) []string {
+	ok := false
+	switch typ {
+	case "Integer":
+		if n, isNumber := v.(json.Number); isNumber {
+			_, err := strconv.ParseInt(string(n), 10, 64)
+			ok = err == nil
+		}
+	case "Float":
+		_, ok = v.(json.Number)
+	case "Boolean":
+		_, ok = v.(bool)
+	case "String", "InputFile":
+		_, ok = v.(string)
+		typ = "String"
+	}
+	if ok {
+		return nil
+	}
+	return []string{fmt.Sprintf("%sexpected %s, got %s", at(path), typ, describe(v))}
+}
+
+func (sp *Spec) checkArray(path string, v any, typ, elem string) []string {
+	arr, ok := v.([]any)
+	if !ok {
+		return []string{fmt.Sprintf("%sexpected %s, got %s", at(path), typ, describe(v))}
+	}
+	var errs []string
+	for i, e := range arr {
+		errs = append(errs, sp.checkOne(fmt.Sprintf("%s[%d]", path, i), e, elem)...)
+	}
+	return errs
+}
+
+// checkObject checks an object of a concrete type: no unknown field,
+// every required one, each of the right type (a discriminator with its
+// only value).
+func (sp *Spec) checkObject(path string, v any, t *Type) []string {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return []string{fmt.Sprintf("%sexpected %s object, got %s", at(path), typ, describe(v))}
+		return []string{fmt.Sprintf("%sexpected %s object, got %s", at(path), t.Name, describe(v))}
 	}
 	var errs []string
 	keys := make([]string, 0, len(obj))
@@ -282,7 +213,7 @@ func (sp *apiSpec) checkOne(path string, v any, typ string) []string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if t.field[k] == nil {
-			errs = append(errs, fmt.Sprintf("%sunknown field %q in %s", at(join(path, k)), k, typ))
+			errs = append(errs, fmt.Sprintf("%sunknown field %q in %s", at(join(path, k)), k, t.Name))
 		}
 	}
 	var missing []string
@@ -296,18 +227,18 @@ func (sp *apiSpec) checkOne(path string, v any, typ string) []string {
 			continue
 		}
 		fp := join(path, f.Name)
-		fe := sp.checkValue(fp, fv, f.Types)
+		fe := sp.CheckValue(fp, fv, f.Types)
 		if len(fe) == 0 && f.only != "" && fv != f.only {
-			fe = []string{fmt.Sprintf("%smust be %q in %s, got %s", at(fp), f.only, typ, describe(fv))}
+			fe = []string{fmt.Sprintf("%smust be %q in %s, got %s", at(fp), f.only, t.Name, describe(fv))}
 		}
 		errs = append(errs, fe...)
 	}
 	switch len(missing) {
 	case 0:
 	case 1:
-		errs = append(errs, fmt.Sprintf("%smissing required field %s of %s", at(path), missing[0], typ))
+		errs = append(errs, fmt.Sprintf("%smissing required field %s of %s", at(path), missing[0], t.Name))
 	default:
-		errs = append(errs, fmt.Sprintf("%smissing required fields %s of %s", at(path), strings.Join(missing, ", "), typ))
+		errs = append(errs, fmt.Sprintf("%smissing required fields %s of %s", at(path), strings.Join(missing, ", "), t.Name))
 	}
 	return errs
 }
@@ -315,7 +246,7 @@ func (sp *apiSpec) checkOne(path string, v any, typ string) []string {
 // checkAbstract checks a value of an abstract type (one with subtypes). When
 // the subtypes are told apart by a constant field (type, status, source),
 // the value is checked against the subtype it names.
-func (sp *apiSpec) checkAbstract(path string, v any, t *apiType) []string {
+func (sp *Spec) checkAbstract(path string, v any, t *Type) []string {
 	if obj, ok := v.(map[string]any); ok {
 		if key, variants := sp.discriminator(t); key != "" {
 			tag, present := obj[key]
@@ -334,12 +265,12 @@ func (sp *apiSpec) checkAbstract(path string, v any, t *apiType) []string {
 			return []string{fmt.Sprintf("%s%s %s is not one of %s", at(join(path, key)), t.Name, describe(tag), strings.Join(allowed, ", "))}
 		}
 	}
-	return sp.checkValue(path, v, t.Subtypes)
+	return sp.CheckValue(path, v, t.Subtypes)
 }
 
 // discriminator returns the field that tells t's subtypes apart and the
 // subtype for each of its values, or "" if there is none.
-func (sp *apiSpec) discriminator(t *apiType) (string, map[string]string) {
+func (sp *Spec) discriminator(t *Type) (string, map[string]string) {
 	var key string
 	variants := make(map[string]string)
 	for _, name := range t.Subtypes {
@@ -359,13 +290,19 @@ func (sp *apiSpec) discriminator(t *apiType) (string, map[string]string) {
 
 func allScalar(types []string) bool {
 	for _, t := range types {
-		switch t {
-		case "Integer", "Float", "Boolean", "String", "InputFile":
-		default:
+		if !isScalar(t) {
 			return false
 		}
 	}
 	return true
+}
+
+func isScalar(typ string) bool {
+	switch typ {
+	case "Integer", "Float", "Boolean", "String", "InputFile":
+		return true
+	}
+	return false
 }
 
 func join(path, key string) string {
@@ -391,7 +328,7 @@ func describe(v any) string {
 	case json.Number:
 		return "number " + string(x)
 	case string:
-		return "string " + strconv.Quote(clip(x))
+		return "string " + strconv.Quote(Clip(x))
 	case []any:
 		return "array"
 	case map[string]any:
@@ -400,7 +337,8 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func clip(s string) string {
+// Clip shortens s for a message.
+func Clip(s string) string {
 	const max = 60
 	if len(s) <= max {
 		return s
