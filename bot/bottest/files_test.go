@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/png"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -25,20 +26,23 @@ type part struct {
 // and files, and returns the HTTP status and the raw answer.
 func postMultipart(t *testing.T, srv *Server, method string, fields map[string]string, files ...part) (int, []byte) {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	for k, v := range fields {
-		w.WriteField(k, v)
-	}
-	for _, f := range files {
-		fw, err := w.CreateFormFile(f.field, f.name)
-		if err != nil {
-			t.Fatal(err)
+	pr, pw := io.Pipe() // streamed: some files are 50 MB
+	w := multipart.NewWriter(pw)
+	go func() {
+		for k, v := range fields {
+			w.WriteField(k, v)
 		}
-		fw.Write(f.data)
-	}
-	w.Close()
-	resp, err := http.Post(srv.URL()+"/bot"+srv.Token()+"/"+method, w.FormDataContentType(), &body)
+		for _, f := range files {
+			fw, err := w.CreateFormFile(f.field, f.name)
+			if err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			fw.Write(f.data)
+		}
+		pw.CloseWithError(w.Close())
+	}()
+	resp, err := http.Post(srv.URL()+"/bot"+srv.Token()+"/"+method, w.FormDataContentType(), pr)
 	if err != nil {
 		t.Fatalf("%s: %v", method, err)
 	}
@@ -216,5 +220,29 @@ func TestFilePartsAreChecked(t *testing.T) {
 	}
 	if n := len(srv.Messages(group)); n != 0 {
 		t.Errorf("%d documents sent", n)
+	}
+}
+
+// TestMultipartFirstValueCounts: of two parts of one name, the first
+// counts, as of two values of a form field.
+func TestMultipartFirstValueCounts(t *testing.T) {
+	srv := newWorld(t)
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	w.WriteField("chat_id", id(group))
+	w.WriteField("caption", "first")
+	w.WriteField("caption", "second")
+	for _, content := range []string{"one", "two"} {
+		fw, _ := w.CreateFormFile("document", content+".txt")
+		fw.Write([]byte(content))
+	}
+	w.Close()
+	resp, err := http.Post(srv.URL()+"/bot"+srv.Token()+"/sendDocument", w.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if m := srv.Messages(group); len(m) != 1 || m[0].Text != "first" || string(m[0].Document.Data) != "one" || m[0].Document.Name != "one.txt" {
+		t.Errorf("messages = %+v", m)
 	}
 }

@@ -86,35 +86,44 @@ func readParams(r *http.Request) (map[string]string, map[string]upload, error) {
 	return params, nil, readForm(body, params)
 }
 
-// readMultipart reads a multipart/form-data body: its fields, and its
-// files, which may be no larger than maxUpload.
+// readMultipart reads a multipart/form-data body part by part: its
+// fields, and its files, which may be no larger than maxUpload. The first
+// of parts of the same name counts.
 func readMultipart(r *http.Request, params map[string]string) (map[string]upload, error) {
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
+	mr, err := r.MultipartReader()
+	if err != nil {
 		return nil, fmt.Errorf("can't parse multipart body: %v", err)
 	}
-	defer r.MultipartForm.RemoveAll()
-	for k, vs := range r.MultipartForm.Value {
-		params[k] = vs[0]
-	}
 	files := make(map[string]upload)
-	for k, fhs := range r.MultipartForm.File {
-		params[k] = "attach://" + k
-		fh := fhs[0]
-		if fh.Size > maxUpload {
+	seen := make(map[string]bool)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return files, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("can't parse multipart body: %v", err)
+		}
+		name := part.FormName()
+		data, err := io.ReadAll(io.LimitReader(part, maxUpload+1))
+		if err != nil {
+			return nil, fmt.Errorf("can't parse multipart body: %v", err)
+		}
+		if len(data) > maxUpload {
+			io.Copy(io.Discard, r.Body) // as nginx, answer once the body is in
 			return nil, errEntityTooLarge
 		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, fmt.Errorf("can't read file %q: %v", k, err)
+		if name == "" || seen[name] {
+			continue
 		}
-		data, err := io.ReadAll(f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("can't read file %q: %v", k, err)
+		seen[name] = true
+		if part.FileName() == "" {
+			params[name] = string(data)
+			continue
 		}
-		files[k] = upload{name: fh.Filename, ctype: fh.Header.Get("Content-Type"), data: data}
+		params[name] = "attach://" + name
+		files[name] = upload{name: part.FileName(), ctype: part.Header.Get("Content-Type"), data: data}
 	}
-	return files, nil
 }
 
 // readJSON reads a JSON object body: strings as they are, other values
