@@ -110,7 +110,18 @@ func TestRunKeepsPollingThroughErrors(t *testing.T) {
 	l.srv.FailNext("getUpdates", bottest.Reply{Drop: true})
 	l.srv.FailNext("getUpdates", bottest.ErrorReply(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"))
 	l.srv.PushMessage(chatA, user, "after the storm")
-	l.srv.WaitFor(t, "the update handled", func() bool { return rec.seen("after the storm") })
+	// Once a poll follows the three faults, each of them has been logged.
+	l.srv.WaitFor(t, "the update handled and a poll after the faults", func() bool {
+		faults, after := 0, false
+		for _, c := range l.srv.CallsTo("getUpdates") {
+			if c.Fault != "" {
+				faults++
+			} else if faults == 3 {
+				after = true
+			}
+		}
+		return rec.seen("after the storm") && after
+	})
 	logs := l.logs.String()
 	if !strings.Contains(logs, "another instance of this bot is polling, or a webhook is set") {
 		t.Errorf("409 not explained in the logs:\n%s", logs)
