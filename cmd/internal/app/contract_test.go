@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -38,7 +38,7 @@ func (c *clock) Advance(d time.Duration) {
 func TestExpiredAtOnce(t *testing.T) {
 	srv := newWorld(t)
 	c := &clock{now: time.Now().UTC()}
-	h := startWith(t, srv, "", internals{pace: fastPace, now: c.Now})
+	h := startWith(t, srv, "", Options{Pace: fastPace, Now: c.Now})
 	mustContain(t, h.ask(groupID, alice, "/createlink Soon expire=1h").PlainText, "#1", "active")
 	h.ask(groupID, alice, "/createlink Later expire=3h")
 	mustContain(t, h.ask(groupID, alice, "/links").PlainText, "“Soon”", "“Later”")
@@ -81,7 +81,7 @@ func TestGroupRepliesPaced(t *testing.T) {
 		Chat:   bot.Window{N: 3, Per: 310 * time.Millisecond},
 		Group:  bot.Window{N: 20, Per: 3050 * time.Millisecond},
 	}
-	h := startWith(t, srv, "", internals{pace: pace})
+	h := startWith(t, srv, "", Options{Pace: pace})
 	const n = 25
 	ids := make([]int, n)
 	for i := range ids {

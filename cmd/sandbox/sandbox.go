@@ -1,3 +1,8 @@
+// Command sandbox runs the real invitebot against a simulated Telegram on
+// 127.0.0.1, with a console in which you type as the people of a small
+// world: no token, no network. See README.md.
+//
+//	go run ./cmd/sandbox [-script FILE] [-db PATH] [-log FILE]
 package main
 
 import (
@@ -8,14 +13,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/cmd/internal/app"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
 
@@ -32,12 +40,19 @@ type sandboxInternals struct {
 	lineTimeout time.Duration // 0: defaultLineTimeout
 }
 
-// sandbox runs "invitebot sandbox": the real bot, unchanged, through
-// runWith, against a simulated Telegram (bottest) on 127.0.0.1, with a
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := app.ExitCode(sandbox(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// sandbox runs the sandbox: the real bot, unchanged, through app.Run,
+// against a simulated Telegram (bottest) on 127.0.0.1, with a
 // console in which the user types as the people of a small world. It
-// reads nothing from the environment (getenv is unused), so that no
-// token, database or owner of a real deployment can reach it.
-func sandbox(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+// reads nothing from the environment, so that no token, database or owner
+// of a real deployment can reach it.
+func sandbox(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	in := sandboxInternals{}
 	if f, ok := stdin.(*os.File); ok {
 		in.terminal = isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
@@ -45,7 +60,7 @@ func sandbox(ctx context.Context, args []string, getenv func(string) string, std
 	return runSandbox(ctx, args, stdin, stdout, stderr, in)
 }
 
-const sandboxUsage = `usage: invitebot sandbox [-script FILE] [-db PATH] [-log FILE]
+const sandboxUsage = `usage: go run ./cmd/sandbox [-script FILE] [-db PATH] [-log FILE]
 
 Runs the real bot against a simulated Telegram on 127.0.0.1, with a
 console in which you type as the people of a small world: no token and no
@@ -78,16 +93,16 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			return f, err
 		}
-		return f, &configError{"sandbox", err.Error()}
+		return f, &app.ConfigError{Var: "sandbox", Msg: err.Error()}
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return f, &configError{"sandbox", fmt.Sprintf("unexpected argument %q; give a script with -script FILE", fs.Arg(0))}
+		return f, &app.ConfigError{Var: "sandbox", Msg: fmt.Sprintf("unexpected argument %q; give a script with -script FILE", fs.Arg(0))}
 	}
 	return f, nil
 }
 
-// runSandbox is sandbox with its internals given.
+// runSandbox is sandbox with its Options given.
 func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, in sandboxInternals) error {
 	flags, err := parseSandboxFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -99,7 +114,7 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if flags.script != "" {
 		f, err := os.Open(flags.script)
 		if err != nil {
-			return &configError{"-script", fmt.Sprintf("cannot read the script (%v)", err)}
+			return &app.ConfigError{Var: "-script", Msg: fmt.Sprintf("cannot read the script (%v)", err)}
 		}
 		defer f.Close()
 		stdin, in.terminal = f, false
@@ -124,12 +139,12 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	// done with a line; the bot opens the same file.
 	db, err := sqlite.Open(ctx, dbPath)
 	if err != nil {
-		return &configError{"-db", fmt.Sprintf("cannot open %s (%v); give a file in a writable directory", dbPath, err)}
+		return &app.ConfigError{Var: "-db", Msg: fmt.Sprintf("cannot open %s (%v); give a file in a writable directory", dbPath, err)}
 	}
 	defer db.Close()
 	last, _, err := db.PendingUpdates(ctx)
 	if err != nil {
-		return &configError{"-db", fmt.Sprintf("cannot read %s (%v)", dbPath, err)}
+		return &app.ConfigError{Var: "-db", Msg: fmt.Sprintf("cannot read %s (%v)", dbPath, err)}
 	}
 	// A database from an earlier session: Telegram's update IDs go on
 	// from the last one the bot saw, and new link codes must not repeat
@@ -146,7 +161,7 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return &configError{"-log", fmt.Sprintf("cannot write %s (%v)", logPath, err)}
+		return &app.ConfigError{Var: "-log", Msg: fmt.Sprintf("cannot write %s (%v)", logPath, err)}
 	}
 	defer logFile.Close()
 
@@ -169,7 +184,7 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	b := &runningBot{done: make(chan struct{})}
 	botCtx, stopBot := context.WithCancel(ctx)
 	go func() {
-		b.err = runWith(botCtx, func(k string) string { return env[k] }, io.Discard, logFile, internals{pace: sandboxPace})
+		b.err = app.Run(botCtx, func(k string) string { return env[k] }, io.Discard, logFile, app.Options{Pace: sandboxPace})
 		close(b.done)
 	}()
 	defer func() {

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -88,11 +88,11 @@ var fastPace = bot.PaceLimits{Global: bot.Window{N: 1 << 20, Per: time.Second}}
 // given extra environment, and waits until it polls. Messages are not paced.
 func start(t *testing.T, srv *bottest.Server, dir string, kv ...string) *harness {
 	t.Helper()
-	return startWith(t, srv, dir, internals{pace: fastPace}, kv...)
+	return startWith(t, srv, dir, Options{Pace: fastPace}, kv...)
 }
 
-// startWith is start with the given internals.
-func startWith(t *testing.T, srv *bottest.Server, dir string, in internals, kv ...string) *harness {
+// startWith is start with the given Options.
+func startWith(t *testing.T, srv *bottest.Server, dir string, in Options, kv ...string) *harness {
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
@@ -118,7 +118,7 @@ func startWith(t *testing.T, srv *bottest.Server, dir string, in internals, kv .
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() {
-		h.done <- runWith(ctx, func(k string) string { return h.env[k] }, &bytes.Buffer{}, h.logs, in)
+		h.done <- Run(ctx, func(k string) string { return h.env[k] }, &bytes.Buffer{}, h.logs, in)
 	}()
 	t.Cleanup(func() {
 		h.stop()

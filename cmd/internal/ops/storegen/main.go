@@ -3,7 +3,7 @@
 // of the interface ops.Store, each timed into
 // invitebot_store_operation_seconds and counting its failures in
 // invitebot_store_errors_total under the method's name. Run it with go
-// generate in cmd/invitebot/internal/ops after a store interface changes
+// generate in cmd/internal/ops after a store interface changes
 // (the build fails until then: the wrapper no longer implements Store).
 //
 // It type-checks the file that declares Store (store.go), so the wrapper

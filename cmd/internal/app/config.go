@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -24,14 +24,14 @@ type config struct {
 	HTTPAddr    string
 }
 
-// configError is bad configuration: it names the variable and the fix, and
+// ConfigError is bad configuration: it names the variable and the fix, and
 // ends the process with exit status 2.
-type configError struct {
+type ConfigError struct {
 	Var string
 	Msg string
 }
 
-func (e *configError) Error() string { return e.Var + ": " + e.Msg }
+func (e *ConfigError) Error() string { return e.Var + ": " + e.Msg }
 
 // defaultDB is INVITEBOT_DB when it is not set.
 const defaultDB = "invitebot.db"
@@ -53,15 +53,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c.Token = strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
 	switch {
 	case c.Token == "":
-		return c, &configError{"TELEGRAM_BOT_TOKEN", "not set; create a bot with @BotFather and set TELEGRAM_BOT_TOKEN to the token it gives (123456789:AA...)"}
+		return c, &ConfigError{"TELEGRAM_BOT_TOKEN", "not set; create a bot with @BotFather and set TELEGRAM_BOT_TOKEN to the token it gives (123456789:AA...)"}
 	case !tokenPattern.MatchString(c.Token):
-		return c, &configError{"TELEGRAM_BOT_TOKEN", "does not look like a bot token (digits, a colon, then letters, digits, _ and -); copy it again from @BotFather"}
+		return c, &ConfigError{"TELEGRAM_BOT_TOKEN", "does not look like a bot token (digits, a colon, then letters, digits, _ and -); copy it again from @BotFather"}
 	}
 
 	if v := strings.TrimSpace(getenv("TELEGRAM_API_URL")); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			return c, &configError{"TELEGRAM_API_URL", fmt.Sprintf("%q is not an http(s) base URL; use e.g. https://api.telegram.org or http://127.0.0.1:8081 for a self-hosted Bot API server", v)}
+			return c, &ConfigError{"TELEGRAM_API_URL", fmt.Sprintf("%q is not an http(s) base URL; use e.g. https://api.telegram.org or http://127.0.0.1:8081 for a self-hosted Bot API server", v)}
 		}
 		c.APIURL = strings.TrimRight(v, "/")
 	}
@@ -77,7 +77,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		id, err := strconv.ParseInt(field, 10, 64)
 		if err != nil || id <= 0 {
-			return c, &configError{"INVITEBOT_OWNERS", fmt.Sprintf("%q is not a Telegram user ID; give numeric user IDs separated by commas, e.g. INVITEBOT_OWNERS=123456789,987654321", field)}
+			return c, &ConfigError{"INVITEBOT_OWNERS", fmt.Sprintf("%q is not a Telegram user ID; give numeric user IDs separated by commas, e.g. INVITEBOT_OWNERS=123456789,987654321", field)}
 		}
 		c.Owners = append(c.Owners, id)
 	}
@@ -86,7 +86,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		levels := map[string]zerolog.Level{"debug": zerolog.DebugLevel, "info": zerolog.InfoLevel, "warn": zerolog.WarnLevel, "error": zerolog.ErrorLevel}
 		lvl, ok := levels[strings.ToLower(v)]
 		if !ok {
-			return c, &configError{"INVITEBOT_LOG_LEVEL", fmt.Sprintf("%q is not a log level; use debug, info, warn or error", v)}
+			return c, &ConfigError{"INVITEBOT_LOG_LEVEL", fmt.Sprintf("%q is not a log level; use debug, info, warn or error", v)}
 		}
 		c.LogLevel = lvl
 	}
@@ -94,7 +94,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if v := strings.TrimSpace(getenv("INVITEBOT_LOG_FORMAT")); v != "" {
 		v = strings.ToLower(v)
 		if v != "json" && v != "console" && v != "auto" {
-			return c, &configError{"INVITEBOT_LOG_FORMAT", fmt.Sprintf("%q is not a log format; use json, console or auto", v)}
+			return c, &ConfigError{"INVITEBOT_LOG_FORMAT", fmt.Sprintf("%q is not a log format; use json, console or auto", v)}
 		}
 		c.LogFormat = v
 	}
@@ -103,16 +103,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		d, err := time.ParseDuration(v)
 		switch {
 		case err != nil:
-			return c, &configError{"INVITEBOT_POLL_TIMEOUT", fmt.Sprintf("%q is not a duration; use e.g. 30s or 1m", v)}
+			return c, &ConfigError{"INVITEBOT_POLL_TIMEOUT", fmt.Sprintf("%q is not a duration; use e.g. 30s or 1m", v)}
 		case d < time.Second || d > 10*time.Minute || d%time.Second != 0:
-			return c, &configError{"INVITEBOT_POLL_TIMEOUT", fmt.Sprintf("%s is out of range; use whole seconds from 1s to 10m, e.g. 30s (0 would mean short polling)", v)}
+			return c, &ConfigError{"INVITEBOT_POLL_TIMEOUT", fmt.Sprintf("%s is out of range; use whole seconds from 1s to 10m, e.g. 30s (0 would mean short polling)", v)}
 		}
 		c.PollTimeout = d
 	}
 
 	if v := strings.TrimSpace(getenv("INVITEBOT_HTTP_ADDR")); v != "" {
 		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-			return c, &configError{"INVITEBOT_HTTP_ADDR", fmt.Sprintf("%q is not a listen address; use host:port, e.g. 127.0.0.1:8080 or :8080", v)}
+			return c, &ConfigError{"INVITEBOT_HTTP_ADDR", fmt.Sprintf("%q is not a listen address; use host:port, e.g. 127.0.0.1:8080 or :8080", v)}
 		}
 		c.HTTPAddr = v
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"slices"
@@ -10,7 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/invitebot/invitebot/bot/bottest"
-	"github.com/invitebot/invitebot/cmd/invitebot/internal/ops"
+	"github.com/invitebot/invitebot/cmd/internal/ops"
 )
 
 // checkMethodsKnown fails the test if the bot called a Bot API method that

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"net"
 	"strings"
 
-	"github.com/invitebot/invitebot/cmd/invitebot/internal/ops"
+	"github.com/invitebot/invitebot/cmd/internal/ops"
 )
 
 // healthCheck asks the bot running beside it (in the same container) for

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -58,7 +58,7 @@ func TestChaos(t *testing.T) {
 	})
 
 	addr := make(chan string, 1)
-	h := startWith(t, srv, "", internals{pace: bot.TelegramPace, listening: func(a string) { addr <- a }}, "INVITEBOT_HTTP_ADDR", "127.0.0.1:0")
+	h := startWith(t, srv, "", Options{Pace: bot.TelegramPace, Listening: func(a string) { addr <- a }}, "INVITEBOT_HTTP_ADDR", "127.0.0.1:0")
 	base := "http://" + <-addr
 	type command struct {
 		chat int64

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 // the configuration reads, and with its token filled in it is a valid
 // configuration whose values are the defaults.
 func TestEnvExample(t *testing.T) {
-	f, err := os.Open("../../deploy/invitebot.env.example")
+	f, err := os.Open("../../../deploy/invitebot.env.example")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ func TestStoreGenIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale (or edited by hand): run go generate ./cmd/invitebot/internal/ops", output)
+		t.Errorf("%s is stale (or edited by hand): run go generate ./cmd/internal/ops", output)
 	}
 }
 

@@ -1,7 +1,9 @@
-package main
+package app
 
 import (
+	"context"
 	"os"
+	"os/signal"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -15,11 +17,13 @@ import (
 )
 
 // TestMain lets a test run the real program as a child process: the test
-// binary runs main when INVITEBOT_TEST_MAIN is set.
+// binary runs what cmd/invitebot's main runs when INVITEBOT_TEST_MAIN is set.
 func TestMain(m *testing.M) {
 	if os.Getenv("INVITEBOT_TEST_MAIN") == "1" {
-		main()
-		return
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

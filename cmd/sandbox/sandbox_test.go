@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/cmd/internal/app"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/sandbox.golden from the sandbox's transcript")
@@ -111,7 +113,16 @@ func lineDiff(want, got string) string {
 	return ""
 }
 
-func itoa(n int) string { return id(int64(n)) }
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func mustContain(t *testing.T, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("%q does not contain %q", got, w)
+		}
+	}
+}
 
 // TestSandboxTerminal: on a terminal the console prompts with who and
 // where, and does not echo what was typed.
@@ -163,13 +174,11 @@ func TestSandboxKeepsGivenDatabase(t *testing.T) {
 func TestSandboxIgnoresEnvironment(t *testing.T) {
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real.db")
-	env := map[string]string{
-		"TELEGRAM_BOT_TOKEN": "123456789:AAreal-token",
-		"TELEGRAM_API_URL":   "http://127.0.0.1:1",
-		"INVITEBOT_DB":       real,
-	}
+	t.Setenv("TELEGRAM_BOT_TOKEN", "123456789:AAreal-token")
+	t.Setenv("TELEGRAM_API_URL", "http://127.0.0.1:1")
+	t.Setenv("INVITEBOT_DB", real)
 	var out bytes.Buffer
-	err := sandbox(context.Background(), nil, func(k string) string { return env[k] }, strings.NewReader("/createlink x\n"), &out, &bytes.Buffer{})
+	err := sandbox(context.Background(), nil, strings.NewReader("/createlink x\n"), &out, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +197,7 @@ func TestSandboxFlags(t *testing.T) {
 	if err := runSandbox(context.Background(), []string{"-h"}, strings.NewReader(""), &out, &errOut, sandboxInternals{}); err != nil {
 		t.Errorf("-h: %v", err)
 	}
-	mustContain(t, errOut.String(), "usage: invitebot sandbox", "-script FILE", "-db PATH", "-log FILE")
+	mustContain(t, errOut.String(), "usage: go run ./cmd/sandbox", "-script FILE", "-db PATH", "-log FILE")
 	if strings.Contains(errOut.String(), "test.") {
 		t.Errorf("the usage shows test flags: %s", errOut.String())
 	}
@@ -204,25 +213,23 @@ func TestSandboxFlags(t *testing.T) {
 		{[]string{"-log", filepath.Join(dir, "no", "such.log")}, "-log: cannot write"},
 	} {
 		err := runSandbox(context.Background(), tc.args, strings.NewReader(""), &out, &bytes.Buffer{}, sandboxInternals{})
-		var ce *configError
+		var ce *app.ConfigError
 		if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: %v, want a configError with %q", tc.args, err, tc.want)
+			t.Errorf("%v: %v, want an app.ConfigError with %q", tc.args, err, tc.want)
 		}
 	}
 }
 
-// TestNoTestFlags: the binary imports bot/bottest, hence package testing,
-// whose flags are registered only by testing.Init: neither usage shows
+// TestNoTestFlags: the sandbox imports bot/bottest, hence package testing,
+// whose flags are registered only by testing.Init: its usage does not show
 // them.
 func TestNoTestFlags(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"sandbox", "-h"}} {
-		var out, errOut bytes.Buffer
-		if code := realMain(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut); code != 0 {
-			t.Errorf("%v: exit %d", args, code)
-		}
-		if strings.Contains(errOut.String(), "test.") || !strings.Contains(errOut.String(), "usage") {
-			t.Errorf("%v: %s", args, errOut.String())
-		}
+	var out, errOut bytes.Buffer
+	if err := sandbox(context.Background(), []string{"-h"}, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Errorf("-h: %v", err)
+	}
+	if strings.Contains(errOut.String(), "test.") || !strings.Contains(errOut.String(), "usage") {
+		t.Errorf("-h: %s", errOut.String())
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -25,7 +25,7 @@ files and put the copy in its place (README.md, Backups).
 
 // backup runs "invitebot backup FILE". Failures the user can fix (no
 // such database, FILE exists, a directory that cannot be written) are a
-// *configError; anything else (an I/O error, an interruption) is not.
+// *ConfigError; anything else (an I/O error, an interruption) is not.
 func backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("invitebot backup", flag.ContinueOnError)
 	flags.SetOutput(io.Discard) // one line from exitCode, not flag's usage
@@ -34,10 +34,10 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 			fmt.Fprint(stderr, backupUsage)
 			return nil
 		}
-		return &configError{"backup", err.Error() + "; usage: invitebot backup FILE"}
+		return &ConfigError{"backup", err.Error() + "; usage: invitebot backup FILE"}
 	}
 	if flags.NArg() != 1 {
-		return &configError{"backup", "give one FILE to write the copy to: invitebot backup FILE (e.g. invitebot backup /data/backup-2026-12-06.db)"}
+		return &ConfigError{"backup", "give one FILE to write the copy to: invitebot backup FILE (e.g. invitebot backup /data/backup-2026-12-06.db)"}
 	}
 	file := flags.Arg(0)
 	src := getenv("INVITEBOT_DB")
@@ -46,7 +46,7 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	// Never echo the URL: it may hold a password.
 	if strings.HasPrefix(src, "postgres://") || strings.HasPrefix(src, "postgresql://") {
-		return &configError{"INVITEBOT_DB", `is a PostgreSQL URL; invitebot backup copies a SQLite database: back PostgreSQL up with pg_dump (e.g. pg_dump --format=custom --file=FILE "$INVITEBOT_DB")`}
+		return &ConfigError{"INVITEBOT_DB", `is a PostgreSQL URL; invitebot backup copies a SQLite database: back PostgreSQL up with pg_dump (e.g. pg_dump --format=custom --file=FILE "$INVITEBOT_DB")`}
 	}
 
 	interrupted := fmt.Errorf("backup interrupted; %s was not written", file)
@@ -55,11 +55,11 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	case err != nil && ctx.Err() != nil:
 		return interrupted
 	case errors.Is(err, fs.ErrNotExist):
-		return &configError{"INVITEBOT_DB", fmt.Sprintf("no database at %s; set INVITEBOT_DB to the bot's database file, as the bot has it (a relative path starts in the current directory)", src)}
+		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("no database at %s; set INVITEBOT_DB to the bot's database file, as the bot has it (a relative path starts in the current directory)", src)}
 	case errors.Is(err, sqlite.ErrNotDatabase):
-		return &configError{"INVITEBOT_DB", fmt.Sprintf("%s is not an invitebot database (%v); set INVITEBOT_DB to the bot's database file", src, err)}
+		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("%s is not an invitebot database (%v); set INVITEBOT_DB to the bot's database file", src, err)}
 	case err != nil:
-		return &configError{"INVITEBOT_DB", fmt.Sprintf("cannot read %s (%v); run the backup where the bot runs, as the bot's user or root", src, err)}
+		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("cannot read %s (%v); run the backup where the bot runs, as the bot's user or root", src, err)}
 	}
 	defer db.Close()
 
@@ -67,9 +67,9 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	var pathErr *fs.PathError
 	switch {
 	case errors.Is(err, fs.ErrExist):
-		return &configError{"backup", fmt.Sprintf("%s exists already; a backup never replaces a file: give a new name", file)}
+		return &ConfigError{"backup", fmt.Sprintf("%s exists already; a backup never replaces a file: give a new name", file)}
 	case errors.As(err, &pathErr) && pathErr.Op == "open":
-		return &configError{"backup", fmt.Sprintf("cannot create %s (%v); give a file in a directory that exists and that this user may write to (in the container: under /data)", file, pathErr.Err)}
+		return &ConfigError{"backup", fmt.Sprintf("cannot create %s (%v); give a file in a directory that exists and that this user may write to (in the container: under /data)", file, pathErr.Err)}
 	case err != nil && ctx.Err() != nil:
 		return interrupted
 	case err != nil:

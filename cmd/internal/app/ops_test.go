@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bufio"
@@ -33,7 +33,7 @@ import (
 func startOps(t *testing.T, srv *bottest.Server, kv ...string) (*harness, string) {
 	t.Helper()
 	addr := make(chan string, 1)
-	in := internals{pace: fastPace, readyMargin: time.Second, listening: func(a string) { addr <- a }}
+	in := Options{Pace: fastPace, ReadyMargin: time.Second, Listening: func(a string) { addr <- a }}
 	kv = append([]string{"INVITEBOT_HTTP_ADDR", "127.0.0.1:0", "INVITEBOT_POLL_TIMEOUT", "1s"}, kv...)
 	h := startWith(t, srv, "", in, kv...)
 	select {
@@ -351,7 +351,7 @@ func TestHTTPAddrTaken(t *testing.T) {
 		"INVITEBOT_DB": filepath.Join(t.TempDir(), "x.db"), "INVITEBOT_HTTP_ADDR": ln.Addr().String(),
 	}
 	stderr := &syncBuffer{}
-	code := realMain(context.Background(), nil, func(k string) string { return envm[k] }, strings.NewReader(""), &syncBuffer{}, stderr)
+	code := Main(context.Background(), nil, func(k string) string { return envm[k] }, &syncBuffer{}, stderr)
 	if code != 2 || !strings.Contains(stderr.String(), "INVITEBOT_HTTP_ADDR") || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
@@ -392,7 +392,7 @@ func TestCheck(t *testing.T) {
 			}
 			calls := len(srv.CallsTo("getMe"))
 			stdout, stderr := &syncBuffer{}, &syncBuffer{}
-			code := realMain(context.Background(), []string{"-check"}, func(k string) string { return envm[k] }, strings.NewReader(""), stdout, stderr)
+			code := Main(context.Background(), []string{"-check"}, func(k string) string { return envm[k] }, stdout, stderr)
 			out := stdout.String() + stderr.String()
 			if code != tt.wantCode || !strings.Contains(out, tt.want) || strings.Count(out, "\n") != 1 {
 				t.Errorf("exit %d, output %q; want %d and one line with %q", code, out, tt.wantCode, tt.want)
@@ -420,7 +420,7 @@ func TestHealthcheckFlag(t *testing.T) {
 	addr := strings.TrimPrefix(base, "http://")
 	probe := func(env map[string]string) (int, string) {
 		stdout, stderr := &syncBuffer{}, &syncBuffer{}
-		code := realMain(context.Background(), []string{"-healthcheck"}, func(k string) string { return env[k] }, strings.NewReader(""), stdout, stderr)
+		code := Main(context.Background(), []string{"-healthcheck"}, func(k string) string { return env[k] }, stdout, stderr)
 		return code, stdout.String() + stderr.String()
 	}
 	if code, out := probe(map[string]string{"INVITEBOT_HTTP_ADDR": addr}); code != 0 || out != "ready\n" {
@@ -444,7 +444,7 @@ func TestHealthcheckFlag(t *testing.T) {
 // TestVersionFlag: -version prints the version and the build information.
 func TestVersionFlag(t *testing.T) {
 	stdout := &bytes.Buffer{}
-	if code := realMain(context.Background(), []string{"-version"}, func(string) string { return "" }, strings.NewReader(""), stdout, io.Discard); code != 0 {
+	if code := Main(context.Background(), []string{"-version"}, func(string) string { return "" }, stdout, io.Discard); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
 	out := stdout.String()
@@ -466,7 +466,8 @@ func TestVersionFromGitCheckout(t *testing.T) {
 		t.Fatalf("git rev-parse HEAD: %v", err)
 	}
 	bin := filepath.Join(t.TempDir(), "invitebot")
-	build := exec.Command("go", "build", "-buildvcs=true", "-o", bin, ".")
+	// As the Dockerfile does, with the version set at link time.
+	build := exec.Command("go", "build", "-buildvcs=true", "-ldflags", "-X github.com/invitebot/invitebot/cmd/internal/app.version=v9.8.7-test", "-o", bin, "../../invitebot")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -485,5 +486,5 @@ func TestVersionFromGitCheckout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("invitebot -version: %v", err)
 	}
-	mustContain(t, string(out), "invitebot v", "revision  "+strings.TrimSpace(string(head)), "committed 20", runtime.Version())
+	mustContain(t, string(out), "invitebot v9.8.7-test", "revision  "+strings.TrimSpace(string(head)), "committed 20", runtime.Version())
 }

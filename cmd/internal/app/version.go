@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"fmt"
@@ -6,10 +6,10 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/invitebot/invitebot/cmd/invitebot/internal/ops"
+	"github.com/invitebot/invitebot/cmd/internal/ops"
 )
 
-// version, when set at link time (-ldflags "-X main.version=v1.2.3"),
+// version, when set at link time (-ldflags "-X github.com/invitebot/invitebot/cmd/internal/app.version=v1.2.3"),
 // replaces the module version that Go records.
 var version string
 

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -28,7 +28,7 @@ func backupMain(ctx context.Context, env map[string]string, args ...string) (cod
 		return env[k]
 	}
 	out, errOut := &syncBuffer{}, &syncBuffer{}
-	code = realMain(ctx, append([]string{"backup"}, args...), getenv, strings.NewReader(""), out, errOut)
+	code = Main(ctx, append([]string{"backup"}, args...), getenv, out, errOut)
 	return code, out.String(), errOut.String(), read
 }
 

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -86,15 +86,15 @@ func TestLoadConfigErrors(t *testing.T) {
 				kv = append([]string{"TELEGRAM_BOT_TOKEN", goodToken}, kv...)
 			}
 			_, err := loadConfig(env(kv...))
-			var ce *configError
+			var ce *ConfigError
 			if !errors.As(err, &ce) {
-				t.Fatalf("loadConfig = %v, want a *configError", err)
+				t.Fatalf("loadConfig = %v, want a *ConfigError", err)
 			}
 			if ce.Var != tt.wantVar {
 				t.Errorf("error names %s, want %s: %v", ce.Var, tt.wantVar, err)
 			}
 			var stderr bytes.Buffer
-			if code := exitCode(err, &stderr); code != 2 {
+			if code := ExitCode(err, &stderr); code != 2 {
 				t.Errorf("exit status %d, want 2", code)
 			}
 			out := stderr.String()
@@ -110,10 +110,10 @@ func TestLoadConfigErrors(t *testing.T) {
 
 func TestExitCode(t *testing.T) {
 	var buf bytes.Buffer
-	if exitCode(nil, &buf) != 0 || buf.Len() != 0 {
+	if ExitCode(nil, &buf) != 0 || buf.Len() != 0 {
 		t.Errorf("nil error: code or output")
 	}
-	if exitCode(errors.New("boom"), &buf) != 1 {
+	if ExitCode(errors.New("boom"), &buf) != 1 {
 		t.Errorf("other error: want 1")
 	}
 }

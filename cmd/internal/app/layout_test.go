@@ -1,7 +1,8 @@
-package main
+package app
 
 import (
 	"go/build"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		"bot/bottest/internal/tghtml": {noTelegram: true},
 	}
 	for dir, rule := range rules {
-		pkg, err := build.ImportDir(filepath.Join("..", "..", dir), 0)
+		pkg, err := build.ImportDir(filepath.Join("..", "..", "..", dir), 0)
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)
 		}
@@ -48,6 +49,25 @@ func TestDependenciesPointOneWay(t *testing.T) {
 			if !allowed {
 				t.Errorf("%s imports %s", dir, rel)
 			}
+		}
+	}
+}
+
+// TestProductionBinaryLinksNoTestCode: the program people deploy carries
+// neither the fake Bot API nor package testing (the sandbox, which needs
+// both, is a command of its own).
+func TestProductionBinaryLinksNoTestCode(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "github.com/invitebot/invitebot/cmd/invitebot").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 50 {
+		t.Fatalf("go list -deps gave only %d packages: %q", len(deps), out)
+	}
+	for _, d := range deps {
+		if d == "testing" || strings.HasPrefix(d, "github.com/invitebot/invitebot/bot/bottest") {
+			t.Errorf("cmd/invitebot links %s", d)
 		}
 	}
 }

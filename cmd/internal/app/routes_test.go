@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
-	"github.com/invitebot/invitebot/cmd/invitebot/internal/ops"
+	"github.com/invitebot/invitebot/cmd/internal/ops"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
 
@@ -33,7 +33,7 @@ func TestRoutesTakeEveryFixture(t *testing.T) {
 	defer db.Close()
 	r, _ := routes(client.Self(), client, db, []int64{dave}, ops.Observer(ops.NewMetrics(ops.Build{}, ops.Routes{}), nil), nil)
 
-	files, err := filepath.Glob("../../testdata/updates/*.json")
+	files, err := filepath.Glob("../../../testdata/updates/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("fixtures: %v", err)
 	}

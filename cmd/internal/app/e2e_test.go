@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/store"
 	"github.com/invitebot/invitebot/store/sqlite"
@@ -400,7 +401,7 @@ func TestFixturePayloads(t *testing.T) {
 	srv := newWorld(t)
 	srv.AddChat(tgChat(-1001234567890))
 	h := start(t, srv, "")
-	files, err := filepath.Glob("../../testdata/updates/*.update.json")
+	files, err := filepath.Glob("../../../testdata/updates/*.update.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("fixtures: %v", err)
 	}
@@ -594,13 +595,13 @@ func TestStartupErrors(t *testing.T) {
 				envm[tt.kv[i]] = tt.kv[i+1]
 			}
 			logs := &syncBuffer{}
-			err := run(context.Background(), func(k string) string { return envm[k] }, &syncBuffer{}, logs)
-			var ce *configError
+			err := Run(context.Background(), func(k string) string { return envm[k] }, &syncBuffer{}, logs, Options{Pace: bot.TelegramPace})
+			var ce *ConfigError
 			if !errors.As(err, &ce) || ce.Var != tt.wantVar {
 				t.Fatalf("run = %v, want a configuration error naming %s", err, tt.wantVar)
 			}
 			stderr := &syncBuffer{}
-			if code := exitCode(err, stderr); code != 2 {
+			if code := ExitCode(err, stderr); code != 2 {
 				t.Errorf("exit status %d", code)
 			}
 			if strings.Count(stderr.String(), "\n") != 1 || strings.Contains(stderr.String(), "SECRET") || strings.Contains(logs.String(), "SECRET") {
@@ -621,7 +622,7 @@ func TestUnreachableAPIStopsCleanly(t *testing.T) {
 		"TELEGRAM_BOT_TOKEN": srv.Token(), "TELEGRAM_API_URL": srv.URL(),
 		"INVITEBOT_DB": filepath.Join(t.TempDir(), "x.db"), "INVITEBOT_LOG_FORMAT": "json",
 	}
-	go func() { done <- run(ctx, func(k string) string { return envm[k] }, &syncBuffer{}, logs) }()
+	go func() { done <- Run(ctx, func(k string) string { return envm[k] }, &syncBuffer{}, logs, Options{Pace: bot.TelegramPace}) }()
 	srv.WaitFor(t, "a retry of getMe", func() bool { return len(srv.CallsTo("getMe")) >= 2 })
 	cancel()
 	select {
@@ -646,7 +647,7 @@ func TestFixtureShapesAsCommands(t *testing.T) {
 	h := start(t, srv, "")
 	asCommand := func(file, text string) []byte {
 		t.Helper()
-		data, err := os.ReadFile(filepath.Join("../../testdata/updates", file))
+		data, err := os.ReadFile(filepath.Join("../../../testdata/updates", file))
 		if err != nil {
 			t.Fatal(err)
 		}

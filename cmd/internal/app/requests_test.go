@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -374,7 +374,7 @@ func TestJoinCounts(t *testing.T) {
 func TestJoinRequestFixture(t *testing.T) {
 	srv := newConsoleWorld(t)
 	h := start(t, srv, "")
-	data, err := os.ReadFile(filepath.Join("../../testdata/updates", "chat_join_request_bot_link.update.json"))
+	data, err := os.ReadFile(filepath.Join("../../../testdata/updates", "chat_join_request_bot_link.update.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/invitebot/invitebot/bot"
-	"github.com/invitebot/invitebot/cmd/invitebot/internal/ops"
+	"github.com/invitebot/invitebot/cmd/internal/ops"
 	"github.com/invitebot/invitebot/handlers"
 	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store"
@@ -25,26 +25,25 @@ import (
 // allowedUpdates is what the bot asks Telegram for.
 var allowedUpdates = []string{"message", "callback_query", "my_chat_member", "chat_member", "chat_join_request"}
 
-// run is the whole program: it returns when ctx ends (nil) or start-up fails.
-// Bad configuration is a *configError.
-func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
-	return runWith(ctx, getenv, stdout, stderr, internals{pace: bot.TelegramPace})
-}
-
-// internals are settings that are not configuration: tests change them.
-type internals struct {
-	pace bot.PaceLimits
-	// readyMargin is added to the poll timeout to make the longest time
+// Options are settings of a run that are not configuration: the sandbox
+// and the tests change them. The zero Options are not a working bot: Main
+// runs with Pace: bot.TelegramPace.
+type Options struct {
+	// Pace is the limits the bot's messages are kept under.
+	Pace bot.PaceLimits
+	// ReadyMargin is added to the poll timeout to make the longest time
 	// without a successful poll that /readyz allows; 0 means ops.ReadyMargin.
-	readyMargin time.Duration
-	// listening, if set, is told the address the operations endpoints
+	ReadyMargin time.Duration
+	// Listening, if set, is told the address the operations endpoints
 	// listen on (INVITEBOT_HTTP_ADDR may ask for port 0).
-	listening func(addr string)
-	// now is the handlers' clock; nil means time.Now.
-	now func() time.Time
+	Listening func(addr string)
+	// Now is the handlers' clock; nil means time.Now.
+	Now func() time.Time
 }
 
-func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, in internals) error {
+// Run is the bot: it returns when ctx ends (nil) or start-up fails. Bad
+// configuration is a *ConfigError.
+func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, in Options) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -53,7 +52,7 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 
 	db, err := sqlite.Open(ctx, cfg.DB)
 	if err != nil {
-		return &configError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", cfg.DB, err)}
+		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", cfg.DB, err)}
 	}
 	defer func() {
 		if err := db.Close(); err != nil {
@@ -65,7 +64,7 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	// store is timed. The endpoints answer from here on, so /healthz is up
 	// while Telegram is still being reached.
 	metrics := ops.NewMetrics(buildInfo().metrics(), ops.Routes{Kinds: allowedUpdates, Commands: commandNames()})
-	margin := in.readyMargin
+	margin := in.ReadyMargin
 	if margin <= 0 {
 		margin = ops.ReadyMargin
 	}
@@ -75,17 +74,17 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	if cfg.HTTPAddr != "" {
 		srv, err := ops.Listen(cfg.HTTPAddr, ops.Handler(metrics, health), log)
 		if err != nil {
-			return &configError{"INVITEBOT_HTTP_ADDR", fmt.Sprintf("cannot listen on %s (%v); choose a free port, or leave INVITEBOT_HTTP_ADDR empty to serve no endpoints", cfg.HTTPAddr, err)}
+			return &ConfigError{"INVITEBOT_HTTP_ADDR", fmt.Sprintf("cannot listen on %s (%v); choose a free port, or leave INVITEBOT_HTTP_ADDR empty to serve no endpoints", cfg.HTTPAddr, err)}
 		}
 		// Deferred after the database's Close, so it runs before it.
 		defer srv.Shutdown()
 		log.Info().Str("addr", srv.Addr()).Msg("serving /healthz, /readyz and /metrics")
-		if in.listening != nil {
-			in.listening(srv.Addr())
+		if in.Listening != nil {
+			in.Listening(srv.Addr())
 		}
 	}
 
-	client, err := connect(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, Pace: in.pace, OnMigrate: st.MoveChat, Observer: obs}, log)
+	client, err := connect(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, Pace: in.Pace, OnMigrate: st.MoveChat, Observer: obs}, log)
 	if err != nil || ctx.Err() != nil {
 		return err
 	}
@@ -93,7 +92,7 @@ func runWith(ctx context.Context, getenv func(string) string, stdout, stderr io.
 	log.Info().Int64("bot_id", me.ID).Str("username", me.UserName).Msg("connected to the Bot API")
 	setUp(ctx, client, log)
 
-	r, general := routes(me, client, st, cfg.Owners, obs, in.now)
+	r, general := routes(me, client, st, cfg.Owners, obs, in.Now)
 	// Of the messages without a command, only service messages (a group's
 	// upgrade, members coming and going) can concern the bot; the chatter
 	// of its groups is dropped unread.
@@ -185,7 +184,7 @@ func connect(ctx context.Context, cfg bot.ClientConfig, log zerolog.Logger) (*bo
 		}
 		var apiErr *tgbotapi.Error
 		if errors.As(err, &apiErr) && (apiErr.Code == 401 || apiErr.Code == 404) {
-			return nil, &configError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token (" + apiErr.Message + "); copy it again from @BotFather, or revoke it there and use the new one"}
+			return nil, &ConfigError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token (" + apiErr.Message + "); copy it again from @BotFather, or revoke it there and use the new one"}
 		}
 		if ctx.Err() != nil {
 			return nil, nil

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -21,7 +21,7 @@ const checkTimeout = 10 * time.Second
 // and migrating it if it is new, as the bot would) and calls getMe once.
 // It prints one line on stdout when all is well. Bad configuration, an
 // unusable database, a token that Telegram rejects and a Bot API that
-// cannot be reached are each a *configError naming the variable to look
+// cannot be reached are each a *ConfigError naming the variable to look
 // at: the bot could not start as configured.
 func checkConfig(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(getenv)
@@ -30,11 +30,11 @@ func checkConfig(ctx context.Context, getenv func(string) string, stdout, stderr
 	}
 	db, err := sqlite.Open(ctx, cfg.DB)
 	if err != nil {
-		return &configError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", cfg.DB, err)}
+		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", cfg.DB, err)}
 	}
 	defer db.Close()
 	if err := db.Ping(ctx); err != nil {
-		return &configError{"INVITEBOT_DB", fmt.Sprintf("%s does not answer (%v)", cfg.DB, err)}
+		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("%s does not answer (%v)", cfg.DB, err)}
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
@@ -43,9 +43,9 @@ func checkConfig(ctx context.Context, getenv func(string) string, stdout, stderr
 	if err != nil {
 		var apiErr *tgbotapi.Error
 		if errors.As(err, &apiErr) && (apiErr.Code == 401 || apiErr.Code == 404) {
-			return &configError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token (" + apiErr.Message + "); copy it again from @BotFather, or revoke it there and use the new one"}
+			return &ConfigError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token (" + apiErr.Message + "); copy it again from @BotFather, or revoke it there and use the new one"}
 		}
-		return &configError{"TELEGRAM_API_URL", fmt.Sprintf("cannot reach the Bot API at %s within %s (%v); check the network, a proxy or firewall, and the URL", cfg.APIURL, checkTimeout, err)}
+		return &ConfigError{"TELEGRAM_API_URL", fmt.Sprintf("cannot reach the Bot API at %s within %s (%v); check the network, a proxy or firewall, and the URL", cfg.APIURL, checkTimeout, err)}
 	}
 	me := client.Self()
 	fmt.Fprintf(stdout, "ok: configuration valid, database %s open, Bot API at %s answers as @%s (id %d)\n", cfg.DB, cfg.APIURL, me.UserName, me.ID)

@@ -145,7 +145,7 @@ func diff(a, b []string) []string {
 // readme is the repository's README.md.
 func readme(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile("../../../../README.md")
+	b, err := os.ReadFile("../../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
