@@ -622,7 +622,9 @@ func TestUnreachableAPIStopsCleanly(t *testing.T) {
 		"TELEGRAM_BOT_TOKEN": srv.Token(), "TELEGRAM_API_URL": srv.URL(),
 		"INVITEBOT_DB": filepath.Join(t.TempDir(), "x.db"), "INVITEBOT_LOG_FORMAT": "json",
 	}
-	go func() { done <- Run(ctx, func(k string) string { return envm[k] }, &syncBuffer{}, logs, Options{Pace: bot.TelegramPace}) }()
+	go func() {
+		done <- Run(ctx, func(k string) string { return envm[k] }, &syncBuffer{}, logs, Options{Pace: bot.TelegramPace})
+	}()
 	srv.WaitFor(t, "a retry of getMe", func() bool { return len(srv.CallsTo("getMe")) >= 2 })
 	cancel()
 	select {

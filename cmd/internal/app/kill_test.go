@@ -3,8 +3,8 @@ package app
 import (
 	"context"
 	"os"
-	"os/signal"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
