@@ -44,7 +44,7 @@ func world(t *testing.T) *bottest.Server {
 }
 
 func send(ctx context.Context, c *bot.Client, chat int64, text string) error {
-	_, err := bot.Send(ctx, c, bot.Message{ChatID: chat, Text: text})
+	_, err := c.Send(ctx, bot.Outgoing{ChatID: chat, Text: text})
 	return err
 }
 
@@ -101,12 +101,12 @@ func TestCallRetries(t *testing.T) {
 func TestCallRetriesIdempotentAfterLostAnswer(t *testing.T) {
 	srv := world(t)
 	c := newClient(t, srv, bot.ClientConfig{})
-	id, err := bot.Send(context.Background(), c, bot.Message{ChatID: chatA, Text: "v1"})
+	id, err := c.Send(context.Background(), bot.Outgoing{ChatID: chatA, Text: "v1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.FailNext("editMessageText", bottest.Reply{Drop: true, After: true})
-	if err := bot.EditText(context.Background(), c, chatA, id, "v2", nil); err != nil {
+	if err := c.Edit(context.Background(), chatA, id, "v2", nil); err != nil {
 		t.Fatalf("edit after a lost answer = %v; an edit is safe to repeat", err)
 	}
 	if n := len(srv.CallsTo("editMessageText")); n != 2 {
@@ -311,11 +311,11 @@ func TestPacingWaitFreesTheWorker(t *testing.T) {
 	srv := world(t)
 	// One message per chat per hour: chat A's second message waits.
 	c := newClient(t, srv, bot.ClientConfig{Pace: bot.PaceLimits{Chat: bot.Window{N: 1, Per: time.Hour}}})
-	h := func(ctx context.Context, u *tgbotapi.Update) error {
+	h := func(ctx context.Context, u *bot.Update) error {
 		if u.Message == nil {
 			return nil
 		}
-		return send(ctx, c, u.Message.Chat.ID, "re: "+u.Message.Text)
+		return send(ctx, c, u.Chat.ID, "re: "+u.Message.Text)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -345,7 +345,7 @@ func TestPacingDoesNotCountAgainstTheDeadline(t *testing.T) {
 	c := newClient(t, srv, bot.ClientConfig{Pace: bot.PaceLimits{Chat: bot.Window{N: 1, Per: 600 * time.Millisecond}}})
 	var failed []error
 	var mu sync.Mutex
-	h := func(ctx context.Context, u *tgbotapi.Update) error {
+	h := func(ctx context.Context, u *bot.Update) error {
 		if u.Message == nil {
 			return nil
 		}
@@ -359,7 +359,7 @@ func TestPacingDoesNotCountAgainstTheDeadline(t *testing.T) {
 	go func() {
 		done <- bot.Run(ctx, c, h, bot.Options{
 			PollTimeout: 5 * time.Second, HandlerTimeout: 200 * time.Millisecond,
-			OnError: func(_ context.Context, _ *tgbotapi.Update, err error) {
+			OnError: func(_ context.Context, _ *bot.Update, err error) {
 				mu.Lock()
 				failed = append(failed, err)
 				mu.Unlock()
@@ -384,7 +384,7 @@ func TestHandlerDeadline(t *testing.T) {
 	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
 	c := newClient(t, srv, bot.ClientConfig{})
 	errs := make(chan error, 1)
-	h := func(ctx context.Context, u *tgbotapi.Update) error {
+	h := func(ctx context.Context, u *bot.Update) error {
 		<-ctx.Done() // stuck until cut off
 		return ctx.Err()
 	}
@@ -393,7 +393,7 @@ func TestHandlerDeadline(t *testing.T) {
 	go func() {
 		done <- bot.Run(ctx, c, h, bot.Options{
 			PollTimeout: 5 * time.Second, HandlerTimeout: 100 * time.Millisecond,
-			OnError: func(_ context.Context, _ *tgbotapi.Update, err error) { errs <- err },
+			OnError: func(_ context.Context, _ *bot.Update, err error) { errs <- err },
 		})
 	}()
 	srv.PushMessage(chatA, user, "/stuck")

@@ -61,8 +61,7 @@ type Client struct {
 }
 
 // NewClient makes a Client and calls getMe, which also checks the token.
-// A token that Telegram rejects yields an error wrapping a *tgbotapi.Error
-// with Code 401.
+// A token that Telegram rejects yields an error wrapping ErrUnauthorized.
 func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("bot: empty token")
@@ -106,6 +105,10 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 	if err != nil {
 		err = fmt.Errorf("getMe: %w", c.doer.redactErr(err))
 		c.obs.APICall("getMe", outcomeOf(err), time.Since(start))
+		var apiErr *tgbotapi.Error
+		if errors.As(err, &apiErr) && (apiErr.Code == 401 || apiErr.Code == 404) {
+			return nil, fmt.Errorf("%w: %w", ErrUnauthorized, err)
+		}
 		return nil, err
 	}
 	c.obs.APICall("getMe", OutcomeOK, time.Since(start))
@@ -115,7 +118,10 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*Client, error) {
 }
 
 // Self is the bot's own user, as getMe returned it.
-func (c *Client) Self() tgbotapi.User { return c.api.Self }
+func (c *Client) Self() User {
+	s := c.api.Self
+	return User{ID: s.ID, IsBot: s.IsBot, FirstName: s.FirstName, LastName: s.LastName, Username: s.UserName, LanguageCode: s.LanguageCode}
+}
 
 // Call calls a Bot API method and decodes its result into result (unless
 // result is nil). It is the one path of every call to Telegram:

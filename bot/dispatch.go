@@ -3,8 +3,6 @@ package bot
 import (
 	"context"
 	"sync"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // dispatcher runs updates on a bounded pool of workers: updates of one chat
@@ -31,8 +29,8 @@ type dispatcher struct {
 
 // inbound is an update with the JSON it came in.
 type inbound struct {
-	id  int              // the update's ID
-	u   *tgbotapi.Update // nil for an update that could not be decoded
+	id  int     // the update's ID
+	u   *Update // nil for an update that could not be decoded
 	raw []byte
 }
 
@@ -48,12 +46,12 @@ func newDispatcher(workers, maxPending int, handle func(*inbound) bool) *dispatc
 
 // queueKey puts the updates of one chat in one queue. Updates without a
 // chat are ordered per sender; the rest share queue 0.
-func queueKey(u *tgbotapi.Update) int64 {
-	if c := Chat(u); c != nil {
-		return c.ID
-	}
-	if s := Sender(u); s != nil {
-		return s.ID
+func queueKey(u *Update) int64 {
+	switch {
+	case u.Chat != nil:
+		return u.Chat.ID
+	case u.From != nil:
+		return u.From.ID
 	}
 	return 0
 }
@@ -68,7 +66,7 @@ func (d *dispatcher) submit(ctx context.Context, in *inbound) bool {
 	}
 	key := queueKey(in.u)
 	d.mu.Lock()
-	d.order = append(d.order, in.u.UpdateID)
+	d.order = append(d.order, in.id)
 	q, running := d.queues[key]
 	d.queues[key] = append(q, in)
 	d.mu.Unlock()
@@ -98,7 +96,7 @@ func (d *dispatcher) run(key int64) {
 		d.workers <- struct{}{}
 		complete := d.handle(in)
 		<-d.workers
-		d.finish(in.u.UpdateID, complete)
+		d.finish(in.id, complete)
 		<-d.slots
 	}
 }

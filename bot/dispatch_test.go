@@ -5,12 +5,10 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 func chatUpdate(id int, chat int64) *inbound {
-	return &inbound{u: &tgbotapi.Update{UpdateID: id, Message: &tgbotapi.Message{Chat: &tgbotapi.Chat{ID: chat}}}}
+	return &inbound{id: id, u: &Update{ID: id, Kind: "message", Chat: &Chat{ID: chat}, Message: &Message{}}}
 }
 
 func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
@@ -20,12 +18,12 @@ func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
 	bDone := make(chan struct{})
 	d := newDispatcher(4, 100, func(in *inbound) bool {
 		u := in.u
-		chat := u.Message.Chat.ID
-		if chat == 1 && u.UpdateID == 1 {
+		chat := u.Chat.ID
+		if chat == 1 && u.ID == 1 {
 			<-blockA // chat 1 is stuck on its first update
 		}
 		mu.Lock()
-		seen[chat] = append(seen[chat], u.UpdateID)
+		seen[chat] = append(seen[chat], u.ID)
 		n := len(seen[2])
 		mu.Unlock()
 		if chat == 2 && n == 3 {
@@ -130,7 +128,7 @@ func TestBackoffCapped(t *testing.T) {
 }
 
 func TestDispatcherMarkStopsAtCutOffUpdate(t *testing.T) {
-	d := newDispatcher(2, 10, func(in *inbound) bool { return in.u.UpdateID != 2 })
+	d := newDispatcher(2, 10, func(in *inbound) bool { return in.u.ID != 2 })
 	for i := 1; i <= 4; i++ {
 		d.submit(context.Background(), chatUpdate(i, int64(i)))
 	}

@@ -31,6 +31,8 @@ var (
 	ErrMessageGone = errors.New("the message no longer exists")
 	// ErrQueryGone: the button press is too old to be answered.
 	ErrQueryGone = errors.New("the button press can no longer be answered")
+	// ErrUnauthorized: Telegram does not know the bot's token.
+	ErrUnauthorized = errors.New("the token was rejected")
 	// ErrRefused: another refusal of Telegram's, for a reason the bot has
 	// no name for; its text is in the wrapped *tgbotapi.Error.
 	ErrRefused = errors.New("refused by Telegram")
@@ -88,10 +90,10 @@ func refused(err error) error {
 			return &refusal{sentinel: r.sents, err: err}
 		}
 	}
-	if apiErr.Code >= 400 && apiErr.Code < 500 && apiErr.Code != 429 {
+	if apiErr.Code == 400 {
 		return &refusal{sentinel: ErrRefused, err: err}
 	}
-	return err
+	return err // 401, 404: something is wrong on the bot's side
 }
 
 // notModified tells Telegram's answer to an edit that changes nothing.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/valyala/fastjson"
 )
 
@@ -13,10 +12,10 @@ import (
 // in, and nearly all of them are not for it. Deciding that should cost as
 // little as possible. The loop splits each batch into its updates' bytes,
 // exactly as Telegram sent them (those bytes are what the journal keeps),
-// parses each with fastjson (no reflection, buffers reused from update to
-// update) and reads only what routing needs (the kind of update, a
-// message's first entity, a command's text, the service fields). Only the
-// updates a handler will see are decoded in full, from their own bytes.
+// and parses each once, with fastjson (no reflection, buffers reused from
+// update to update). Routing reads only what it needs of the parse (peek:
+// the kind of update, a command's text, the service fields); only the
+// updates a handler will see are read in full (fill), from the same parse.
 
 // batchReader reads batches of updates. It is not safe for concurrent use:
 // the loop has one.
@@ -24,38 +23,60 @@ type batchReader struct {
 	p fastjson.Parser
 }
 
-// update is one update of a batch as routing sees it.
-type update struct {
-	view *tgbotapi.Update // routing view: see Options.Wants
-	raw  []byte           // the update's JSON as Telegram sent it (a part of the batch)
-	err  error            // why the routing view could not be read; view then has only the ID
-}
-
-// read splits a getUpdates result and calls each for every update in it.
-func (r *batchReader) read(result []byte, each func(update)) error {
+// read splits a getUpdates result and calls each for every update in it,
+// with the update parsed (valid until each returns) or the reason it
+// could not be.
+func (r *batchReader) read(result []byte, each func(v *fastjson.Value, raw []byte, err error)) error {
 	elements, err := splitArray(result)
 	if err != nil {
 		return fmt.Errorf("getUpdates: result: %w", err)
 	}
 	for _, raw := range elements {
-		v, err := r.p.ParseBytes(raw)
-		if err != nil {
-			each(update{view: &tgbotapi.Update{UpdateID: updateID(raw)}, raw: raw, err: err})
-			continue
-		}
-		each(update{view: routingView(v), raw: raw})
+		v, err := r.parse(raw)
+		each(v, raw, err)
 	}
 	return nil
 }
 
-// updateID reads the update_id of an update that fastjson could not parse
-// (it has a nesting limit that encoding/json does not), 0 if none.
-func updateID(raw []byte) int {
-	var id struct {
-		UpdateID int `json:"update_id"`
+// parse parses one update's JSON.
+func (r *batchReader) parse(raw []byte) (*fastjson.Value, error) {
+	v, err := r.p.ParseBytes(raw)
+	if err != nil {
+		return nil, err
 	}
-	_ = json.Unmarshal(raw, &id)
-	return id.UpdateID
+	if v.Type() != fastjson.TypeObject {
+		return nil, fmt.Errorf("an update is a JSON object, not %s", v.Type())
+	}
+	return v, nil
+}
+
+// decode builds the whole Update of one update's JSON (a journaled one).
+func (r *batchReader) decode(raw []byte) (*Update, error) {
+	v, err := r.parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode update: %w", err)
+	}
+	u := peek(v, raw)
+	fill(u, v)
+	return u, nil
+}
+
+// idAndKind read the update_id and the kind of an update that fastjson
+// could not parse (it has a nesting limit that encoding/json does not):
+// 0 and "unknown" if even that fails.
+func idAndKind(raw []byte) (int, string) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return 0, "unknown"
+	}
+	var id int
+	_ = json.Unmarshal(fields["update_id"], &id)
+	for _, k := range updateKinds {
+		if _, ok := fields[k]; ok {
+			return id, k
+		}
+	}
+	return id, "unknown"
 }
 
 // errNotArray: a getUpdates result that is not a JSON array.
@@ -147,74 +168,9 @@ func skipSpace(b []byte, i int) int {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// kinds are the update kinds a routing view tells apart, with the field of
-// tgbotapi.Update each sets.
-var kinds = []struct {
-	key string
-	set func(u *tgbotapi.Update)
-}{
-	{"edited_message", func(u *tgbotapi.Update) { u.EditedMessage = &tgbotapi.Message{} }},
-	{"channel_post", func(u *tgbotapi.Update) { u.ChannelPost = &tgbotapi.Message{} }},
-	{"edited_channel_post", func(u *tgbotapi.Update) { u.EditedChannelPost = &tgbotapi.Message{} }},
-	{"callback_query", func(u *tgbotapi.Update) { u.CallbackQuery = &tgbotapi.CallbackQuery{} }},
-	{"my_chat_member", func(u *tgbotapi.Update) { u.MyChatMember = &tgbotapi.ChatMemberUpdated{} }},
-	{"chat_member", func(u *tgbotapi.Update) { u.ChatMember = &tgbotapi.ChatMemberUpdated{} }},
-	{"chat_join_request", func(u *tgbotapi.Update) { u.ChatJoinRequest = &tgbotapi.ChatJoinRequest{} }},
-	{"inline_query", func(u *tgbotapi.Update) { u.InlineQuery = &tgbotapi.InlineQuery{} }},
-	{"chosen_inline_result", func(u *tgbotapi.Update) { u.ChosenInlineResult = &tgbotapi.ChosenInlineResult{} }},
-	{"shipping_query", func(u *tgbotapi.Update) { u.ShippingQuery = &tgbotapi.ShippingQuery{} }},
-	{"pre_checkout_query", func(u *tgbotapi.Update) { u.PreCheckoutQuery = &tgbotapi.PreCheckoutQuery{} }},
-	{"poll", func(u *tgbotapi.Update) { u.Poll = &tgbotapi.Poll{} }},
-	{"poll_answer", func(u *tgbotapi.Update) { u.PollAnswer = &tgbotapi.PollAnswer{} }},
-}
-
-// routingView is the update as far as routing needs it: its ID, its kind,
-// and for messages the text and entities of a command and the service
-// fields (migrate_to_chat_id, migrate_from_chat_id, new_chat_members,
-// left_chat_member); nothing else.
-func routingView(el *fastjson.Value) *tgbotapi.Update {
-	u := &tgbotapi.Update{UpdateID: el.GetInt("update_id")}
-	if msg := el.Get("message"); msg != nil {
-		m := &tgbotapi.Message{
-			MigrateToChatID:   msg.GetInt64("migrate_to_chat_id"),
-			MigrateFromChatID: msg.GetInt64("migrate_from_chat_id"),
-		}
-		if n := len(msg.GetArray("new_chat_members")); n > 0 {
-			m.NewChatMembers = make([]tgbotapi.User, n)
-		}
-		if msg.Exists("left_chat_member") {
-			m.LeftChatMember = &tgbotapi.User{}
-		}
-		if entities := msg.GetArray("entities"); len(entities) > 0 &&
-			string(entities[0].GetStringBytes("type")) == "bot_command" && entities[0].GetInt("offset") == 0 {
-			m.Text = string(msg.GetStringBytes("text"))
-			m.Entities = make([]tgbotapi.MessageEntity, len(entities))
-			for i, e := range entities {
-				m.Entities[i] = tgbotapi.MessageEntity{
-					Type:   string(e.GetStringBytes("type")),
-					Offset: e.GetInt("offset"),
-					Length: e.GetInt("length"),
-				}
-			}
-		}
-		u.Message = m
-		return u
-	}
-	for _, k := range kinds {
-		if el.Exists(k.key) {
-			k.set(u)
-			break
-		}
-	}
-	return u
-}
-
-// decodeUpdate decodes one update fully. On failure it still returns what it
-// could read, at least the update ID.
-func decodeUpdate(raw []byte) (*tgbotapi.Update, error) {
-	u := new(tgbotapi.Update)
-	if err := json.Unmarshal(raw, u); err != nil {
-		return &tgbotapi.Update{UpdateID: updateID(raw)}, fmt.Errorf("decode update: %w", err)
-	}
-	return u, nil
+// ParseUpdate reads one update's JSON as the loop does (for tools and
+// tests that handle updates themselves; the loop reuses its parser).
+func ParseUpdate(raw []byte) (*Update, error) {
+	var r batchReader
+	return r.decode(raw)
 }

@@ -50,12 +50,12 @@ func BenchmarkIngestBareLibrary(b *testing.B) {
 func BenchmarkIngestTakeBatch(b *testing.B) {
 	batch := chatterBatch(100)
 	r := NewRouter("invite_test_bot")
-	r.Command("links", func(context.Context, *tgbotapi.Update) error { return nil })
+	r.Command("links", func(context.Context, *Update) error { return nil })
 	log := zerolog.New(io.Discard)
 	b.SetBytes(int64(len(batch)))
 	var reader batchReader
 	for b.Loop() {
-		got, _, err := takeBatch(&reader, log, batch, 0, r.Wants, nopObserver{})
+		got, _, err := takeBatch(&reader, log, batch, 0, r.Match, nopObserver{})
 		if err != nil || len(got) != 0 {
 			b.Fatal("chatter was wanted", err)
 		}

@@ -12,6 +12,7 @@ import (
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/rs/zerolog"
+	"github.com/valyala/fastjson"
 )
 
 // Journal makes the loop crash-safe: updates are recorded before Telegram
@@ -55,18 +56,18 @@ type Options struct {
 	Log zerolog.Logger
 	// OnError is called after a handler failed or panicked, once the error is
 	// logged: it may tell the user that something went wrong.
-	OnError func(ctx context.Context, u *tgbotapi.Update, err error)
+	OnError func(ctx context.Context, u *Update, err error)
 	// Journal, if set, records updates so that after a crash no handled
 	// update is handled again and no received one is lost.
 	Journal Journal
-	// Wants tells which updates have something to do; the others are
+	// Match tells which updates have something to do; the others are
 	// confirmed without being handled or journaled. Nil: every update.
-	// It is given a routing view of the update, decoded only as far as
-	// routing needs: the update's ID and kind, and for messages the text and
-	// entities of a command and the service fields (migrate_to_chat_id,
-	// migrate_from_chat_id, new_chat_members, left_chat_member). Router.Wants
-	// reads no more.
-	Wants func(u *tgbotapi.Update) bool
+	// It is given the update as far as the loop reads it before routing:
+	// its ID and kind, and for messages the text and entities of a command
+	// and the service fields (migrate_to_chat_id, migrate_from_chat_id,
+	// new_chat_members, left_chat_member); the rest is read only for the
+	// updates it matches. Router.Match reads no more.
+	Match func(u *Update) bool
 	// Observer is told what the loop does, for metrics. Nil: nothing.
 	Observer Observer
 }
@@ -87,8 +88,8 @@ func (o *Options) defaults() {
 	if o.DrainTimeout <= 0 {
 		o.DrainTimeout = 10 * time.Second
 	}
-	if o.Wants == nil {
-		o.Wants = func(*tgbotapi.Update) bool { return true }
+	if o.Match == nil {
+		o.Match = func(*Update) bool { return true }
 	}
 	if o.Observer == nil {
 		o.Observer = nopObserver{}
@@ -132,17 +133,18 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	defer cutOff()
 	d := newDispatcher(opts.Workers, opts.MaxPending, nil)
 	d.handle = func(in *inbound) bool {
-		handleOne(handlerBase, in, h, opts, d.workers)
+		handleOne(handlerBase, in.u, h, opts, d.workers)
 		if handlerBase.Err() != nil {
 			return false // cut off by the stop: it stays in the journal
 		}
 		if opts.Journal != nil {
-			if err := opts.Journal.FinishUpdate(handlerBase, int64(in.u.UpdateID)); err != nil {
-				log.Error().Err(err).Int("update_id", in.u.UpdateID).Msg("could not strike a handled update off the journal; it will be handled again after a restart")
+			if err := opts.Journal.FinishUpdate(handlerBase, int64(in.id)); err != nil {
+				log.Error().Err(err).Int("update_id", in.id).Msg("could not strike a handled update off the journal; it will be handled again after a restart")
 			}
 		}
 		return true
 	}
+	var reader batchReader
 
 	last := 0 // the highest update ID accounted for
 	if opts.Journal != nil {
@@ -155,13 +157,16 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			log.Info().Int("updates", len(pending)).Msg("handling the updates left from the last run")
 		}
 		for _, p := range pending {
-			u, err := decodeUpdate(p.Raw)
+			u, err := reader.decode(p.Raw)
 			if err != nil {
 				// It stays in the journal, for a version that can read it.
-				undecodable(log, opts.Observer, p.ID, "unknown", err)
+				_, kind := idAndKind(p.Raw)
+				undecodable(log, opts.Observer, p.ID, kind, err)
 				continue
 			}
-			if !d.submit(ctx, &inbound{id: int(p.ID), u: u, raw: p.Raw}) {
+			u.ID, u.Replayed = int(p.ID), true
+			opts.Match(u) // notes the command, as for an update that comes in
+			if !d.submit(ctx, &inbound{id: u.ID, u: u, raw: p.Raw}) {
 				break
 			}
 		}
@@ -170,7 +175,6 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	confirmed := 0 // every update up to it is confirmed to Telegram
 	failures := 0
 	early := 0 // empty polls in a row that came back long before their timeout
-	var reader batchReader
 	for ctx.Err() == nil {
 		params := tgbotapi.Params{
 			"timeout":         strconv.Itoa(int(opts.PollTimeout / time.Second)),
@@ -197,7 +201,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		}
 		confirmed = last
 
-		batch, newLast, err := takeBatch(&reader, log, result, last, opts.Wants, opts.Observer)
+		batch, newLast, err := takeBatch(&reader, log, result, last, opts.Match, opts.Observer)
 		if err != nil {
 			// Not JSON at all: take it as a failed poll.
 			failures++
@@ -288,34 +292,34 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 }
 
 // takeBatch reads a batch of updates and returns, of those newer than last,
-// the ones the bot wants, fully decoded, with the highest update ID seen.
+// the ones the bot wants, read in full, with the highest update ID seen.
 // An update that cannot be decoded is returned with no u: it is journaled,
 // not handled, and never dropped silently.
-func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, wants func(*tgbotapi.Update) bool, obs Observer) ([]*inbound, int, error) {
+func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, match func(*Update) bool, obs Observer) ([]*inbound, int, error) {
 	var batch []*inbound
-	err := r.read(result, func(up update) {
-		id := up.view.UpdateID
-		if id <= last {
+	err := r.read(result, func(v *fastjson.Value, raw []byte, err error) {
+		if err != nil {
+			id, kind := idAndKind(raw)
+			if id <= last && id != 0 {
+				return
+			}
+			last = max(last, id)
+			obs.UpdateReceived(kind)
+			undecodable(log, obs, int64(id), kind, err)
+			batch = append(batch, &inbound{id: id, raw: raw})
+			return
+		}
+		u := peek(v, raw)
+		if u.ID <= last {
 			return // sent again: its confirmation was lost
 		}
-		last = id
-		kind := Kind(up.view)
-		obs.UpdateReceived(kind)
-		if up.err != nil {
-			undecodable(log, obs, int64(id), kind, up.err)
-			batch = append(batch, &inbound{id: id, raw: up.raw})
+		last = u.ID
+		obs.UpdateReceived(u.Kind)
+		if !match(u) {
 			return
 		}
-		if !wants(up.view) {
-			return
-		}
-		u, err := decodeUpdate(up.raw)
-		if err != nil {
-			undecodable(log, obs, int64(id), kind, err)
-			batch = append(batch, &inbound{id: id, raw: up.raw})
-			return
-		}
-		batch = append(batch, &inbound{id: id, u: u, raw: up.raw})
+		fill(u, v)
+		batch = append(batch, &inbound{id: u.ID, u: u, raw: raw})
 	})
 	return batch, last, err
 }
@@ -330,28 +334,28 @@ func undecodable(log zerolog.Logger, obs Observer, id int64, kind string, err er
 }
 
 // handleOne runs h on an update with a deadline, a logger carrying the
-// update's fields, its raw JSON, the worker it holds (released while it
-// waits), and recovery from any panic.
-func handleOne(base context.Context, in *inbound, h HandlerFunc, opts Options, workers chan struct{}) {
-	u := in.u
+// update's fields, the worker it holds (released while it waits), and
+// recovery from any panic.
+func handleOne(base context.Context, u *Update, h HandlerFunc, opts Options, workers chan struct{}) {
 	// The deadline counts the time the handler works, not the time it
 	// waits idle for pacing or a retry (see idle).
 	ctx, cancel := context.WithCancelCause(base)
 	defer cancel(nil)
 	deadline := newWatchdog(opts.HandlerTimeout, func() { cancel(errHandlerTimeout) })
 	defer deadline.stop()
-	lc := opts.Log.With().Int("update_id", u.UpdateID).Str("update", Kind(u))
-	if chat := Chat(u); chat != nil {
-		lc = lc.Int64("chat_id", chat.ID)
+	lc := opts.Log.With().Int("update_id", u.ID).Str("update", u.Kind)
+	if u.Chat != nil {
+		lc = lc.Int64("chat_id", u.Chat.ID)
 	}
-	if s := Sender(u); s != nil {
-		lc = lc.Int64("user_id", s.ID)
+	if u.From != nil {
+		lc = lc.Int64("user_id", u.From.ID)
+	}
+	if u.Route != "" {
+		lc = lc.Str("command", u.Route)
 	}
 	log := lc.Logger()
 	ctx = log.WithContext(ctx)
-	ctx = WithRawUpdate(ctx, in.raw)
 	ctx = withIdler(ctx, workers, deadline)
-	ctx, route := withRouteInfo(ctx)
 
 	start := time.Now()
 	err := safeCall(ctx, u, h)
@@ -367,10 +371,7 @@ func handleOne(base context.Context, in *inbound, h HandlerFunc, opts Options, w
 	case err != nil:
 		outcome = "error"
 	}
-	opts.Observer.UpdateHandled(Kind(u), route.command, outcome, took)
-	if route.command != "" {
-		log = log.With().Str("command", route.command).Logger()
-	}
+	opts.Observer.UpdateHandled(u.Kind, u.Route, outcome, took)
 	if err == nil {
 		log.Debug().Dur("duration_ms", took).Msg("update handled")
 		return
@@ -403,7 +404,7 @@ type PanicError struct {
 
 func (e *PanicError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
 
-func safeCall(ctx context.Context, u *tgbotapi.Update, h HandlerFunc) (err error) {
+func safeCall(ctx context.Context, u *Update, h HandlerFunc) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = &PanicError{Value: p, Stack: debug.Stack()}

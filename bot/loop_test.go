@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/invitebot/invitebot/bot"
@@ -38,7 +37,7 @@ type loop struct {
 	done   chan error
 }
 
-func startLoop(t *testing.T, h bot.HandlerFunc, onError func(context.Context, *tgbotapi.Update, error), drain time.Duration) *loop {
+func startLoop(t *testing.T, h bot.HandlerFunc, onError func(context.Context, *bot.Update, error), drain time.Duration) *loop {
 	t.Helper()
 	srv := world(t)
 	for _, id := range []int64{chatA, chatB} {
@@ -83,7 +82,7 @@ type recorder struct {
 	texts []string
 }
 
-func (r *recorder) handle(_ context.Context, u *tgbotapi.Update) error {
+func (r *recorder) handle(_ context.Context, u *bot.Update) error {
 	if u.Message != nil {
 		r.mu.Lock()
 		r.texts = append(r.texts, u.Message.Text)
@@ -135,7 +134,7 @@ func TestRunRecoversPanics(t *testing.T) {
 	var mu sync.Mutex
 	var apologised []int
 	rec := &recorder{}
-	h := func(ctx context.Context, u *tgbotapi.Update) error {
+	h := func(ctx context.Context, u *bot.Update) error {
 		if u.Message != nil && u.Message.Text == "boom" {
 			panic("handler exploded")
 		}
@@ -144,9 +143,9 @@ func TestRunRecoversPanics(t *testing.T) {
 		}
 		return rec.handle(ctx, u)
 	}
-	onError := func(_ context.Context, u *tgbotapi.Update, _ error) {
+	onError := func(_ context.Context, u *bot.Update, _ error) {
 		mu.Lock()
-		apologised = append(apologised, u.UpdateID)
+		apologised = append(apologised, u.ID)
 		mu.Unlock()
 	}
 	l := startLoop(t, h, onError, 0)
@@ -228,7 +227,10 @@ func TestRunKeepsUndecodableUpdates(t *testing.T) {
 			Log: zerolog.New(logs), Journal: j, Observer: obs})
 	}()
 	defer func() { cancel(); <-done }()
-	bad := srv.PushUpdate([]byte(`{"update_id":1,"message":{"message_id":"not a number","chat":{"id":1,"type":"private"}}}`))
+	// Nested deeper than the parser goes: Telegram would not send it, but
+	// if an update cannot be read it must not be lost.
+	deep := strings.Repeat(`{"a":`, 400) + `1` + strings.Repeat(`}`, 400)
+	bad := srv.PushUpdate([]byte(`{"update_id":1,"message":` + deep + `}`))
 	good, _ := srv.PushMessage(chatA, user, "fine")
 	srv.WaitFor(t, "the good update handled and confirmed", func() bool { return rec.seen("fine") && !j.has(good) && srv.Confirmed() >= good })
 	if !strings.Contains(logs.String(), "cannot decode an update") || !strings.Contains(logs.String(), `"update_id":`+itoa(bad)) {
@@ -247,7 +249,7 @@ func TestRunStopDrainsThenConfirms(t *testing.T) {
 	release := make(chan struct{})
 	var finished sync.WaitGroup
 	finished.Add(1)
-	h := func(ctx context.Context, u *tgbotapi.Update) error {
+	h := func(ctx context.Context, u *bot.Update) error {
 		if u.Message != nil && u.Message.Text == "slow" {
 			close(started)
 			<-release
@@ -280,7 +282,7 @@ func TestRunStopDrainsThenConfirms(t *testing.T) {
 
 func TestRunStopCutsOffAfterDrainTimeout(t *testing.T) {
 	started := make(chan struct{})
-	h := func(ctx context.Context, u *tgbotapi.Update) error {
+	h := func(ctx context.Context, u *bot.Update) error {
 		if u.Message != nil && u.Message.Text == "stuck" {
 			close(started)
 			<-ctx.Done() // a handler that only ends when cut off

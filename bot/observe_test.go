@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 )
@@ -63,17 +61,17 @@ func TestObserverSeesBoundedLabels(t *testing.T) {
 	obs := &recordingObserver{}
 	c := newClient(t, srv, bot.ClientConfig{Observer: obs})
 	r := bot.NewRouter(srv.Bot().UserName)
-	r.Command("hello", func(ctx context.Context, u *tgbotapi.Update) error {
-		return send(ctx, c, u.Message.Chat.ID, "hi")
+	r.Command("hello", func(ctx context.Context, u *bot.Update) error {
+		return send(ctx, c, u.Chat.ID, "hi")
 	})
-	r.Command("boom", func(context.Context, *tgbotapi.Update) error { return errors.New("broken") })
-	r.UnknownCommand(func(ctx context.Context, u *tgbotapi.Update) error {
-		return send(ctx, c, u.Message.Chat.ID, "what?")
+	r.Command("boom", func(context.Context, *bot.Update) error { return errors.New("broken") })
+	r.UnknownCommand(func(ctx context.Context, u *bot.Update) error {
+		return send(ctx, c, u.Chat.ID, "what?")
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- bot.Run(ctx, c, r.Route, bot.Options{PollTimeout: 5 * time.Second, Observer: obs, Wants: r.Wants})
+		done <- bot.Run(ctx, c, r.Route, bot.Options{PollTimeout: 5 * time.Second, Observer: obs, Match: r.Match})
 	}()
 	srv.FailNext("sendMessage", bottest.GatewayReply())
 	srv.PushMessage(chatA, user, "/hello")

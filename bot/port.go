@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -140,7 +141,7 @@ func (c *Client) Member(ctx context.Context, chatID, userID int64) (ChatMember, 
 
 // Send sends m (sendMessage, HTML, no link previews) and returns the new
 // message's ID.
-func (c *Client) Send(ctx context.Context, m Message) (int, error) {
+func (c *Client) Send(ctx context.Context, m Outgoing) (int, error) {
 	params, err := messageParams(m)
 	if err != nil {
 		return 0, err
@@ -208,4 +209,45 @@ func (c *Client) AnswerButton(ctx context.Context, queryID, text string, alert b
 		params["show_alert"] = "true"
 	}
 	return c.call(ctx, "answerCallbackQuery", params, nil)
+}
+
+// BotCommand is a command of the bot's menu.
+type BotCommand struct {
+	Command     string `json:"command"`
+	Description string `json:"description"`
+}
+
+// DeleteWebhook removes a webhook, if any, keeping the pending updates
+// (deleteWebhook), so that getUpdates may poll.
+func (c *Client) DeleteWebhook(ctx context.Context) error {
+	return c.call(ctx, "deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}, nil)
+}
+
+// SetCommands registers the menu of commands for the scope (a
+// BotCommandScope type such as "all_private_chats") and the language (a
+// two-letter code; "" for everyone without a menu of their language).
+func (c *Client) SetCommands(ctx context.Context, scope, lang string, cmds []BotCommand) error {
+	list, err := json.Marshal(cmds)
+	if err != nil {
+		return err
+	}
+	p := tgbotapi.Params{"commands": string(list), "scope": `{"type":` + strconv.Quote(scope) + `}`}
+	if lang != "" {
+		p["language_code"] = lang
+	}
+	return c.call(ctx, "setMyCommands", p, nil)
+}
+
+// SetDefaultAdminRights suggests the rights the bot asks for when someone
+// makes it an admin of a group, or of a channel (setMyDefaultAdministratorRights).
+func (c *Client) SetDefaultAdminRights(ctx context.Context, rights map[string]bool, forChannels bool) error {
+	r, err := json.Marshal(rights)
+	if err != nil {
+		return err
+	}
+	p := tgbotapi.Params{"rights": string(r)}
+	if forChannels {
+		p["for_channels"] = "true"
+	}
+	return c.call(ctx, "setMyDefaultAdministratorRights", p, nil)
 }

@@ -57,7 +57,7 @@ func TestTypedMessageCalls(t *testing.T) {
 	srv := world(t)
 	c := newClient(t, srv, bot.ClientConfig{})
 	ctx := context.Background()
-	id, err := c.Send(ctx, bot.Message{ChatID: chatA, Text: "<b>hi</b> &amp; bye", Buttons: [][]bot.Button{
+	id, err := c.Send(ctx, bot.Outgoing{ChatID: chatA, Text: "<b>hi</b> &amp; bye", Buttons: [][]bot.Button{
 		{{Text: "Press", Data: "x:1"}, {Text: "Open", URL: "https://t.me/invite_test_bot?start=abc"}},
 	}})
 	if err != nil {
@@ -82,7 +82,7 @@ func TestTypedMessageCalls(t *testing.T) {
 	if err := c.Edit(ctx, chatA, 99999, "x", nil); !errors.Is(err, bot.ErrMessageGone) {
 		t.Errorf("Edit of a missing message = %v, want ErrMessageGone", err)
 	}
-	if _, err := c.Send(ctx, bot.Message{ChatID: chatA, Text: "x", Buttons: [][]bot.Button{{{Text: "both", Data: "d", URL: "https://t.me/x"}}}}); err == nil {
+	if _, err := c.Send(ctx, bot.Outgoing{ChatID: chatA, Text: "x", Buttons: [][]bot.Button{{{Text: "both", Data: "d", URL: "https://t.me/x"}}}}); err == nil {
 		t.Errorf("a button with both data and a URL was sent")
 	}
 }
@@ -115,12 +115,12 @@ func TestRefusalsBecomeSentinels(t *testing.T) {
 			func(ctx context.Context, c *bot.Client) error { return c.DeclineRequest(ctx, chatA, user) }, bot.ErrRequestGone},
 		{"sendMessage", bottest.ErrorReply(403, "Forbidden: bot can't initiate conversation with a user"),
 			func(ctx context.Context, c *bot.Client) error {
-				_, err := c.Send(ctx, bot.Message{ChatID: user, Text: "x"})
+				_, err := c.Send(ctx, bot.Outgoing{ChatID: user, Text: "x"})
 				return err
 			}, bot.ErrBlocked},
 		{"sendMessage", bottest.ErrorReply(403, "Forbidden: bot was blocked by the user"),
 			func(ctx context.Context, c *bot.Client) error {
-				_, err := c.Send(ctx, bot.Message{ChatID: user, Text: "x"})
+				_, err := c.Send(ctx, bot.Outgoing{ChatID: user, Text: "x"})
 				return err
 			}, bot.ErrBlocked},
 		{"getChatMember", bottest.ErrorReply(400, "Bad Request: chat not found"),

@@ -1,23 +1,15 @@
 package bot
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
-// Caller calls a Bot API method; *Client is one. Packages that send through
-// the bot declare their dependency as this, not as *Client.
-type Caller interface {
-	Call(ctx context.Context, method string, params tgbotapi.Params, result any) error
-}
-
-// Message is an HTML message to send.
-type Message struct {
+// Outgoing is an HTML message to send.
+type Outgoing struct {
 	ChatID int64
 	// Text is HTML: text that came from users must be escaped
 	// (html.EscapeString).
@@ -39,24 +31,8 @@ type Button struct {
 // MaxMessageLength is Telegram's limit on a message's text, in UTF-16 code units.
 const MaxMessageLength = 4096
 
-// Send sends m with sendMessage in HTML parse mode, without link previews,
-// and returns the new message's ID.
-func Send(ctx context.Context, api Caller, m Message) (int, error) {
-	params, err := messageParams(m)
-	if err != nil {
-		return 0, err
-	}
-	var sent struct {
-		MessageID int `json:"message_id"`
-	}
-	if err := api.Call(ctx, "sendMessage", params, &sent); err != nil {
-		return 0, err
-	}
-	return sent.MessageID, nil
-}
-
 // messageParams are sendMessage's parameters for m.
-func messageParams(m Message) (tgbotapi.Params, error) {
+func messageParams(m Outgoing) (tgbotapi.Params, error) {
 	params := tgbotapi.Params{
 		"chat_id":              strconv.FormatInt(m.ChatID, 10),
 		"text":                 m.Text,
@@ -74,43 +50,6 @@ func messageParams(m Message) (tgbotapi.Params, error) {
 		params["reply_markup"] = markup
 	}
 	return params, nil
-}
-
-// EditText replaces the text (and buttons: none if nil) of a message the bot sent.
-func EditText(ctx context.Context, api Caller, chatID int64, messageID int, text string, buttons [][]Button) error {
-	params := tgbotapi.Params{
-		"chat_id":              strconv.FormatInt(chatID, 10),
-		"message_id":           strconv.Itoa(messageID),
-		"text":                 text,
-		"parse_mode":           "HTML",
-		"link_preview_options": `{"is_disabled":true}`,
-	}
-	if len(buttons) > 0 {
-		markup, err := keyboardJSON(buttons)
-		if err != nil {
-			return err
-		}
-		params["reply_markup"] = markup
-	}
-	err := api.Call(ctx, "editMessageText", params, nil)
-	var apiErr *tgbotapi.Error
-	if errors.As(err, &apiErr) && strings.Contains(apiErr.Message, "message is not modified") {
-		return nil
-	}
-	return err
-}
-
-// AnswerCallback answers a callback query; text, if any, is shown to the
-// presser (as an alert when alert is set).
-func AnswerCallback(ctx context.Context, api Caller, queryID, text string, alert bool) error {
-	params := tgbotapi.Params{"callback_query_id": queryID}
-	if text != "" {
-		params["text"] = text
-	}
-	if alert {
-		params["show_alert"] = "true"
-	}
-	return api.Call(ctx, "answerCallbackQuery", params, nil)
 }
 
 func keyboardJSON(rows [][]Button) (string, error) {

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"unicode"
-
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
 // fuzzHostile are pieces of hostile text: every C0 control character and
@@ -53,13 +51,13 @@ func FuzzParseCommand(f *testing.F) {
 	f.Add("/"+strings.Repeat("a", 5000)+"@"+me, me, true, 0)
 	f.Add("/links@"+strings.Repeat("@", 5000), me, true, 0)
 	f.Fuzz(func(t *testing.T, text, username string, isCommand bool, offset int) {
-		m := &tgbotapi.Message{Text: text}
+		m := &Message{Text: text}
 		typ := "bold"
 		if isCommand {
 			typ = "bot_command"
 		}
 		if offset >= 0 {
-			m.Entities = []tgbotapi.MessageEntity{{Type: typ, Offset: offset, Length: len(text)}}
+			m.Entities = []Entity{{Type: typ, Offset: offset, Length: len(text)}}
 		}
 		cmd, ok := ParseCommand(m, username)
 		if cmd2, ok2 := ParseCommand(m, username); cmd != cmd2 || ok != ok2 {

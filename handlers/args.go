@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/invitebot/invitebot/handlers/text"
 )
 
 // The commands whose arguments this file parses. Error messages name them.
@@ -23,33 +25,33 @@ const (
 	maxAhead       = 36525 * 24 * time.Hour // 100 years: the furthest expiry
 )
 
-// ArgError is a user's mistake in a command's arguments. Its message is one line of
-// plain text that says what was wrong and how to do it right.
-type ArgError struct{ Msg string }
-
-func (e *ArgError) Error() string { return e.Msg }
-
 // maxQuoted is how many characters of the user's input a message quotes.
 const maxQuoted = 64
 
-// argErrorf makes an *ArgError. The strings among a, which may be the user's
-// input, are cut to maxQuoted characters, so that the message fits in a
-// Telegram message whatever was typed; any white space in the message becomes
-// a plain space, so that it stays on one line.
-func argErrorf(format string, a ...any) error {
-	a = slices.Clone(a)
-	for i, v := range a {
-		if s, ok := v.(string); ok {
-			a[i] = clip(s)
+// argErr is a user's mistake in a command's arguments: an Invalid
+// *text.Error whose message says what was wrong and how to do it right, on
+// one line. The strings among its values, which may be the user's input,
+// are cut to maxQuoted characters, so that the message fits in a Telegram
+// message whatever was typed, and any white space in them becomes a plain
+// space, so that the message stays on one line.
+func argErr(id string, kv ...any) *text.Error {
+	kv = slices.Clone(kv)
+	for i := 1; i < len(kv); i += 2 {
+		if s, ok := kv[i].(string); ok {
+			kv[i] = oneLine(clip(s))
 		}
 	}
-	msg := strings.Map(func(r rune) rune {
+	return text.Err(text.Invalid, id, kv...)
+}
+
+// oneLine turns every white space of s into a plain space.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return ' '
 		}
 		return r
-	}, fmt.Sprintf(format, a...))
-	return &ArgError{Msg: msg}
+	}, s)
 }
 
 // clip cuts s to maxQuoted characters, the last of them "…".
@@ -68,8 +70,7 @@ func clip(s string) string {
 }
 
 // errLimitRequest refuses a member limit on a link that needs approval.
-var errLimitRequest = argErrorf("limit and request can't be combined: " +
-	"Telegram doesn't allow a member limit on links that need approval.")
+var errLimitRequest = argErr("args.limit_request")
 
 // Ref names a link: exactly one of Number, URL, Name is set.
 type Ref struct {
@@ -86,7 +87,7 @@ func (r Ref) String() string {
 	case r.URL != "":
 		return r.URL
 	case r.Name != "":
-		return `"` + r.Name + `"`
+		return "“" + r.Name + "”"
 	}
 	return ""
 }
@@ -171,19 +172,16 @@ func checkOptions(cmd string, opts []argOption) error {
 	for _, o := range opts {
 		if !slices.Contains(argOptionKeys[cmd], o.key) {
 			if cmd == cmdEdit {
-				return argErrorf("Unknown option %q. Options are name=NAME, expire=WHEN|never, "+
-					"limit=N|none, request and norequest, e.g. /editlink #3 limit=100.", o.text)
+				return argErr("args.unknown_option_edit", "Option", o.text)
 			}
-			return argErrorf("Unknown option %q. Options are expire=WHEN, limit=N and request, "+
-				"e.g. /createlink Partners expire=7d limit=50.", o.text)
+			return argErr("args.unknown_option_create", "Option", o.text)
 		}
 		if seen[o.key] {
-			return argErrorf("%s is given twice; give it once, e.g. %s.",
-				strings.TrimSuffix(o.key, "="), argExample(cmd, argOptionExample[o.key]))
+			return argErr("args.option_twice", "Option", strings.TrimSuffix(o.key, "="), "Example", argExample(cmd, argOptionExample[o.key]))
 		}
 		seen[o.key] = true
 		if o.value == "" && strings.HasSuffix(o.key, "=") && o.key != "name=" {
-			return argErrorf("%s needs a value, e.g. %s.", o.key, argExample(cmd, argOptionExample[o.key]))
+			return argErr("args.option_value", "Option", o.key, "Example", argExample(cmd, argOptionExample[o.key]))
 		}
 	}
 	return nil
@@ -225,8 +223,7 @@ func ParseCreateArgs(args string, now time.Time) (CreateArgs, error) {
 		plain = append(plain, o.after...)
 	}
 	if hasNameOpt && len(plain) > 0 {
-		return CreateArgs{}, argErrorf("The name is given both as plain words (%q) and with name=; "+
-			"use one way, e.g. /createlink Summer sale limit=50.", strings.Join(plain, " "))
+		return CreateArgs{}, argErr("args.name_twice", "Words", strings.Join(plain, " "))
 	}
 	if !hasNameOpt {
 		named = plain
@@ -268,8 +265,7 @@ func ParseEditArgs(args string, now time.Time) (EditArgs, error) {
 			continue
 		}
 		if len(o.after) > 0 {
-			return EditArgs{}, argErrorf("%q after %s is not an option; a new name goes after name=, "+
-				"e.g. /editlink #3 name=Summer sale limit=5.", strings.Join(o.after, " "), o.text)
+			return EditArgs{}, argErr("args.words_after_option", "Words", strings.Join(o.after, " "), "Option", o.text)
 		}
 		switch o.key {
 		case "expire=":
@@ -286,8 +282,7 @@ func ParseEditArgs(args string, now time.Time) (EditArgs, error) {
 			a.MemberLimit = &n
 		case "request", "norequest":
 			if a.JoinRequest != nil {
-				return EditArgs{}, argErrorf("request and norequest contradict each other; " +
-					"give one of them, e.g. /editlink #3 norequest.")
+				return EditArgs{}, argErr("args.request_norequest")
 			}
 			a.JoinRequest = new(o.key == "request")
 		}
@@ -296,8 +291,7 @@ func ParseEditArgs(args string, now time.Time) (EditArgs, error) {
 	case a.JoinRequest != nil && *a.JoinRequest && a.MemberLimit != nil && *a.MemberLimit > 0:
 		return EditArgs{}, errLimitRequest
 	case a.Name == nil && a.ExpiresAt == nil && a.MemberLimit == nil && a.JoinRequest == nil:
-		return EditArgs{}, argErrorf("Say what to change about %s: name=, expire=, limit=, "+
-			"request or norequest, e.g. /editlink #3 limit=100.", ref)
+		return EditArgs{}, argErr("args.nothing_to_change", "Ref", ref.String())
 	}
 	return a, nil
 }
@@ -313,51 +307,52 @@ func ParseRef(s string) (Ref, error) {
 	return parseRef(strings.Fields(s), "")
 }
 
-// refUsage tells, per command, how to write a REF in messages.
-var refUsage = map[string]struct{ what, form, example string }{
-	cmdEdit:   {" to edit", "/editlink #N", "/editlink #3 limit=100"},
-	cmdRevoke: {" to revoke", "/revokelink #N", "/revokelink #3"},
-	"":        {"", "#N", "#3"},
+// refExample shows, per command, a REF in a whole command line.
+var refExample = map[string]string{
+	cmdEdit:   "/editlink #3 limit=100",
+	cmdRevoke: "/revokelink #3",
+	"":        "#3",
 }
 
 // parseRef parses the words of a REF for cmd ("" if none).
 func parseRef(words []string, cmd string) (Ref, error) {
-	u := refUsage[cmd]
+	eg := refExample[cmd]
 	if len(words) == 0 {
-		return Ref{}, argErrorf("Say which link%s: %s (the number /links shows), its URL or its name, e.g. %s.",
-			u.what, u.form, u.example)
+		switch cmd {
+		case cmdEdit:
+			return Ref{}, argErr("args.ref_missing_edit")
+		case cmdRevoke:
+			return Ref{}, argErr("args.ref_missing_revoke")
+		}
+		return Ref{}, argErr("args.ref_missing", "Example", eg)
 	}
 	var ref Ref
 	switch first := words[0]; {
 	case strings.HasPrefix(first, "#"):
 		n, ok := parseDigits(first[1:])
 		if !ok || n < 1 {
-			return Ref{}, argErrorf("%q is not a link number; write # and the number /links shows, e.g. %s.",
-				first, u.example)
+			return Ref{}, argErr("args.ref_number", "Ref", first, "Example", eg)
 		}
 		ref.Number = n
 	case looksLikeURL(first):
 		url, ok := normaliseURL(first)
 		if !ok {
-			return Ref{}, argErrorf("%q is not an invite link; its URL looks like https://t.me/+AbC123 "+
-				"or https://t.me/joinchat/AbC123, e.g. %s.", first, u.example)
+			return Ref{}, argErr("args.ref_url", "Ref", first, "Example", eg)
 		}
 		ref.URL = url
 	default:
 		name := strings.Join(words, " ")
 		if n := utf8.RuneCountInString(name); n > maxNameLen {
-			return Ref{}, argErrorf("No link is named %q: a link name has at most %d characters. "+
-				"Say which link by its number, e.g. %s.", name, maxNameLen, u.example)
+			return Ref{}, argErr("args.ref_name_long", "Name", name, "Max", maxNameLen, "Example", eg)
 		}
 		return Ref{Name: name}, nil
 	}
 	if len(words) > 1 {
 		rest := strings.Join(words[1:], " ")
 		if cmd == cmdEdit {
-			return Ref{}, argErrorf("%q after %s is not an option; to rename the link write name=%s, "+
-				"e.g. /editlink #3 name=Summer sale.", rest, words[0], rest)
+			return Ref{}, argErr("args.ref_then_words_edit", "Words", rest, "Ref", words[0])
 		}
-		return Ref{}, argErrorf("Give one link: %s is followed by %q, e.g. %s.", words[0], rest, u.example)
+		return Ref{}, argErr("args.ref_then_words", "Words", rest, "Ref", words[0], "Example", eg)
 	}
 	return ref, nil
 }
@@ -420,8 +415,7 @@ func nameWords(cmd string, o argOption) ([]string, error) {
 	case o.value == "":
 		return o.after, nil
 	case strings.Contains(o.value, "=") || strings.EqualFold(o.value, "request") || strings.EqualFold(o.value, "norequest"):
-		return nil, argErrorf("%s would name the link %q, which looks like an option: a name can't contain = "+
-			"or be request or norequest, e.g. %s.", o.text, o.value, argExample(cmd, "name=Summer sale limit=5"))
+		return nil, argErr("args.name_is_option", "Option", o.text, "Name", o.value, "Example", argExample(cmd, "name=Summer sale limit=5"))
 	}
 	return append([]string{o.value}, o.after...), nil
 }
@@ -430,7 +424,7 @@ func nameWords(cmd string, o argOption) ([]string, error) {
 func joinName(words []string) (string, error) {
 	name := strings.Join(words, " ")
 	if n := utf8.RuneCountInString(name); n > maxNameLen {
-		return "", argErrorf("The name is %d characters long; a link name can have at most %d.", n, maxNameLen)
+		return "", argErr("args.name_long", "Count", n, "Max", maxNameLen)
 	}
 	return name, nil
 }
@@ -444,9 +438,9 @@ func parseLimit(cmd, s string) (int, error) {
 		return int(n), nil
 	}
 	if cmd == cmdEdit {
-		return 0, argErrorf("limit must be a whole number from 1 to %d, or none for no limit, e.g. limit=50.", maxMemberLimit)
+		return 0, argErr("args.limit_edit", "Max", maxMemberLimit)
 	}
-	return 0, argErrorf("limit must be a whole number from 1 to %d, e.g. limit=50.", maxMemberLimit)
+	return 0, argErr("args.limit", "Max", maxMemberLimit)
 }
 
 // parseExpire parses expire='s value: WHEN, or never (the zero time).
@@ -464,28 +458,23 @@ func parseExpire(s string, now time.Time) (time.Time, error) {
 func ParseWhen(s string, now time.Time) (time.Time, error) {
 	now = now.UTC()
 	date := fmt.Sprintf("%d-12-31", now.Year()+1) // for examples
-	eg := "e.g. expire=7d or expire=" + date + " (UTC)"
-	tooFar := func() error {
-		return argErrorf("expire=%s is too far ahead; the most is 100 years, %s.", s, eg)
-	}
 	if d, ok := parseDuration(s); ok {
 		switch {
 		case d == 0:
-			return time.Time{}, argErrorf("expire=%s is not in the future; give a time in the future, %s.", s, eg)
+			return time.Time{}, argErr("args.when_not_future", "When", s, "Date", date)
 		case d > maxAhead:
-			return time.Time{}, tooFar()
+			return time.Time{}, argErr("args.when_too_far", "When", s, "Date", date)
 		}
 		return now.Add(d), nil
 	}
 	t, ok := parseDate(s)
 	switch {
 	case !ok:
-		return time.Time{}, argErrorf("expire=%s is neither a duration like 30m, 12h, 7d, 2w or 1d12h "+
-			"nor a date like %s or %sT18:00 (UTC), e.g. expire=7d.", s, date, date)
+		return time.Time{}, argErr("args.when_invalid", "When", s, "Date", date)
 	case !t.After(now):
-		return time.Time{}, argErrorf("expire=%s is in the past; give a time in the future, %s.", s, eg)
+		return time.Time{}, argErr("args.when_past", "When", s, "Date", date)
 	case t.Sub(now) > maxAhead:
-		return time.Time{}, tooFar()
+		return time.Time{}, argErr("args.when_too_far", "When", s, "Date", date)
 	}
 	return t, nil
 }

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/handlers/text"
 )
 
 // argsHostile are pieces of hostile text: every C0 control character and
@@ -106,18 +107,19 @@ func short(s string) string {
 	return strconv.Quote(s)
 }
 
-// argsCheckError fails t unless err is nil or an *ArgError whose message is
-// one line of valid UTF-8 that fits in a Telegram message.
+// argsCheckError fails t unless err is nil or an Invalid *text.Error
+// whose message (in English) is one line of valid UTF-8 that fits in a
+// Telegram message.
 func argsCheckError(t *testing.T, err error) {
 	t.Helper()
 	if err == nil {
 		return
 	}
-	var ae *ArgError
-	if !errors.As(err, &ae) {
-		t.Fatalf("err = %v (%T), want an *ArgError", err, err)
+	var ae *text.Error
+	if !errors.As(err, &ae) || ae.Code != text.Invalid {
+		t.Fatalf("err = %v (%T), want an Invalid *text.Error", err, err)
 	}
-	switch msg := ae.Msg; {
+	switch msg := english.Sprint(ae.Msg); {
 	case msg == "":
 		t.Fatal("empty message")
 	case strings.ContainsFunc(msg, func(r rune) bool { return r != ' ' && unicode.IsSpace(r) }):

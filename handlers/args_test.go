@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/invitebot/invitebot/handlers/text"
 )
 
 // argsNow is the fixed time the tests parse against.
@@ -24,20 +26,32 @@ func argsDate(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
 }
 
-// assertArgError fails t unless err, from parsing in, is an *ArgError whose
-// message is one line that contains want.
+// english renders the messages in the tests.
+var english = func() *text.Printer {
+	c, err := text.New("en")
+	if err != nil {
+		panic(err)
+	}
+	return c.Default()
+}()
+
+// assertArgError fails t unless err, from parsing in, is an Invalid
+// *text.Error whose message (in English, as plain text) is one line that
+// contains want.
 func assertArgError(t *testing.T, in string, err error, want string) {
 	t.Helper()
-	var ae *ArgError
-	switch {
-	case !errors.As(err, &ae):
-		t.Errorf("%q: err = %v (%T), want an *ArgError", in, err, err)
-	case strings.ContainsAny(ae.Msg, "\r\n"):
-		t.Errorf("%q: message is not one line: %q", in, ae.Msg)
-	case !strings.Contains(ae.Msg, want):
-		t.Errorf("%q: message %q does not mention %q", in, ae.Msg, want)
-	case ae.Error() != ae.Msg:
-		t.Errorf("%q: Error() = %q, want %q", in, ae.Error(), ae.Msg)
+	var ae *text.Error
+	if !errors.As(err, &ae) {
+		t.Errorf("%q: err = %v (%T), want a *text.Error", in, err, err)
+		return
+	}
+	switch msg := english.Plain(ae.Msg); {
+	case ae.Code != text.Invalid:
+		t.Errorf("%q: code %s, want invalid", in, ae.Code)
+	case strings.ContainsAny(msg, "\r\n"):
+		t.Errorf("%q: message is not one line: %q", in, msg)
+	case !strings.Contains(msg, want):
+		t.Errorf("%q: message %q does not mention %q", in, msg, want)
 	}
 }
 
@@ -173,23 +187,23 @@ func TestParseRef(t *testing.T) {
 var argsRefRefused = []struct{ in, want string }{
 	{"", "Say which link: #N (the number /links shows)"},
 	{" \t ", "Say which link"},
-	{"#0", `"#0" is not a link number`},
-	{"#-1", `"#-1" is not a link number`},
+	{"#0", `“#0” is not a link number`},
+	{"#-1", `“#-1” is not a link number`},
 	{"#+1", "is not a link number"},
-	{"#abc", `"#abc" is not a link number; write # and the number /links shows, e.g. #3.`},
+	{"#abc", `“#abc” is not a link number; write # and the number /links shows, e.g. #3.`},
 	{"#", "is not a link number"},
 	{"#99999999999999999999", "is not a link number"},
-	{"#3 #4", `Give one link: #3 is followed by "#4"`},
-	{"https://t.me/durov", `"https://t.me/durov" is not an invite link`},
+	{"#3 #4", `Give one link: #3 is followed by “#4”`},
+	{"https://t.me/durov", `“https://t.me/durov” is not an invite link`},
 	{"https://t.me/+", "is not an invite link"},
 	{"https://t.me/joinchat/", "is not an invite link"},
 	{"t.me/+ab/cd", "is not an invite link"},
 	{"https://t.me/+abc?x", "is not an invite link"},
 	{"https://example.com/+abc", "is not an invite link"},
 	{"https://t.me/+abc extra", "Give one link"},
-	{argsName33, `No link is named "` + argsName33 + `": a link name has at most 32 characters. Say which link by its number, e.g. #3.`},
+	{argsName33, `No link is named “` + argsName33 + `”: a link name has at most 32 characters. Say which link by its number, e.g. #3.`},
 	{strings.Repeat("ab ", 30), "a link name has at most 32 characters"},
-	{"#3 " + strings.Repeat("x", 5000), `Give one link: #3 is followed by "` + strings.Repeat("x", 63) + `…", e.g. #3.`},
+	{"#3 " + strings.Repeat("x", 5000), `Give one link: #3 is followed by “` + strings.Repeat("x", 63) + `…”, e.g. #3.`},
 }
 
 func TestParseRefRefused(t *testing.T) {
@@ -224,7 +238,7 @@ func TestRefString(t *testing.T) {
 	for ref, want := range map[Ref]string{
 		{Number: 3}:                "#3",
 		{URL: "https://t.me/+AbC"}: "https://t.me/+AbC",
-		{Name: "Summer sale"}:      `"Summer sale"`,
+		{Name: "Summer sale"}:      `“Summer sale”`,
 		{}:                         "",
 	} {
 		if got := ref.String(); got != want {
@@ -292,22 +306,22 @@ var argsCreateRefused = []struct{ in, want string }{
 	{"limit=5 LIMIT=6", "limit is given twice"},
 	{"request Request", "request is given twice"},
 	{"name=a name=b", "name is given twice; give it once, e.g. /createlink name=Summer sale."},
-	{"colour=red", `Unknown option "colour=red". Options are expire=WHEN, limit=N and request, e.g. /createlink Partners expire=7d limit=50.`},
-	{"Partners =5", `Unknown option "=5"`},
-	{"request=yes", `Unknown option "request=yes"`},
-	{"norequest", `Unknown option "norequest"`},
+	{"colour=red", `Unknown option “colour=red”. Options are expire=WHEN, limit=N and request, e.g. /createlink Partners expire=7d limit=50.`},
+	{"Partners =5", `Unknown option “=5”`},
+	{"request=yes", `Unknown option “request=yes”`},
+	{"norequest", `Unknown option “norequest”`},
 	{"Partners limit=5 request", "limit and request can't be combined: Telegram doesn't allow a member limit on links that need approval."},
 	{"request limit=99999", "can't be combined"},
-	{"Partners name=Summer", `The name is given both as plain words ("Partners") and with name=`},
-	{"name=Summer limit=5 sale", `plain words ("sale")`},
+	{"Partners name=Summer", `The name is given both as plain words (“Partners”) and with name=`},
+	{"name=Summer limit=5 sale", `plain words (“sale”)`},
 	{argsName33, "The name is 33 characters long; a link name can have at most 32."},
 	{"name=" + argsName33, "The name is 33 characters long"},
 	{strings.Repeat("x", 40), "The name is 40 characters long; a link name can have at most 32."},
-	{"colour=red\nlimit=0", `Unknown option "colour=red"`},
-	{"name=limit=5", `name=limit=5 would name the link "limit=5", which looks like an option: a name can't contain = or be request or norequest, e.g. /createlink name=Summer sale limit=5.`},
-	{"name=Request", `name=Request would name the link "Request", which looks like an option`},
-	{"name==", `would name the link "=", which looks like an option`},
-	{"Partners x=" + strings.Repeat("a", 5000), `Unknown option "x=` + strings.Repeat("a", 61) + `…". Options are`}, // quoted in part
+	{"colour=red\nlimit=0", `Unknown option “colour=red”`},
+	{"name=limit=5", `name=limit=5 would name the link “limit=5”, which looks like an option: a name can't contain = or be request or norequest, e.g. /createlink name=Summer sale limit=5.`},
+	{"name=Request", `name=Request would name the link “Request”, which looks like an option`},
+	{"name==", `would name the link “=”, which looks like an option`},
+	{"Partners x=" + strings.Repeat("a", 5000), `Unknown option “x=` + strings.Repeat("a", 61) + `…”. Options are`}, // quoted in part
 }
 
 func TestParseCreateArgsRefused(t *testing.T) {
@@ -383,21 +397,21 @@ var argsEditRefused = []struct{ in, want string }{
 	{"", "Say which link to edit: /editlink #N (the number /links shows), its URL or its name, e.g. /editlink #3 limit=100."},
 	{"limit=5", "Say which link to edit"},
 	{"#3", "Say what to change about #3"},
-	{"Summer sale", `Say what to change about "Summer sale"`},
-	{"#0 limit=5", `"#0" is not a link number`},
-	{"#-1 limit=5", `"#-1" is not a link number`},
-	{"#abc limit=5", `"#abc" is not a link number`},
+	{"Summer sale", `Say what to change about “Summer sale”`},
+	{"#0 limit=5", `“#0” is not a link number`},
+	{"#-1 limit=5", `“#-1” is not a link number`},
+	{"#abc limit=5", `“#abc” is not a link number`},
 	{"https://t.me/durov limit=5", "is not an invite link"},
-	{"#3 Summer sale limit=5", `"Summer sale" after #3 is not an option; to rename the link write name=Summer sale`},
-	{"#3 limit=5 sale", `"sale" after limit=5 is not an option; a new name goes after name=`},
-	{"#3 request Summer", `"Summer" after request is not an option`},
+	{"#3 Summer sale limit=5", `“Summer sale” after #3 is not an option; to rename the link write name=Summer sale`},
+	{"#3 limit=5 sale", `“sale” after limit=5 is not an option; a new name goes after name=`},
+	{"#3 request Summer", `“Summer” after request is not an option`},
 	{"#3 request limit=5", "limit and request can't be combined"},
 	{"#3 limit=5 REQUEST", "can't be combined"},
 	{"#3 request norequest", "request and norequest contradict each other"},
 	{"#3 limit=5 limit=6", "limit is given twice; give it once, e.g. /editlink #3 limit=50."},
 	{"#3 norequest norequest", "norequest is given twice"},
 	{"#3 name=a name=b", "name is given twice"},
-	{"#3 colour=red", `Unknown option "colour=red". Options are name=NAME, expire=WHEN|never, limit=N|none, request and norequest`},
+	{"#3 colour=red", `Unknown option “colour=red”. Options are name=NAME, expire=WHEN|never, limit=N|none, request and norequest`},
 	{"#3 limit=", "limit= needs a value, e.g. /editlink #3 limit=50."},
 	{"#3 expire=", "expire= needs a value"},
 	{"#3 limit=0", "limit must be a whole number from 1 to 99999, or none for no limit"},
@@ -407,8 +421,8 @@ var argsEditRefused = []struct{ in, want string }{
 	{"#3 expire=0h", "is not in the future"},
 	{"#3 name=" + argsName33, "The name is 33 characters long"},
 	{"#3 name=" + strings.Repeat("ab ", 20), "The name is 59 characters long"},
-	{"#3 name=a=b", `name=a=b would name the link "a=b", which looks like an option: a name can't contain = or be request or norequest, e.g. /editlink #3 name=Summer sale limit=5.`},
-	{"#3 NAME=norequest", `NAME=norequest would name the link "norequest", which looks like an option`},
+	{"#3 name=a=b", `name=a=b would name the link “a=b”, which looks like an option: a name can't contain = or be request or norequest, e.g. /editlink #3 name=Summer sale limit=5.`},
+	{"#3 NAME=norequest", `NAME=norequest would name the link “norequest”, which looks like an option`},
 	{argsName33 + " limit=5", "a link name has at most 32 characters. Say which link by its number, e.g. /editlink #3 limit=100."},
 }
 

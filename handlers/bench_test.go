@@ -60,10 +60,10 @@ func BenchmarkComposeLinks2000(b *testing.B) {
 		entries := make([]string, 0, len(links))
 		for _, l := range links {
 			if l.State(now) == store.StateActive {
-				entries = append(entries, describeLink(l, now))
+				entries = append(entries, describeLink(english, l, now))
 			}
 		}
-		if pages := paginate("Active links in <b>Group</b>:", entries); len(pages) < 2 {
+		if pages := paginate(english, "Active links in <b>Group</b>:", entries); len(pages) < 2 {
 			b.Fatal("one page for 2000 links")
 		}
 	}

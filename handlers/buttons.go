@@ -2,12 +2,11 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/invitebot/invitebot/bot"
 )
 
@@ -47,50 +46,23 @@ func ButtonChat(data string) (int64, bool) {
 	return chatID, ok
 }
 
-// editButtons replaces the keyboard of the message a button was pressed
+// editButtons replaces the buttons of the message a button was pressed
 // under with what change makes of each of its rows (nil drops the row).
-// A message that is gone or unchanged is not an error.
-func editButtons(ctx context.Context, api bot.Caller, q *tgbotapi.CallbackQuery, change func(row []bot.Button) []bot.Button) error {
-	m := q.Message
-	if m == nil || m.Chat == nil {
+// A message that is gone is not an error.
+func (d *Deps) editButtons(ctx context.Context, u *bot.Update, change func(row []bot.Button) []bot.Button) error {
+	q := u.Callback
+	if q.Message == nil || u.Chat == nil {
 		return nil
 	}
-	type button struct {
-		Text         string `json:"text"`
-		CallbackData string `json:"callback_data"`
-	}
-	rows := [][]button{}
-	if m.ReplyMarkup != nil {
-		for _, r := range m.ReplyMarkup.InlineKeyboard {
-			var row []bot.Button
-			for _, b := range r {
-				if b.CallbackData != nil {
-					row = append(row, bot.Button{Text: b.Text, Data: *b.CallbackData})
-				}
-			}
-			var out []button
-			for _, b := range change(row) {
-				out = append(out, button{Text: b.Text, CallbackData: b.Data})
-			}
-			if len(out) > 0 {
-				rows = append(rows, out)
-			}
+	var rows [][]bot.Button
+	for _, r := range q.Message.Buttons {
+		row := change(slices.Clone(r))
+		if len(row) > 0 {
+			rows = append(rows, row)
 		}
 	}
-	markup, err := json.Marshal(struct {
-		InlineKeyboard [][]button `json:"inline_keyboard"`
-	}{rows})
-	if err != nil {
-		return err
-	}
-	err = api.Call(ctx, "editMessageReplyMarkup", tgbotapi.Params{
-		"chat_id":      strconv.FormatInt(m.Chat.ID, 10),
-		"message_id":   strconv.Itoa(m.MessageID),
-		"reply_markup": string(markup),
-	}, nil)
-	var apiErr *tgbotapi.Error
-	if errors.As(err, &apiErr) && apiErr.Code == 400 &&
-		(strings.Contains(apiErr.Message, "message is not modified") || strings.Contains(apiErr.Message, "message to edit not found")) {
+	err := d.TG.EditButtons(ctx, u.Chat.ID, q.Message.ID, rows)
+	if errors.Is(err, bot.ErrMessageGone) {
 		return nil
 	}
 	return err
@@ -124,24 +96,4 @@ func hasData(row []bot.Button, data string) bool {
 		}
 	}
 	return false
-}
-
-// extras are the fields of the update being handled that tgbotapi v5.5.1
-// does not know, read from its raw JSON (bot.RawUpdate). They are zero when
-// the raw update is not there.
-type extras struct {
-	ChatMember *struct {
-		ViaJoinRequest bool `json:"via_join_request"`
-	} `json:"chat_member"`
-	ChatJoinRequest *struct {
-		UserChatID int64 `json:"user_chat_id"`
-	} `json:"chat_join_request"`
-}
-
-func updateExtras(ctx context.Context) extras {
-	var x extras
-	if raw := bot.RawUpdate(ctx); len(raw) > 0 {
-		_ = json.Unmarshal(raw, &x) // what cannot be read stays zero
-	}
-	return x
 }

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot"
 )
 
@@ -43,7 +41,7 @@ func TestPaginatePagesBoundsEntries(t *testing.T) {
 	for i := range 45 {
 		entries = append(entries, fmt.Sprintf("entry %d", i))
 	}
-	pages := paginatePages("Title:", entries, 20)
+	pages := paginatePages(english, "Title:", entries, 20)
 	if len(pages) != 3 {
 		t.Fatalf("%d pages for 45 entries at 20 a page, want 3", len(pages))
 	}
@@ -65,23 +63,23 @@ func TestPaginatePagesBoundsEntries(t *testing.T) {
 	if next != len(entries) {
 		t.Errorf("pages end at entry %d of %d", next, len(entries))
 	}
-	if one := paginatePages("T:", nil, 20); len(one) != 1 || one[0].first != 0 || one[0].end != 0 {
+	if one := paginatePages(english, "T:", nil, 20); len(one) != 1 || one[0].first != 0 || one[0].end != 0 {
 		t.Errorf("no entries: %+v", one)
 	}
 }
 
 func TestIsIn(t *testing.T) {
 	for _, tc := range []struct {
-		m    tgbotapi.ChatMember
+		m    bot.ChatMember
 		want bool
 	}{
-		{tgbotapi.ChatMember{Status: "creator"}, true},
-		{tgbotapi.ChatMember{Status: "administrator"}, true},
-		{tgbotapi.ChatMember{Status: "member"}, true},
-		{tgbotapi.ChatMember{Status: "restricted", IsMember: true}, true},
-		{tgbotapi.ChatMember{Status: "restricted"}, false},
-		{tgbotapi.ChatMember{Status: "left"}, false},
-		{tgbotapi.ChatMember{Status: "kicked"}, false},
+		{bot.ChatMember{Status: "creator"}, true},
+		{bot.ChatMember{Status: "administrator"}, true},
+		{bot.ChatMember{Status: "member"}, true},
+		{bot.ChatMember{Status: "restricted", IsMember: true}, true},
+		{bot.ChatMember{Status: "restricted"}, false},
+		{bot.ChatMember{Status: "left"}, false},
+		{bot.ChatMember{Status: "kicked"}, false},
 	} {
 		if got := isIn(tc.m); got != tc.want {
 			t.Errorf("isIn(%+v) = %v", tc.m, got)

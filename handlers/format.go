@@ -1,74 +1,113 @@
 package handlers
 
 import (
-	"fmt"
+	"context"
 	"html"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/store"
 )
 
-// timeLayout shows expiry times; always UTC.
-const timeLayout = "2006-01-02 15:04 UTC"
+// linkLabels are the words of a link's description in one language,
+// rendered once: /links may describe thousands of links.
+type linkLabels struct {
+	primary, name, none, expires, never, limit, noLimit, approval, yes, no, joins string
+	states                                                                        map[store.LinkState]string
+}
 
-// describeLink is one link in HTML: #N and URL on the first line, then its
-// name, expiry, limit, join-request mode, joins and state. (It is built
-// with appends rather than fmt: /links may describe thousands of links.)
-func describeLink(l store.Link, now time.Time) string {
+var labelCache sync.Map // language code → *linkLabels
+
+func labelsFor(p *text.Printer) *linkLabels {
+	if l, ok := labelCache.Load(p.Lang()); ok {
+		return l.(*linkLabels)
+	}
+	s := func(id string) string { return p.Sprint(text.M(id)) }
+	l := &linkLabels{
+		primary: s("link.primary"), name: s("link.name"), none: s("link.name_none"),
+		expires: s("link.expires"), never: s("link.never"), limit: s("link.limit"), noLimit: s("link.limit_none"),
+		approval: s("link.approval"), yes: s("link.yes"), no: s("link.no"), joins: s("link.joins"),
+		states: map[store.LinkState]string{
+			store.StateActive: s("link.state.active"), store.StateExpired: s("link.state.expired"),
+			store.StateRevoked: s("link.state.revoked"),
+		},
+	}
+	labelCache.Store(p.Lang(), l)
+	return l
+}
+
+// describeLink is one link in HTML, in p's language: #N and URL on the
+// first line, then its name, expiry, limit, join-request mode, joins and
+// state. User text (the name) and the URL are escaped and, in a
+// right-to-left language, isolated. (It is built with appends rather than
+// templates: /links may describe thousands of links.)
+func describeLink(p *text.Printer, l store.Link, now time.Time) string {
+	lb := labelsFor(p)
 	b := make([]byte, 0, 192+len(l.URL)+len(l.Name))
 	b = append(b, "<b>#"...)
 	b = strconv.AppendInt(b, l.Number, 10)
 	b = append(b, "</b> "...)
-	b = append(b, html.EscapeString(l.URL)...)
+	b = append(b, p.Isolate(html.EscapeString(l.URL))...)
 	if l.Primary {
-		b = append(b, " (primary)"...)
+		b = append(b, ' ')
+		b = append(b, lb.primary...)
 	}
-	b = append(b, "\nname: "...)
+	b = append(b, '\n')
+	b = append(b, lb.name...)
+	b = append(b, ' ')
 	if l.Name == "" {
-		b = append(b, "—"...)
+		b = append(b, lb.none...)
 	} else {
 		b = append(b, "“"...)
-		b = append(b, html.EscapeString(l.Name)...)
+		b = append(b, p.Isolate(html.EscapeString(l.Name))...)
 		b = append(b, "”"...)
 	}
-	b = append(b, " · expires: "...)
+	b = append(b, " · "...)
+	b = append(b, lb.expires...)
+	b = append(b, ' ')
 	if l.ExpiresAt.IsZero() {
-		b = append(b, "never"...)
+		b = append(b, lb.never...)
 	} else {
-		b = l.ExpiresAt.UTC().AppendFormat(b, timeLayout)
+		b = l.ExpiresAt.UTC().AppendFormat(b, text.TimeLayout)
 	}
-	b = append(b, " · limit: "...)
+	b = append(b, " · "...)
+	b = append(b, lb.limit...)
+	b = append(b, ' ')
 	if l.MemberLimit > 0 {
 		b = strconv.AppendInt(b, int64(l.MemberLimit), 10)
 	} else {
-		b = append(b, "none"...)
+		b = append(b, lb.noLimit...)
 	}
-	b = append(b, " · approval: "...)
+	b = append(b, " · "...)
+	b = append(b, lb.approval...)
+	b = append(b, ' ')
 	if l.JoinRequest {
-		b = append(b, "yes"...)
+		b = append(b, lb.yes...)
 	} else {
-		b = append(b, "no"...)
+		b = append(b, lb.no...)
 	}
-	b = append(b, " · joins: "...)
+	b = append(b, " · "...)
+	b = append(b, lb.joins...)
+	b = append(b, ' ')
 	b = strconv.AppendInt(b, l.Joins, 10)
 	b = append(b, " · "...)
-	b = append(b, l.State(now)...)
+	b = append(b, lb.states[l.State(now)]...)
 	return string(b)
 }
 
 // paginate packs entries, separated by blank lines, into as few messages as
-// fit Telegram's limit, each starting with header (which may hold %[1]d and
-// %[2]d for the page and the page count when there are several pages).
-// Lengths are measured on the HTML source, which is never shorter than the
-// text Telegram counts.
-func paginate(title string, entries []string) []string {
-	pages := paginatePages(title, entries, 0)
+// fit Telegram's limit, each starting with title (and, when there are
+// several, "(page N/M)" in p's language). Lengths are measured on the HTML
+// source, which is never shorter than the text Telegram counts.
+func paginate(p *text.Printer, title string, entries []string) []string {
+	pages := paginatePages(p, title, entries, 0)
 	out := make([]string, len(pages))
-	for i, p := range pages {
-		out[i] = p.text
+	for i, pg := range pages {
+		out[i] = pg.text
 	}
 	return out
 }
@@ -83,12 +122,12 @@ type page struct {
 // paginatePages is paginate that also tells which entries each page holds,
 // and puts at most maxEntries entries on a page (no bound if 0), for lists
 // whose entries come with buttons (Telegram allows 100 per message).
-func paginatePages(title string, entries []string, maxEntries int) []page {
-	header := func(page, pages int) string {
-		if pages <= 1 {
+func paginatePages(p *text.Printer, title string, entries []string, maxEntries int) []page {
+	header := func(n, of int) string {
+		if of <= 1 {
 			return title + "\n\n"
 		}
-		return fmt.Sprintf("%s (page %d/%d)\n\n", title, page, pages)
+		return p.Sprint(text.M("list.page", "Title", text.HTML(title), "Page", n, "Pages", of)) + "\n\n"
 	}
 	// Room left by the longest header: "(page N/N)" with the most digits.
 	room := bot.MaxMessageLength - bot.UTF16Len(header(len(entries), len(entries)))
@@ -117,4 +156,22 @@ func paginatePages(title string, entries []string, maxEntries int) []page {
 		pages[i].text = strings.TrimRight(header(i+1, len(pages))+pages[i].text, "\n")
 	}
 	return pages
+}
+
+// sendPages sends pages to chat, the first as a reply to replyTo, each with
+// the buttons buttons gives for it.
+func (d *Deps) sendPages(ctx context.Context, chat int64, replyTo int, pages []page, buttons func(page) [][]bot.Button) error {
+	for i, pg := range pages {
+		m := bot.Outgoing{ChatID: chat, Text: pg.text}
+		if i == 0 {
+			m.ReplyTo = replyTo
+		}
+		if buttons != nil {
+			m.Buttons = buttons(pg)
+		}
+		if _, err := d.TG.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ func TestDescribeLinkEscapesAndShowsEverything(t *testing.T) {
 		Number: 7, URL: "https://t.me/+abc", Name: `<b>&"x"`,
 		ExpiresAt: time.Date(2026, 12, 31, 18, 0, 0, 0, time.UTC), MemberLimit: 50, Joins: 3,
 	}
-	got := describeLink(l, now)
+	got := describeLink(english, l, now)
 	for _, want := range []string{"<b>#7</b> https://t.me/+abc", "&lt;b&gt;&amp;", "expires: 2026-12-31 18:00 UTC", "limit: 50", "approval: no", "joins: 3", "active"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("describeLink = %q; missing %q", got, want)
@@ -27,7 +27,7 @@ func TestDescribeLinkEscapesAndShowsEverything(t *testing.T) {
 	}
 	l.RevokedAt = now
 	l.JoinRequest, l.MemberLimit, l.ExpiresAt, l.Name = true, 0, time.Time{}, ""
-	got = describeLink(l, now)
+	got = describeLink(english, l, now)
 	for _, want := range []string{"name: —", "expires: never", "limit: none", "approval: yes", "revoked"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("describeLink = %q; missing %q", got, want)
@@ -37,7 +37,7 @@ func TestDescribeLinkEscapesAndShowsEverything(t *testing.T) {
 
 func TestPaginate(t *testing.T) {
 	t.Run("one page has no page numbers", func(t *testing.T) {
-		pages := paginate("Links:", []string{"a", "b"})
+		pages := paginate(english, "Links:", []string{"a", "b"})
 		if len(pages) != 1 || pages[0] != "Links:\n\na\n\nb" {
 			t.Errorf("paginate = %q", pages)
 		}
@@ -48,7 +48,7 @@ func TestPaginate(t *testing.T) {
 			// Emoji outside the BMP count twice in UTF-16.
 			entries = append(entries, fmt.Sprintf("<b>#%d</b> https://t.me/+x%d\nname: %s", i+1, i, strings.Repeat("😀", 32)))
 		}
-		pages := paginate("All links in <b>Group</b>:", entries)
+		pages := paginate(english, "All links in <b>Group</b>:", entries)
 		if len(pages) < 10 {
 			t.Fatalf("%d pages for 500 long entries; want many", len(pages))
 		}

@@ -4,22 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/rs/zerolog"
 
 	"github.com/invitebot/invitebot/bot"
-	"github.com/invitebot/invitebot/middleware"
+	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/store"
 )
 
 // RequestStore is what the join-request handlers need of the store.
 type RequestStore interface {
-	store.JoinRequests
+	AddJoinRequest(ctx context.Context, r store.JoinRequest) error
+	JoinRequest(ctx context.Context, chatID, userID int64) (store.JoinRequest, error)
+	PendingJoinRequests(ctx context.Context, chatID int64) ([]store.JoinRequest, error)
+	AnswerJoinRequest(ctx context.Context, chatID, userID int64, state store.RequestState, by int64, at time.Time) (store.JoinRequest, bool, error)
+	RecordJoin(ctx context.Context, j store.Join) (counted bool, err error)
 	LinkByURL(ctx context.Context, chatID int64, url string) (store.Link, error)
 }
 
@@ -28,79 +30,56 @@ type RequestStore interface {
 // /decline and their buttons), and counts joins through the bot's links
 // (chat_member).
 type Requests struct {
-	api      bot.Caller
-	store    RequestStore
-	username string
-	now      func() time.Time
+	*Deps
+	store RequestStore
 }
 
-// NewRequests makes the join-request handlers for the bot called username.
-// now is the clock (time.Now if nil).
-func NewRequests(api bot.Caller, st RequestStore, username string, now func() time.Time) *Requests {
-	if now == nil {
-		now = time.Now
-	}
-	return &Requests{api: api, store: st, username: username, now: now}
-}
+// NewRequests makes the join-request handlers.
+func NewRequests(d *Deps, st RequestStore) *Requests { return &Requests{Deps: d, store: st} }
 
 // maxRequestEntries bounds the requests on one page of /requests: each
 // comes with two buttons, and Telegram allows 100 under a message.
 const maxRequestEntries = 20
 
 // OnJoinRequest stores a chat_join_request as a pending request.
-func (h *Requests) OnJoinRequest(ctx context.Context, u *tgbotapi.Update) error {
-	r := u.ChatJoinRequest
-	if r == nil {
+func (h *Requests) OnJoinRequest(ctx context.Context, u *bot.Update) error {
+	r := u.JoinRequest
+	if r == nil || u.Chat == nil || u.From == nil {
 		return nil
 	}
-	at := time.Unix(int64(r.Date), 0).UTC()
-	if r.Date == 0 {
-		at = h.now().UTC()
+	at := r.Date
+	if at.IsZero() {
+		at = h.now()
 	}
 	req := store.JoinRequest{
-		ChatID:      r.Chat.ID,
-		UserID:      r.From.ID,
-		FirstName:   r.From.FirstName,
-		LastName:    r.From.LastName,
-		Username:    r.From.UserName,
-		Bio:         r.Bio,
-		RequestedAt: at,
-	}
-	if r.InviteLink != nil {
-		req.InviteLink = r.InviteLink.InviteLink
-	}
-	if x := updateExtras(ctx).ChatJoinRequest; x != nil {
-		req.UserChatID = x.UserChatID
+		ChatID: u.Chat.ID, UserID: u.From.ID,
+		FirstName: u.From.FirstName, LastName: u.From.LastName, Username: u.From.Username,
+		Bio: r.Bio, InviteLink: r.InviteLink, UserChatID: r.UserChatID, RequestedAt: at,
 	}
 	if err := h.store.AddJoinRequest(ctx, req); err != nil {
 		return fmt.Errorf("store join request: %w", err)
 	}
-	zerolog.Ctx(ctx).Info().Int64("chat_id", req.ChatID).Int64("user_id", req.UserID).Msg("join request stored")
+	zerolog.Ctx(ctx).Info().Msg("join request stored")
 	return nil
 }
 
 // OnChatMember counts a join through one of the bot's links and closes the
-// user's pending request (store.JoinRequests.RecordJoin). Other membership
-// changes change nothing here.
-func (h *Requests) OnChatMember(ctx context.Context, u *tgbotapi.Update) error {
-	cm := u.ChatMember
-	if cm == nil || cm.NewChatMember.User == nil || !isIn(cm.NewChatMember) || isIn(cm.OldChatMember) {
+// user's pending request (store RecordJoin). Other membership changes
+// change nothing here.
+func (h *Requests) OnChatMember(ctx context.Context, u *bot.Update) error {
+	cm := u.Member
+	if cm == nil || u.Chat == nil || cm.New.User.ID == 0 || !isIn(cm.New.ChatMember) || isIn(cm.Old.ChatMember) {
 		return nil
 	}
 	j := store.Join{
-		ChatID: cm.Chat.ID,
-		UserID: cm.NewChatMember.User.ID,
-		By:     cm.From.ID,
-		At:     time.Unix(int64(cm.Date), 0).UTC(),
+		ChatID: u.Chat.ID, UserID: cm.New.User.ID, InviteLink: cm.InviteLink,
+		ViaRequest: cm.ViaJoinRequest, At: cm.Date,
 	}
-	if cm.Date == 0 {
-		j.At = h.now().UTC()
+	if u.From != nil {
+		j.By = u.From.ID
 	}
-	if cm.InviteLink != nil {
-		j.InviteLink = cm.InviteLink.InviteLink
-	}
-	if x := updateExtras(ctx).ChatMember; x != nil {
-		j.ViaRequest = x.ViaJoinRequest
+	if j.At.IsZero() {
+		j.At = h.now()
 	}
 	counted, err := h.store.RecordJoin(ctx, j)
 	if err != nil {
@@ -111,7 +90,7 @@ func (h *Requests) OnChatMember(ctx context.Context, u *tgbotapi.Update) error {
 }
 
 // isIn tells whether a chat member is in the chat.
-func isIn(m tgbotapi.ChatMember) bool {
+func isIn(m bot.ChatMember) bool {
 	switch m.Status {
 	case "creator", "administrator", "member":
 		return true
@@ -123,104 +102,88 @@ func isIn(m tgbotapi.ChatMember) bool {
 
 // List (/requests) lists the chat's pending join requests, each with
 // Approve and Decline buttons.
-func (h *Requests) List(ctx context.Context, u *tgbotapi.Update) error {
-	acc, err := access(ctx)
+func (h *Requests) List(ctx context.Context, u *bot.Update) error {
+	chat, _, err := target(u)
 	if err != nil {
 		return err
 	}
-	m := u.Message
-	if m == nil || m.Chat == nil {
-		return nil
+	if args(u) != "" {
+		return text.Err(text.Invalid, "requests.no_args")
 	}
-	if commandArgs(ctx) != "" {
-		return h.replyText(ctx, u, "/requests takes no arguments: send just /requests. To answer one, use /approve USER or /decline USER.")
-	}
-	reqs, err := h.store.PendingJoinRequests(ctx, acc.Chat.ID)
+	reqs, err := h.store.PendingJoinRequests(ctx, chat.ID)
 	if err != nil {
 		return fmt.Errorf("pending join requests: %w", err)
 	}
 	if len(reqs) == 0 {
-		return h.replyText(ctx, u, fmt.Sprintf("There are no pending join requests in %s.", chatName(acc, u)))
+		return h.say(ctx, u, text.M("requests.none", "Chat", chatName(u)))
 	}
+	p := h.printer(u)
 	entries := make([]string, len(reqs))
 	for i, r := range reqs {
-		if entries[i], err = h.describe(ctx, r); err != nil {
+		if entries[i], err = h.describe(ctx, p, r); err != nil {
 			return err
 		}
 	}
-	title := "Pending join requests"
-	if acc.Chat.Title != "" {
-		title += " in <b>" + html.EscapeString(acc.Chat.Title) + "</b>"
-	}
-	for i, p := range paginatePages(title+":", entries, maxRequestEntries) {
-		replyTo := 0
-		if i == 0 {
-			replyTo = m.MessageID
-		}
-		var buttons [][]bot.Button
-		for _, r := range reqs[p.first:p.end] {
+	pages := paginatePages(p, p.S("requests.title", "Chat", chat.Title), entries, maxRequestEntries)
+	return h.sendPages(ctx, u.Chat.ID, u.Message.ID, pages, func(pg page) [][]bot.Button {
+		var rows [][]bot.Button
+		for _, r := range reqs[pg.first:pg.end] {
 			name := cut(requesterName(r), 24)
-			buttons = append(buttons, []bot.Button{
-				{Text: "Approve " + name, Data: buttonData(RequestButtons, "a", r.ChatID, r.UserID)},
-				{Text: "Decline " + name, Data: buttonData(RequestButtons, "d", r.ChatID, r.UserID)},
+			rows = append(rows, []bot.Button{
+				{Text: p.P("requests.approve_button", "Name", name), Data: buttonData(RequestButtons, "a", r.ChatID, r.UserID)},
+				{Text: p.P("requests.decline_button", "Name", name), Data: buttonData(RequestButtons, "d", r.ChatID, r.UserID)},
 			})
 		}
-		if _, err := bot.Send(ctx, h.api, bot.Message{ChatID: m.Chat.ID, Text: p.text, ReplyTo: replyTo, Buttons: buttons}); err != nil {
-			return err
-		}
-	}
-	return nil
+		return rows
+	})
 }
 
 // describe is one request in HTML: who, through which link, when, and the bio.
-func (h *Requests) describe(ctx context.Context, r store.JoinRequest) (string, error) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "<b>%s</b>", html.EscapeString(fullName(r)))
-	if r.Username != "" {
-		fmt.Fprintf(&b, " @%s", html.EscapeString(r.Username))
-	}
-	fmt.Fprintf(&b, " · ID <code>%d</code>\n", r.UserID)
+func (h *Requests) describe(ctx context.Context, p *text.Printer, r store.JoinRequest) (string, error) {
 	via, err := h.linkText(ctx, r)
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintf(&b, "asked %s · %s", r.RequestedAt.UTC().Format(timeLayout), via)
-	if r.Bio != "" {
-		fmt.Fprintf(&b, "\nbio: “%s”", html.EscapeString(r.Bio))
+	m := text.M("requests.entry", "Name", fullName(r), "ID", r.UserID, "At", r.RequestedAt, "Via", via)
+	if r.Username != "" {
+		m.Data["Username"] = r.Username
 	}
-	return b.String(), nil
+	if r.Bio != "" {
+		m.Data["Bio"] = r.Bio
+	}
+	return p.Sprint(m), nil
 }
 
-// linkText says which link a request came through (HTML).
-func (h *Requests) linkText(ctx context.Context, r store.JoinRequest) (string, error) {
+// linkText says which link a request came through.
+func (h *Requests) linkText(ctx context.Context, r store.JoinRequest) (text.Msg, error) {
 	if r.InviteLink == "" {
-		return "without a link", nil
+		return text.M("requests.via_none"), nil
 	}
 	l, err := h.store.LinkByURL(ctx, r.ChatID, r.InviteLink)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return "through another admin's link", nil
+		return text.M("requests.via_other"), nil
 	case err != nil:
-		return "", fmt.Errorf("find link: %w", err)
+		return text.Msg{}, fmt.Errorf("find link: %w", err)
 	}
 	if l.Name != "" {
-		return fmt.Sprintf("through #%d “%s”", l.Number, html.EscapeString(l.Name)), nil
+		return text.M("requests.via_named", "N", l.Number, "Name", l.Name), nil
 	}
-	return fmt.Sprintf("through #%d", l.Number), nil
+	return text.M("requests.via", "N", l.Number), nil
 }
 
 // Approve (/approve USER|all) approves pending join requests.
-func (h *Requests) Approve(ctx context.Context, u *tgbotapi.Update) error {
+func (h *Requests) Approve(ctx context.Context, u *bot.Update) error {
 	return h.answerCommand(ctx, u, true)
 }
 
 // Decline (/decline USER|all) declines pending join requests.
-func (h *Requests) Decline(ctx context.Context, u *tgbotapi.Update) error {
+func (h *Requests) Decline(ctx context.Context, u *bot.Update) error {
 	return h.answerCommand(ctx, u, false)
 }
 
-func (h *Requests) answerCommand(ctx context.Context, u *tgbotapi.Update, approve bool) error {
-	acc, err := access(ctx)
+func (h *Requests) answerCommand(ctx context.Context, u *bot.Update, approve bool) error {
+	chat, actor, err := target(u)
 	if err != nil {
 		return err
 	}
@@ -228,36 +191,33 @@ func (h *Requests) answerCommand(ctx context.Context, u *tgbotapi.Update, approv
 	if approve {
 		cmd = "/approve"
 	}
-	args := strings.Fields(commandArgs(ctx))
-	if len(args) != 1 {
-		return h.replyText(ctx, u, fmt.Sprintf("Say whose request: %s USER, with the user's ID or @username from /requests, or %s all, e.g. %s all.", cmd, cmd, cmd))
+	words := strings.Fields(args(u))
+	if len(words) != 1 {
+		return text.Err(text.Invalid, "requests.answer_usage", "Command", cmd)
 	}
-	if strings.EqualFold(args[0], "all") {
-		return h.answerAll(ctx, u, acc, approve)
+	if strings.EqualFold(words[0], "all") {
+		return h.answerAll(ctx, u, approve)
 	}
-	r, found, err := h.findPending(ctx, acc.Chat.ID, args[0])
+	r, found, err := h.findPending(ctx, chat.ID, words[0])
 	if err != nil {
 		return err
 	}
 	if !found {
-		return h.replyText(ctx, u, fmt.Sprintf("There is no pending join request from %s in %s. /requests lists them.", args[0], chatName(acc, u)))
+		return text.Err(text.NotFound, "requests.not_pending", "Who", clip(words[0]), "Chat", chatName(u))
 	}
-	res, text, err := h.answerOne(ctx, acc, r, approve)
+	res, err := h.answerOne(ctx, chat.ID, actor.ID, r, approve)
 	if err != nil {
-		return err
+		return h.refusal(ctx, u, err)
 	}
 	name := requesterName(r)
-	switch res {
-	case answered:
-		if approve {
-			text = fmt.Sprintf("Approved %s's request: they are in %s now.", name, acc.Chat.Title)
-		} else {
-			text = fmt.Sprintf("Declined %s's request to join %s.", name, acc.Chat.Title)
-		}
-	case handledElsewhere:
-		text = fmt.Sprintf("%s's request was handled already, by another admin or because they joined, so I took it off the list.", name)
+	switch {
+	case res == handledElsewhere:
+		return h.say(ctx, u, text.M("requests.handled_elsewhere", "Name", name))
+	case approve:
+		return h.say(ctx, u, text.M("requests.approved", "Name", name, "Chat", chat.Title))
+	default:
+		return h.say(ctx, u, text.M("requests.declined", "Name", name, "Chat", chat.Title))
 	}
-	return h.replyText(ctx, u, text)
 }
 
 // findPending finds the pending request that who names: a user ID or @username.
@@ -289,65 +249,57 @@ func (h *Requests) findPending(ctx context.Context, chatID int64, who string) (s
 }
 
 // answerAll answers every pending request of the chat, one call each.
-func (h *Requests) answerAll(ctx context.Context, u *tgbotapi.Update, acc middleware.Access, approve bool) error {
-	reqs, err := h.store.PendingJoinRequests(ctx, acc.Chat.ID)
+func (h *Requests) answerAll(ctx context.Context, u *bot.Update, approve bool) error {
+	chat, actor := u.Target, u.Actor
+	reqs, err := h.store.PendingJoinRequests(ctx, chat.ID)
 	if err != nil {
 		return fmt.Errorf("pending join requests: %w", err)
 	}
 	if len(reqs) == 0 {
-		return h.replyText(ctx, u, fmt.Sprintf("There are no pending join requests in %s.", chatName(acc, u)))
+		return text.Err(text.NotFound, "requests.none", "Chat", chatName(u))
 	}
 	var done, elsewhere, failed int
-	refused := ""
+	var refused error
 	for _, r := range reqs {
 		if ctx.Err() != nil {
 			failed += len(reqs) - done - elsewhere - failed
 			break
 		}
-		res, text, err := h.answerOne(ctx, acc, r, approve)
+		res, err := h.answerOne(ctx, chat.ID, actor.ID, r, approve)
 		switch {
+		case errors.Is(err, bot.ErrNoRights), errors.Is(err, bot.ErrChatNotFound):
+			refused = err // the rest would be refused too
 		case err != nil:
-			zerolog.Ctx(ctx).Warn().Err(err).Int64("user_id", r.UserID).Msg("answering a join request failed")
+			zerolog.Ctx(ctx).Warn().Err(err).Int64("answered_user_id", r.UserID).Msg("answering a join request failed")
 			failed++
 		case res == answered:
 			done++
-		case res == handledElsewhere:
-			elsewhere++
 		default:
-			refused = text
+			elsewhere++
 		}
-		if refused != "" {
+		if refused != nil {
 			break
 		}
 	}
-	if refused != "" && done+elsewhere+failed == 0 {
-		return h.replyText(ctx, u, refused)
+	if refused != nil && done+elsewhere+failed == 0 {
+		return h.refusal(ctx, u, refused)
 	}
-	verb := "Declined"
+	p := h.printer(u)
+	id := "requests.declined_all"
 	if approve {
-		verb = "Approved"
+		id = "requests.approved_all"
 	}
-	parts := []string{fmt.Sprintf("%s %s in %s.", verb, plural(done, "request", "requests"), acc.Chat.Title)}
+	parts := []string{p.S(id, "Count", done, "Chat", chat.Title)}
 	if elsewhere > 0 {
-		parts = append(parts, fmt.Sprintf("%s handled already (by another admin, or the user joined) and left the list.", plural(elsewhere, "was", "were")))
+		parts = append(parts, p.S("requests.elsewhere_all", "Count", elsewhere))
 	}
 	if failed > 0 {
-		parts = append(parts, fmt.Sprintf("%s failed because Telegram did not answer; send the command again to retry.", plural(failed, "", "")))
+		parts = append(parts, p.S("requests.failed_all", "Count", failed))
 	}
-	if refused != "" {
-		parts = append(parts, "Then Telegram refused: "+refused)
+	if refused != nil {
+		parts = append(parts, p.Sprint(h.refusal(ctx, u, refused).(*text.Error).Msg))
 	}
-	return h.replyText(ctx, u, strings.Join(parts, " "))
-}
-
-// plural writes n with the singular or plural word: "1 request", "2 requests".
-// With empty words it is just n.
-func plural(n int, one, many string) string {
-	w := many
-	if n == 1 {
-		w = one
-	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", n, w))
+	return h.reply(ctx, u, strings.Join(parts, " "), nil)
 }
 
 // outcome is what became of an answer to a join request.
@@ -359,117 +311,87 @@ const (
 	// handledElsewhere: Telegram no longer has the request (another admin
 	// answered it, or the user joined or withdrew it); the store has it gone.
 	handledElsewhere
-	// refusedByTelegram: Telegram refused (no right); nothing changed.
-	refusedByTelegram
 )
 
 // answerOne approves or declines r with one call, and records the result.
-// For refusedByTelegram, text is the one-line reply.
-func (h *Requests) answerOne(ctx context.Context, acc middleware.Access, r store.JoinRequest, approve bool) (outcome, string, error) {
-	method, state := "declineChatJoinRequest", store.RequestDeclined
+func (h *Requests) answerOne(ctx context.Context, chatID, by int64, r store.JoinRequest, approve bool) (outcome, error) {
+	call, state := h.TG.DeclineRequest, store.RequestDeclined
 	if approve {
-		method, state = "approveChatJoinRequest", store.RequestApproved
+		call, state = h.TG.ApproveRequest, store.RequestApproved
 	}
-	err := h.api.Call(ctx, method, tgbotapi.Params{
-		"chat_id": chatIDParam(acc.Chat.ID),
-		"user_id": strconv.FormatInt(r.UserID, 10),
-	}, nil)
-	res, by := answered, acc.User.ID
-	switch {
+	res := answered
+	switch err := call(ctx, chatID, r.UserID); {
 	case err == nil:
-	case requestGone(err):
+	case errors.Is(err, bot.ErrRequestGone):
 		res, state, by = handledElsewhere, store.RequestGone, 0
 	default:
-		if text, ok := refusal(err, h.username, acc.Chat.Title); ok {
-			return refusedByTelegram, text, nil
-		}
-		return 0, "", fmt.Errorf("%s: %w", method, err)
+		return 0, err
 	}
-	if _, _, err := h.store.AnswerJoinRequest(ctx, r.ChatID, r.UserID, state, by, h.now().UTC()); err != nil {
-		return 0, "", fmt.Errorf("store answer to a join request: %w", err)
+	if _, _, err := h.store.AnswerJoinRequest(ctx, r.ChatID, r.UserID, state, by, h.now()); err != nil {
+		return 0, fmt.Errorf("store answer to a join request: %w", err)
 	}
-	zerolog.Ctx(ctx).Info().Int64("chat_id", r.ChatID).Int64("user_id", r.UserID).Str("state", string(state)).Msg("join request answered")
-	return res, "", nil
-}
-
-// requestGone reports Telegram's answers for a request that someone else
-// handled: it no longer exists, or the user is in the chat already.
-func requestGone(err error) bool {
-	var e *tgbotapi.Error
-	return errors.As(err, &e) && e.Code == 400 &&
-		(strings.Contains(e.Message, "HIDE_REQUESTER_MISSING") || strings.Contains(e.Message, "USER_ALREADY_PARTICIPANT"))
+	zerolog.Ctx(ctx).Info().Int64("answered_user_id", r.UserID).Str("state", string(state)).Msg("join request answered")
+	return res, nil
 }
 
 // Press handles the Approve and Decline buttons of /requests: it answers
 // the request as the command would, answers the press, and replaces the
 // request's buttons with what happened.
-func (h *Requests) Press(ctx context.Context, u *tgbotapi.Update) error {
-	acc, err := access(ctx)
+func (h *Requests) Press(ctx context.Context, u *bot.Update) error {
+	chat, actor, err := target(u)
 	if err != nil {
 		return err
 	}
-	q := u.CallbackQuery
-	answer := func(text string, alert bool) error {
-		return bot.AnswerCallback(ctx, h.api, q.ID, cut(text, 200), alert)
-	}
+	q := u.Callback
 	_, action, chatID, userID, ok := parseButton(q.Data)
-	if !ok || (action != "a" && action != "d") || chatID != acc.Chat.ID {
-		return answer("This button no longer works.", false)
+	if !ok || (action != "a" && action != "d") || chatID != chat.ID {
+		return text.Err(text.Invalid, "button.stale")
 	}
+	p := h.printer(u)
 	// settle leaves the request's row with one button that says label,
-	// and answers the press with text (once the message shows it).
-	settle := func(text, label string) error {
-		data := q.Data
-		if err := editButtons(ctx, h.api, q, func(row []bot.Button) []bot.Button {
-			if !hasData(row, data) {
+	// and answers the press with m (once the message shows it).
+	settle := func(m, label text.Msg) error {
+		if err := h.editButtons(ctx, u, func(row []bot.Button) []bot.Button {
+			if !hasData(row, q.Data) {
 				return row
 			}
-			return []bot.Button{{Text: cut(label, 48), Data: row[0].Data}}
+			return []bot.Button{{Text: cut(p.Plain(label), 48), Data: row[0].Data}}
 		}); err != nil {
 			// The request is answered: say so even if the buttons stay.
 			zerolog.Ctx(ctx).Warn().Err(err).Msg("could not update the buttons")
 		}
-		return answer(text, false)
+		return h.answerButton(ctx, u, m, false)
 	}
 	r, err := h.store.JoinRequest(ctx, chatID, userID)
 	if errors.Is(err, store.ErrNotFound) {
-		return answer("This request is no longer pending.", false)
+		return text.Err(text.Conflict, "requests.press_gone")
 	}
 	if err != nil {
 		return fmt.Errorf("find join request: %w", err)
 	}
 	name := cut(requesterName(r), 32)
 	if r.State != store.RequestPending {
-		return settle(fmt.Sprintf("This request is no longer pending: %s.", stateText(r.State)), name+": "+stateText(r.State))
+		state := stateText(r.State)
+		return settle(text.M("requests.press_answered", "State", state), text.M("requests.label_state", "Name", name, "State", state))
 	}
-	res, text, err := h.answerOne(ctx, acc, r, action == "a")
+	res, err := h.answerOne(ctx, chat.ID, actor.ID, r, action == "a")
 	if err != nil {
-		return err
+		return h.refusal(ctx, u, err)
 	}
-	by := cut(displayName(acc.User), 24)
+	by := cut(actor.Name(), 24)
 	switch {
-	case res == refusedByTelegram:
-		return answer(text, true)
 	case res == handledElsewhere:
-		return settle(fmt.Sprintf("%s's request was handled already, by another admin or because they joined; it left the list.", name), name+": handled elsewhere")
+		return settle(text.M("requests.handled_elsewhere", "Name", name), text.M("requests.label_elsewhere", "Name", name))
 	case action == "a":
-		return settle(fmt.Sprintf("Approved %s.", name), fmt.Sprintf("✓ %s approved by %s", name, by))
+		return settle(text.M("requests.press_approved", "Name", name), text.M("requests.label_approved", "Name", name, "By", by))
 	default:
-		return settle(fmt.Sprintf("Declined %s.", name), fmt.Sprintf("✗ %s declined by %s", name, by))
+		return settle(text.M("requests.press_declined", "Name", name), text.M("requests.label_declined", "Name", name, "By", by))
 	}
 }
 
 // stateText says what became of a request.
-func stateText(s store.RequestState) string {
-	switch s {
-	case store.RequestApproved:
-		return "approved"
-	case store.RequestDeclined:
-		return "declined"
-	case store.RequestGone:
-		return "handled elsewhere"
-	}
-	return string(s)
+func stateText(s store.RequestState) text.Msg {
+	return text.M("requests.state." + string(s))
 }
 
 // requesterName is how replies name a requester: @username, else the name.
@@ -488,25 +410,4 @@ func fullName(r store.JoinRequest) string {
 		return strconv.FormatInt(r.UserID, 10)
 	}
 	return r.FirstName
-}
-
-// displayName is how replies name a user.
-func displayName(u tgbotapi.User) string {
-	if u.UserName != "" {
-		return "@" + u.UserName
-	}
-	if u.LastName != "" {
-		return u.FirstName + " " + u.LastName
-	}
-	return u.FirstName
-}
-
-// replyText answers the update's message with plain text (escaped here).
-func (h *Requests) replyText(ctx context.Context, u *tgbotapi.Update, text string) error {
-	m := u.Message
-	if m == nil || m.Chat == nil {
-		return nil
-	}
-	_, err := bot.Send(ctx, h.api, bot.Message{ChatID: m.Chat.ID, Text: html.EscapeString(text), ReplyTo: m.MessageID})
-	return err
 }

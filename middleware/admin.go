@@ -1,7 +1,9 @@
 // Package middleware holds the checks that stand in front of invitebot's
 // commands: who may manage a chat's invite links, with a short-lived cache of
 // Telegram's answers, and the confirmation that anonymous admins give by
-// pressing a button.
+// pressing a button. A check that lets an update through notes in it the
+// chat acted on and who acts (bot.Update's Target and Actor); one that
+// refuses returns a *text.Error, which the handlers' Answer tells the person.
 package middleware
 
 import (
@@ -9,13 +11,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"html"
-	"strconv"
 	"sync"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/handlers/text"
 )
 
 // DefaultMemberTTL is how long a getChatMember answer is trusted. A
@@ -31,44 +31,21 @@ const maxPending = 1000
 // ConfirmPrefix starts the callback data of the "Confirm you are an admin" button.
 const ConfirmPrefix = "anon:"
 
-// Replies of the access checks.
-const (
-	msgNotAdmin      = "Only the chat's creator and admins with the “Invite users via link” right can manage invite links."
-	msgNoRight       = "You are an admin, but without the “Invite users via link” right, which managing invite links needs. The chat's creator can grant it under Administrators."
-	msgSenderChat    = "Messages sent on behalf of a channel or another chat can't manage invite links; send the command from your own account."
-	msgPrivate       = "This command works in a group where I am an admin with the “Invite users via link” right: send it there."
-	msgConfirm       = "You sent this as an anonymous admin. An admin with the “Invite users via link” right, press the button to run it."
-	msgConfirmButton = "Confirm you are an admin"
-)
-
-// Access is who acts on which chat, as the checks established it.
-type Access struct {
-	// Chat is the chat acted on.
-	Chat tgbotapi.Chat
-	// User is who acts: the sender, or the admin who confirmed an
-	// anonymous admin's command.
-	User tgbotapi.User
-}
-
-type accessKey struct{}
-
-// WithAccess returns ctx carrying a.
-func WithAccess(ctx context.Context, a Access) context.Context {
-	return context.WithValue(ctx, accessKey{}, a)
-}
-
-// AccessFrom returns the Access that a check put in ctx.
-func AccessFrom(ctx context.Context) (Access, bool) {
-	a, ok := ctx.Value(accessKey{}).(Access)
-	return a, ok
+// Telegram is what the checks ask of Telegram; *bot.Client is one.
+type Telegram interface {
+	Member(ctx context.Context, chatID, userID int64) (bot.ChatMember, error)
+	Send(ctx context.Context, m bot.Outgoing) (int, error)
+	Edit(ctx context.Context, chatID int64, messageID int, html string, buttons [][]bot.Button) error
+	AnswerButton(ctx context.Context, queryID, text string, alert bool) error
 }
 
 // Admins decides who may manage a chat's invite links: its creator and its
 // administrators with can_invite_users, as getChatMember tells.
 type Admins struct {
-	api bot.Caller
-	ttl time.Duration
-	now func() time.Time
+	tg   Telegram
+	text *text.Catalog
+	ttl  time.Duration
+	now  func() time.Time
 
 	mu      sync.Mutex
 	members map[memberKey]cachedMember
@@ -86,15 +63,14 @@ type cachedMember struct {
 // pendingCommand is an anonymous admin's command waiting for an admin to
 // press "Confirm".
 type pendingCommand struct {
-	update  *tgbotapi.Update
-	command bot.Command
+	update  bot.Update
 	next    bot.HandlerFunc
 	expires time.Time
 }
 
 // NewAdmins makes the checks. ttl is how long a getChatMember answer is
 // trusted (DefaultMemberTTL if zero); now is the clock (time.Now if nil).
-func NewAdmins(api bot.Caller, ttl time.Duration, now func() time.Time) *Admins {
+func NewAdmins(tg Telegram, catalog *text.Catalog, ttl time.Duration, now func() time.Time) *Admins {
 	if ttl <= 0 {
 		ttl = DefaultMemberTTL
 	}
@@ -102,7 +78,8 @@ func NewAdmins(api bot.Caller, ttl time.Duration, now func() time.Time) *Admins 
 		now = time.Now
 	}
 	return &Admins{
-		api:     api,
+		tg:      tg,
+		text:    catalog,
 		ttl:     ttl,
 		now:     now,
 		members: make(map[memberKey]cachedMember),
@@ -114,7 +91,9 @@ func NewAdmins(api bot.Caller, ttl time.Duration, now func() time.Time) *Admins 
 type Verdict int
 
 const (
-	// NotAdmin: neither the creator nor an administrator.
+	// NotAdmin: neither the creator nor an administrator (or, from a
+	// private chat, a chat the bot does not administer or that does not
+	// exist: a stranger learns nothing).
 	NotAdmin Verdict = iota
 	// AdminWithoutRight: an administrator without can_invite_users.
 	AdminWithoutRight
@@ -129,11 +108,7 @@ func (a *Admins) Check(ctx context.Context, chatID, userID int64) (Verdict, erro
 	m, ok := a.members[key]
 	a.mu.Unlock()
 	if !ok || !a.now().Before(m.expires) {
-		var cm tgbotapi.ChatMember
-		err := a.api.Call(ctx, "getChatMember", tgbotapi.Params{
-			"chat_id": strconv.FormatInt(chatID, 10),
-			"user_id": strconv.FormatInt(userID, 10),
-		}, &cm)
+		cm, err := a.tg.Member(ctx, chatID, userID)
 		if err != nil {
 			return NotAdmin, err
 		}
@@ -185,50 +160,49 @@ func (a *Admins) sweepLocked() {
 	}
 }
 
-// Require lets a command through only when its sender may manage the chat's
-// invite links, with Access in the context. Everyone else gets a one-line
-// refusal; an anonymous admin gets a button for a real admin to confirm.
+// refuse is what a person with verdict v is told.
+func refuse(v Verdict) error {
+	if v == AdminWithoutRight {
+		return text.Err(text.Forbidden, "access.no_right")
+	}
+	return text.Err(text.Forbidden, "access.not_admin")
+}
+
+// Require lets a command in a group through only when its sender may
+// manage the chat's invite links. Everyone else is refused; an anonymous
+// admin gets a button for a real admin to confirm.
 func (a *Admins) Require() bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
-		return func(ctx context.Context, u *tgbotapi.Update) error {
+		return func(ctx context.Context, u *bot.Update) error {
 			m := u.Message
-			if m == nil || m.Chat == nil {
-				return nil
-			}
-			reply := func(text string, buttons [][]bot.Button) error {
-				_, err := bot.Send(ctx, a.api, bot.Message{ChatID: m.Chat.ID, Text: html.EscapeString(text), ReplyTo: m.MessageID, Buttons: buttons})
-				return err
-			}
 			switch {
-			case m.Chat.IsPrivate():
-				return reply(msgPrivate, nil)
-			case !m.Chat.IsGroup() && !m.Chat.IsSuperGroup():
+			case m == nil || u.Chat == nil:
+				return nil
+			case u.Chat.IsPrivate():
+				return text.Err(text.Invalid, "access.group_only")
+			case !u.Chat.IsGroup():
 				return nil // commands posted in channels are not answered
-			case m.SenderChat != nil && m.SenderChat.ID == m.Chat.ID:
-				return a.askConfirmation(ctx, u, next, reply)
+			case m.SenderChat != nil && m.SenderChat.ID == u.Chat.ID:
+				return a.askConfirmation(ctx, u, next)
 			case m.SenderChat != nil:
-				return reply(msgSenderChat, nil)
-			case m.From == nil || m.From.IsBot:
+				return text.Err(text.Forbidden, "access.sender_chat")
+			case u.From == nil || u.From.IsBot:
 				return nil
 			}
-			verdict, err := a.Check(ctx, m.Chat.ID, m.From.ID)
+			v, err := a.Check(ctx, u.Chat.ID, u.From.ID)
 			if err != nil {
 				return fmt.Errorf("check admin: %w", err)
 			}
-			switch verdict {
-			case CanInvite:
-				return next(WithAccess(ctx, Access{Chat: *m.Chat, User: *m.From}), u)
-			case AdminWithoutRight:
-				return reply(msgNoRight, nil)
-			default:
-				return reply(msgNotAdmin, nil)
+			if v != CanInvite {
+				return refuse(v)
 			}
+			u.Target, u.Actor = u.Chat, u.From
+			return next(ctx, u)
 		}
 	}
 }
 
-func (a *Admins) askConfirmation(ctx context.Context, u *tgbotapi.Update, next bot.HandlerFunc, reply func(string, [][]bot.Button) error) error {
-	cmd, _ := bot.CommandFrom(ctx)
+func (a *Admins) askConfirmation(ctx context.Context, u *bot.Update, next bot.HandlerFunc) error {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return fmt.Errorf("confirmation token: %w", err)
@@ -236,21 +210,21 @@ func (a *Admins) askConfirmation(ctx context.Context, u *tgbotapi.Update, next b
 	token := base64.RawURLEncoding.EncodeToString(b[:])
 	a.mu.Lock()
 	a.sweepLocked()
-	a.pending[token] = &pendingCommand{update: u, command: cmd, next: next, expires: a.now().Add(confirmTTL)}
+	a.pending[token] = &pendingCommand{update: *u, next: next, expires: a.now().Add(confirmTTL)}
 	a.mu.Unlock()
-	return reply(msgConfirm, [][]bot.Button{{{Text: msgConfirmButton, Data: ConfirmPrefix + token}}})
+	p := a.text.Default()
+	_, err := a.tg.Send(ctx, bot.Outgoing{ChatID: u.Chat.ID, Text: p.S("confirm.ask"), ReplyTo: u.Message.ID,
+		Buttons: [][]bot.Button{{{Text: p.P("confirm.button"), Data: ConfirmPrefix + token}}}})
+	return err
 }
 
 // Confirm handles a press of "Confirm you are an admin": when the presser
 // may manage the chat's invite links, the anonymous admin's command runs on
 // the presser's behalf; otherwise nothing happens but an answer to the presser.
-func (a *Admins) Confirm(ctx context.Context, u *tgbotapi.Update) error {
-	q := u.CallbackQuery
+func (a *Admins) Confirm(ctx context.Context, u *bot.Update) error {
+	q := u.Callback
 	if q == nil {
 		return nil
-	}
-	answer := func(text string, alert bool) error {
-		return bot.AnswerCallback(ctx, a.api, q.ID, text, alert)
 	}
 	token := q.Data[len(ConfirmPrefix):]
 	a.mu.Lock()
@@ -260,51 +234,37 @@ func (a *Admins) Confirm(ctx context.Context, u *tgbotapi.Update) error {
 		ok = false
 	}
 	a.mu.Unlock()
-	if !ok || q.Message == nil || q.Message.Chat == nil || q.From == nil || p.update.Message.Chat.ID != q.Message.Chat.ID {
-		return answer("This confirmation has expired. Send the command again.", true)
+	if !ok || q.Message == nil || u.Chat == nil || u.From == nil || p.update.Chat.ID != u.Chat.ID {
+		return text.Err(text.Conflict, "confirm.expired")
 	}
-	chat := q.Message.Chat
-	verdict, err := a.Check(ctx, chat.ID, q.From.ID)
+	v, err := a.Check(ctx, u.Chat.ID, u.From.ID)
 	if err != nil {
 		return fmt.Errorf("check admin: %w", err)
 	}
-	switch verdict {
-	case AdminWithoutRight:
-		return answer(msgNoRight, true)
-	case NotAdmin:
-		return answer(msgNotAdmin, true)
+	if v != CanInvite {
+		return refuse(v)
 	}
+	pr := a.text.For(u.From.LanguageCode)
 	// One press runs the command once.
 	a.mu.Lock()
 	_, still := a.pending[token]
 	delete(a.pending, token)
 	a.mu.Unlock()
 	if !still {
-		return answer("Someone confirmed this already.", false)
+		return a.tg.AnswerButton(ctx, q.ID, pr.P("confirm.already"), false)
 	}
-	if err := answer("Confirmed.", false); err != nil {
+	if err := a.tg.AnswerButton(ctx, q.ID, pr.P("confirm.done"), false); err != nil {
 		return err
 	}
-	done := fmt.Sprintf("Confirmed by %s.", html.EscapeString(displayName(q.From)))
-	if err := bot.EditText(ctx, a.api, chat.ID, q.Message.MessageID, done, nil); err != nil {
+	done := a.text.Default().S("confirm.by", "Name", u.From.Name())
+	if err := a.tg.Edit(ctx, u.Chat.ID, q.Message.ID, done, nil); err != nil {
 		return err
 	}
 	// Run the command as if the confirming admin had sent it.
-	msg := *p.update.Message
-	msg.From = q.From
+	run := p.update
+	msg := *run.Message
 	msg.SenderChat = nil
-	run := *p.update
-	run.Message = &msg
-	ctx = bot.WithCommand(ctx, p.command)
-	return p.next(WithAccess(ctx, Access{Chat: *chat, User: *q.From}), &run)
-}
-
-func displayName(u *tgbotapi.User) string {
-	if u.UserName != "" {
-		return "@" + u.UserName
-	}
-	if u.LastName != "" {
-		return u.FirstName + " " + u.LastName
-	}
-	return u.FirstName
+	run.Message, run.From = &msg, u.From
+	run.Target, run.Actor = run.Chat, u.From
+	return p.next(ctx, &run)
 }

@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/store"
 )
 
@@ -19,17 +18,6 @@ import (
 // who is not an owner makes: the chats the bot administers are checked, the
 // most recently updated first, up to this many. /use CHAT reaches the others.
 const MaxChatsChecked = 50
-
-// Replies of the private-chat checks (plain text). msgStranger is the same
-// whether the chat exists or not, so that it tells a stranger nothing.
-const (
-	msgStranger       = "I can't act on that chat for you. /chats lists the chats you can manage through me: those where I am an admin and you are the creator or an admin with the “Invite users via link” right."
-	msgStrangerChosen = "I can no longer act for you on the chat you chose with /use. /chats lists the chats you can manage through me; pick one with /use."
-	msgStrangerButton = "You can't manage that chat through me."
-	msgPick           = "Say which chat: send /use @username or /use -1001234567890 first, or start the command with the chat, e.g. /links @mychannel. /chats lists your chats."
-	msgNoRightIn      = "You are an admin of %s, but without the “Invite users via link” right, which managing invite links needs. The chat's creator can grant it under Administrators."
-	msgStaleButton    = "This button no longer works."
-)
 
 // ChatStore is what the private-chat checks need of the store.
 type ChatStore interface {
@@ -126,34 +114,42 @@ func (p *Private) check(ctx context.Context, chat store.Chat, userID int64) (Ver
 		return CanInvite, nil
 	}
 	v, err := p.admins.Check(ctx, chat.ID, userID)
-	var apiErr *tgbotapi.Error
-	if errors.As(err, &apiErr) && (apiErr.Code == 400 || apiErr.Code == 403) {
+	if errors.Is(err, bot.ErrChatNotFound) || errors.Is(err, bot.ErrNoRights) || errors.Is(err, bot.ErrRefused) {
 		return NotAdmin, nil
 	}
 	return v, err
 }
 
 // Target resolves CHAT as typed in a private chat (@username or chat ID)
-// for user: the Access to act on it, or a one-line refusal (plain text)
-// that is the same for a chat that does not exist and for one the user
-// may not manage.
-func (p *Private) Target(ctx context.Context, user tgbotapi.User, ref string) (Access, string, error) {
+// for userID: the chat, and what the user may do there. A chat the bot
+// does not administer, or that does not exist, is NotAdmin, the same as a
+// chat the user may not manage, so that a stranger learns nothing.
+func (p *Private) Target(ctx context.Context, userID int64, ref string) (store.Chat, Verdict, error) {
 	chat, found, err := p.lookup(ctx, ref)
 	if err != nil || !found {
-		return Access{}, msgStranger, err
+		return chat, NotAdmin, err
 	}
-	v, err := p.check(ctx, chat, user.ID)
+	v, err := p.check(ctx, chat, userID)
 	if err != nil {
-		return Access{}, "", fmt.Errorf("check admin: %w", err)
+		return chat, NotAdmin, fmt.Errorf("check admin: %w", err)
 	}
-	switch v {
-	case CanInvite:
-		return Access{Chat: TelegramChat(chat), User: user}, "", nil
-	case AdminWithoutRight:
-		return Access{}, fmt.Sprintf(msgNoRightIn, chat.Title), nil
-	default:
-		return Access{}, msgStranger, nil
+	return chat, v, nil
+}
+
+// Resolve is Target for acting: the chat to act on, or a *text.Error that
+// refuses, the same for a chat that does not exist as for one the user may
+// not manage.
+func (p *Private) Resolve(ctx context.Context, userID int64, ref string) (*bot.Chat, error) {
+	chat, v, err := p.Target(ctx, userID, ref)
+	switch {
+	case err != nil:
+		return nil, err
+	case v == AdminWithoutRight:
+		return nil, text.Err(text.Forbidden, "access.no_right_in", "Chat", chat.Title)
+	case v != CanInvite:
+		return nil, text.Err(text.Forbidden, "access.stranger")
 	}
+	return BotChat(chat), nil
 }
 
 // Manageable returns the chats userID may manage from a private chat: for
@@ -183,56 +179,53 @@ func (p *Private) Manageable(ctx context.Context, userID int64) (chats []store.C
 	return chats, more, nil
 }
 
-// TelegramChat is a stored chat as the handlers see chats.
-func TelegramChat(c store.Chat) tgbotapi.Chat {
-	return tgbotapi.Chat{ID: c.ID, Type: c.Type, Title: c.Title, UserName: c.Username}
+// BotChat is a stored chat as the handlers see chats.
+func BotChat(c store.Chat) *bot.Chat {
+	return &bot.Chat{ID: c.ID, Type: c.Type, Title: c.Title, Username: c.Username}
 }
 
 // Require lets an admin command through when its sender may act on the
 // chat: in a group as Admins.Require decides; in a private chat on the
 // target chat, which is the command's leading CHAT (see rule; it is taken
 // off the arguments the handler sees) or else the one chosen with /use.
-// Access.Chat is the target; replies go to the private chat. Everyone else
-// gets a one-line refusal.
+// The update's Target is the chat acted on; replies go to the private
+// chat. Everyone else is refused.
 func (p *Private) Require(rule PrefixRule) bot.Middleware {
 	inGroup := p.admins.Require()
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		group := inGroup(next)
-		return func(ctx context.Context, u *tgbotapi.Update) error {
-			m := u.Message
-			if m == nil || m.Chat == nil || !m.Chat.IsPrivate() {
+		return func(ctx context.Context, u *bot.Update) error {
+			if u.Message == nil || !u.Chat.IsPrivate() {
 				return group(ctx, u)
 			}
-			if m.From == nil || m.From.IsBot {
+			if u.From == nil || u.From.IsBot || u.Command == nil {
 				return nil
 			}
-			reply := func(text string) error {
-				_, err := bot.Send(ctx, p.admins.api, bot.Message{ChatID: m.Chat.ID, Text: html.EscapeString(text), ReplyTo: m.MessageID})
-				return err
-			}
-			cmd, _ := bot.CommandFrom(ctx)
-			ref, rest, explicit := SplitChat(cmd.Args, rule)
+			ref, rest, explicit := SplitChat(u.Command.Args, rule)
 			if !explicit {
-				id, err := p.chats.ChosenChat(ctx, m.From.ID)
+				id, err := p.chats.ChosenChat(ctx, u.From.ID)
 				if errors.Is(err, store.ErrNotFound) {
-					return reply(msgPick)
+					return text.Err(text.Invalid, "access.pick")
 				}
 				if err != nil {
 					return fmt.Errorf("chosen chat: %w", err)
 				}
 				ref = strconv.FormatInt(id, 10)
 			}
-			acc, refusal, err := p.Target(ctx, *m.From, ref)
+			chat, v, err := p.Target(ctx, u.From.ID, ref)
 			switch {
 			case err != nil:
 				return err
-			case refusal == msgStranger && !explicit:
-				return reply(msgStrangerChosen)
-			case refusal != "":
-				return reply(refusal)
+			case v == NotAdmin && !explicit:
+				return text.Err(text.Forbidden, "access.stranger_chosen")
+			case v == AdminWithoutRight:
+				return text.Err(text.Forbidden, "access.no_right_in", "Chat", chat.Title)
+			case v != CanInvite:
+				return text.Err(text.Forbidden, "access.stranger")
 			}
-			ctx = bot.WithCommand(ctx, bot.Command{Name: cmd.Name, Args: rest})
-			return next(WithAccess(ctx, acc), u)
+			u.Command.Args = rest
+			u.Target, u.Actor = BotChat(chat), u.From
+			return next(ctx, u)
 		}
 	}
 }
@@ -241,52 +234,45 @@ func (p *Private) Require(rule PrefixRule) bot.Middleware {
 // the button does on the chat that chatOf reads from its data: under a
 // message in a group, the group's creator and admins with the right (and
 // the data must name that group); under a message in a private chat, as
-// Target decides. Everyone else gets an alert and nothing happens; the
-// handler gets Access and must answer the press.
+// Target decides. Everyone else is refused with an alert and nothing
+// happens; the handler gets Target and Actor, and must answer the press.
 func (p *Private) RequireButton(chatOf func(data string) (int64, bool)) bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
-		return func(ctx context.Context, u *tgbotapi.Update) error {
-			q := u.CallbackQuery
+		return func(ctx context.Context, u *bot.Update) error {
+			q := u.Callback
 			if q == nil {
 				return nil
 			}
-			alert := func(text string) error {
-				return bot.AnswerCallback(ctx, p.admins.api, q.ID, text, true)
-			}
 			chatID, ok := chatOf(q.Data)
-			if !ok || q.Message == nil || q.Message.Chat == nil || q.From == nil {
-				return alert(msgStaleButton)
+			if !ok || q.Message == nil || u.Chat == nil || u.From == nil {
+				return text.Err(text.Invalid, "button.stale")
 			}
-			where := q.Message.Chat
-			var acc Access
-			switch {
+			switch where := u.Chat; {
 			case where.IsPrivate():
-				a, refusal, err := p.Target(ctx, *q.From, strconv.FormatInt(chatID, 10))
+				chat, v, err := p.Target(ctx, u.From.ID, strconv.FormatInt(chatID, 10))
 				switch {
 				case err != nil:
 					return err
-				case refusal == msgStranger:
-					return alert(msgStrangerButton)
-				case refusal != "":
-					return alert(msgNoRight)
+				case v == AdminWithoutRight:
+					return text.Err(text.Forbidden, "access.no_right")
+				case v != CanInvite:
+					return text.Err(text.Forbidden, "access.stranger_button")
 				}
-				acc = a
-			case where.ID == chatID && (where.IsGroup() || where.IsSuperGroup()):
-				v, err := p.admins.Check(ctx, chatID, q.From.ID)
+				u.Target = BotChat(chat)
+			case where.ID == chatID && where.IsGroup():
+				v, err := p.admins.Check(ctx, chatID, u.From.ID)
 				if err != nil {
 					return fmt.Errorf("check admin: %w", err)
 				}
-				switch v {
-				case AdminWithoutRight:
-					return alert(msgNoRight)
-				case NotAdmin:
-					return alert(msgNotAdmin)
+				if v != CanInvite {
+					return refuse(v)
 				}
-				acc = Access{Chat: *where, User: *q.From}
+				u.Target = where
 			default:
-				return alert(msgStaleButton)
+				return text.Err(text.Invalid, "button.stale")
 			}
-			return next(WithAccess(ctx, acc), u)
+			u.Actor = u.From
+			return next(ctx, u)
 		}
 	}
 }

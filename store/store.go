@@ -82,8 +82,9 @@ type NewLink struct {
 	CreatedBy   int64
 	CreatedAt   time.Time
 	// Request names the command that asked for the link, such as the
-	// chat and message ID of /createlink, so that the command, handled
-	// again after a crash, finds the link instead of making a second one.
+	// chat and message ID of /createlink, so that the command, handed
+	// back by the update journal after a crash, finds the link instead of
+	// making a second one.
 	// Optional; when set, it is unique: a second AddLink with the same
 	// Request is ErrConflict.
 	Request string
@@ -117,11 +118,6 @@ type Links interface {
 	// LinkByRequest returns the link that the command named request asked
 	// for. ErrNotFound if there is none.
 	LinkByRequest(ctx context.Context, request string) (Link, error)
-	// StartLinkAttempt records that the command named request is about to
-	// ask Telegram for a new link, and reports whether it had done so
-	// before: a command handled again after a crash, whose first attempt
-	// may or may not have made a link.
-	StartLinkAttempt(ctx context.Context, request string, at time.Time) (before bool, err error)
 	// LinksByName returns the chat's links whose name equals name, ignoring
 	// case (Unicode-aware), ordered by number. An empty result is not an error.
 	LinksByName(ctx context.Context, chatID int64, name string) ([]Link, error)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers"
+	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
@@ -92,11 +93,16 @@ func sequentialLoop() error {
 		return err
 	}
 	defer db.Close()
+	catalog, err := text.New(text.DefaultLanguage)
+	if err != nil {
+		return err
+	}
 	me := c.Self()
-	admins := middleware.NewAdmins(c, middleware.DefaultMemberTTL, nil)
-	links := handlers.NewLinks(c, db, me.UserName, nil)
-	r := bot.NewRouter(me.UserName)
-	r.Command("createlink", links.CreateLink, admins.Require())
+	d := &handlers.Deps{TG: c, Text: catalog, Username: me.Username}
+	admins := middleware.NewAdmins(c, catalog, middleware.DefaultMemberTTL, nil)
+	links := handlers.NewLinks(d, db)
+	r := bot.NewRouter(me.Username)
+	r.Command("createlink", d.Answer(links.CreateLink), d.Answer, admins.Require())
 
 	handled, offset := 0, 0
 	for handled < want {
@@ -106,12 +112,12 @@ func sequentialLoop() error {
 			return err
 		}
 		for _, raw := range updates {
-			var u tgbotapi.Update
-			if err := json.Unmarshal(raw, &u); err != nil {
+			u, err := bot.ParseUpdate(raw)
+			if err != nil {
 				return err
 			}
-			offset = u.UpdateID + 1
-			if err := r.Route(ctx, &u); err != nil {
+			offset = u.ID + 1
+			if err := r.Route(ctx, u); err != nil {
 				return err
 			}
 			handled++

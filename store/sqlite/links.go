@@ -112,21 +112,6 @@ func (db *DB) LinkByRequest(ctx context.Context, request string) (store.Link, er
 	return l, nil
 }
 
-// StartLinkAttempt records that the command named request is about to ask
-// for a link, and reports whether it had before.
-func (db *DB) StartLinkAttempt(ctx context.Context, request string, at time.Time) (bool, error) {
-	res, err := db.db.ExecContext(ctx, `INSERT INTO link_attempts (request, started_at) VALUES (?, ?)
-		ON CONFLICT (request) DO NOTHING`, request, at.Unix())
-	if err != nil {
-		return false, storeError("start link attempt", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, storeError("start link attempt", err)
-	}
-	return n == 0, nil
-}
-
 // ListLinks returns all of the chat's links, ordered by number.
 func (db *DB) ListLinks(ctx context.Context, chatID int64) ([]store.Link, error) {
 	chatID, err := currentChat(ctx, db.db, chatID)

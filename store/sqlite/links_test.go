@@ -604,21 +604,3 @@ func TestLinkByRequest(t *testing.T) {
 		t.Errorf("%d links, want 3", len(links))
 	}
 }
-
-func TestStartLinkAttempt(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "invitebot.db")
-	db := openDB(t, path)
-	now := time.Now()
-	if before, err := db.StartLinkAttempt(ctx, "-100:7", now); err != nil || before {
-		t.Fatalf("first attempt: before %v, %v", before, err)
-	}
-	if before, err := db.StartLinkAttempt(ctx, "-100:8", now); err != nil || before {
-		t.Fatalf("another command: before %v, %v", before, err)
-	}
-	db.Close()
-	db = openDB(t, path) // as after a crash
-	if before, err := db.StartLinkAttempt(ctx, "-100:7", now); err != nil || !before {
-		t.Errorf("the same command again: before %v, %v; want true", before, err)
-	}
-}

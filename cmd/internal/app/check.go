@@ -7,8 +7,6 @@ import (
 	"io"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
@@ -41,13 +39,12 @@ func checkConfig(ctx context.Context, getenv func(string) string, stdout, stderr
 	defer cancel()
 	client, err := bot.NewClient(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, CallTimeout: checkTimeout})
 	if err != nil {
-		var apiErr *tgbotapi.Error
-		if errors.As(err, &apiErr) && (apiErr.Code == 401 || apiErr.Code == 404) {
-			return &ConfigError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token (" + apiErr.Message + "); copy it again from @BotFather, or revoke it there and use the new one"}
+		if errors.Is(err, bot.ErrUnauthorized) {
+			return errTokenRejected
 		}
 		return &ConfigError{"TELEGRAM_API_URL", fmt.Sprintf("cannot reach the Bot API at %s within %s (%v); check the network, a proxy or firewall, and the URL", cfg.APIURL, checkTimeout, err)}
 	}
 	me := client.Self()
-	fmt.Fprintf(stdout, "ok: configuration valid, database %s open, Bot API at %s answers as @%s (id %d)\n", cfg.DB, cfg.APIURL, me.UserName, me.ID)
+	fmt.Fprintf(stdout, "ok: configuration valid, database %s open, Bot API at %s answers as @%s (id %d)\n", cfg.DB, cfg.APIURL, me.Username, me.ID)
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/invitebot/invitebot/handlers/text"
 )
 
 // config is invitebot's configuration, read from the environment.
@@ -22,6 +24,10 @@ type config struct {
 	LogFormat   string // "json", "console" or "auto"
 	PollTimeout time.Duration
 	HTTPAddr    string
+	// Language is the language of replies when a person's own is not one
+	// invitebot speaks (INVITEBOT_LANGUAGE); checked against the catalogs
+	// when they are loaded.
+	Language string
 }
 
 // ConfigError is bad configuration: it names the variable and the fix, and
@@ -49,6 +55,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		LogLevel:    zerolog.InfoLevel,
 		LogFormat:   "auto",
 		PollTimeout: 30 * time.Second,
+		Language:    text.DefaultLanguage,
 	}
 	c.Token = strings.TrimSpace(getenv("TELEGRAM_BOT_TOKEN"))
 	switch {
@@ -108,6 +115,18 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, &ConfigError{"INVITEBOT_POLL_TIMEOUT", fmt.Sprintf("%s is out of range; use whole seconds from 1s to 10m, e.g. 30s (0 would mean short polling)", v)}
 		}
 		c.PollTimeout = d
+	}
+
+	if v := strings.TrimSpace(getenv("INVITEBOT_LANGUAGE")); v != "" {
+		catalog, err := text.New(text.DefaultLanguage)
+		if err != nil {
+			return c, err
+		}
+		code, ok := catalog.Speaks(v)
+		if !ok {
+			return c, &ConfigError{"INVITEBOT_LANGUAGE", fmt.Sprintf("%q is not a language invitebot speaks; use one of %s", v, strings.Join(catalog.Codes(), ", "))}
+		}
+		c.Language = code
 	}
 
 	if v := strings.TrimSpace(getenv("INVITEBOT_HTTP_ADDR")); v != "" {

@@ -7,9 +7,9 @@ import "slices"
 // router's name for a command it does not have.
 func commandNames() []string {
 	var names []string
-	for _, c := range slices.Concat(adminCommands, privateCommands) {
-		if !slices.Contains(names, c.Command) {
-			names = append(names, c.Command)
+	for _, c := range slices.Concat(adminMenu, privateMenu) {
+		if !slices.Contains(names, c) {
+			names = append(names, c)
 		}
 	}
 	return append(names, "unknown")

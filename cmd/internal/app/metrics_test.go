@@ -107,11 +107,9 @@ func TestUndecodableUpdateCounted(t *testing.T) {
 	if v := sample(parseMetrics(t, text), "invitebot_updates_undecodable_total", map[string]string{"kind": "message"}); v != 0 {
 		t.Fatalf("invitebot_updates_undecodable_total{kind=message} = %v at start, want 0", v)
 	}
-	// A command (the bot wants it, so decodes it) whose message_id is not
-	// a number.
-	srv.PushUpdate([]byte(`{"update_id":1,"message":{"message_id":"not a number","date":1700000000,"text":"/help",` +
-		`"entities":[{"type":"bot_command","offset":0,"length":5}],"chat":{"id":` + id(alice) + `,"type":"private"},` +
-		`"from":{"id":` + id(alice) + `,"is_bot":false,"first_name":"Alice"}}}`))
+	// A message nested deeper than the parser goes.
+	deep := strings.Repeat(`{"a":`, 400) + `1` + strings.Repeat(`}`, 400)
+	srv.PushUpdate([]byte(`{"update_id":1,"message":{"message_id":1,"date":1700000000,"text":"/help","x":` + deep + `}}`))
 	mustContain(t, h.ask(groupID, alice, "/help").PlainText, "/createlink")
 	waitUntil(t, "the undecodable update counted", 10*time.Second, func() bool {
 		_, text := httpGet(t, base+"/metrics")

@@ -7,11 +7,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/cmd/internal/ops"
+	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
 
@@ -31,7 +30,11 @@ func TestRoutesTakeEveryFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	r, _ := routes(client.Self(), client, db, []int64{dave}, ops.Observer(ops.NewMetrics(ops.Build{}, ops.Routes{}), nil), nil)
+	catalog, err := text.New("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wire(client.Self(), client, catalog, ops.InstrumentStore(db, ops.NewMetrics(ops.Build{}, ops.Routes{})), []int64{dave}, nil).router
 
 	files, err := filepath.Glob("../../../testdata/updates/*.json")
 	if err != nil || len(files) == 0 {
@@ -42,26 +45,31 @@ func TestRoutesTakeEveryFixture(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var updates []tgbotapi.Update
-		var one tgbotapi.Update
-		var env struct{ Result []tgbotapi.Update }
+		var raws []json.RawMessage
+		var env struct{ Result []json.RawMessage }
+		var one struct {
+			UpdateID *int `json:"update_id"`
+		}
 		switch {
-		case json.Unmarshal(data, &updates) == nil:
+		case json.Unmarshal(data, &raws) == nil:
 		case json.Unmarshal(data, &env) == nil && env.Result != nil:
-			updates = env.Result
-		case json.Unmarshal(data, &one) == nil && one.UpdateID != 0:
-			updates = []tgbotapi.Update{one}
+			raws = env.Result
+		case json.Unmarshal(data, &one) == nil && one.UpdateID != nil:
+			raws = []json.RawMessage{data}
 		default:
 			continue // not an update (a message or a link alone)
 		}
-		for i := range updates {
-			u := &updates[i]
+		for _, raw := range raws {
 			t.Run(filepath.Base(f), func(t *testing.T) {
 				defer func() {
 					if p := recover(); p != nil {
 						t.Fatalf("panic: %v", p)
 					}
 				}()
+				u, err := bot.ParseUpdate(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if err := r.Route(context.Background(), u); err != nil {
 					t.Errorf("Route: %v", err)
 				}

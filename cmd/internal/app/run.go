@@ -2,23 +2,23 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
-	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/cmd/internal/ops"
 	"github.com/invitebot/invitebot/handlers"
+	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/middleware"
-	"github.com/invitebot/invitebot/store"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
 
@@ -84,189 +84,228 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		}
 	}
 
-	client, err := connect(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, Pace: in.Pace, OnMigrate: st.MoveChat, Observer: obs}, log)
-	if err != nil || ctx.Err() != nil {
+	catalog, err := text.New(cfg.Language)
+	if err != nil {
+		return &ConfigError{"INVITEBOT_LANGUAGE", err.Error()}
+	}
+	// The store moves a group's records when Telegram says it became a
+	// supergroup; the chat handlers, made once the client is, say how.
+	var upgraded func(ctx context.Context, from, to int64) error
+	onMigrate := func(ctx context.Context, from, to int64) error { return upgraded(ctx, from, to) }
+	client, err := connect(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, Pace: in.Pace, OnMigrate: onMigrate, Observer: obs}, log)
+	if ctx.Err() != nil {
+		return nil // stopped while connecting
+	}
+	if err != nil {
 		return err
 	}
 	me := client.Self()
-	log.Info().Int64("bot_id", me.ID).Str("username", me.UserName).Msg("connected to the Bot API")
-	setUp(ctx, client, log)
+	log.Info().Int64("bot_id", me.ID).Str("username", me.Username).Msg("connected to the Bot API")
+	setUp(ctx, client, catalog, log)
 
-	r, general := routes(me, client, st, cfg.Owners, obs, in.Now)
-	// Of the messages without a command, only service messages (a group's
-	// upgrade, members coming and going) can concern the bot; the chatter
-	// of its groups is dropped unread.
-	r.FilterMessages(serviceMessage)
+	w := wire(me, client, catalog, st, cfg.Owners, in.Now)
+	w.links.CountRepeats(obs.UnsureRepeat)
+	upgraded = w.chats.Upgraded
 	log.Info().Dur("poll_timeout", cfg.PollTimeout).Msg("polling for updates")
-	err = bot.Run(ctx, client, r.Route, bot.Options{
+	err = bot.Run(ctx, client, w.router.Route, bot.Options{
 		PollTimeout:    cfg.PollTimeout,
 		AllowedUpdates: allowedUpdates,
 		Log:            log,
-		OnError:        general.Apologise,
+		OnError:        w.general.Apologise,
 		Journal:        journal{st},
-		Wants:          r.Wants,
+		Match:          w.router.Match,
 		Observer:       obs,
 	})
 	log.Info().Msg("stopped")
 	return err
 }
 
-// routes wires the commands to their handlers and checks; st is the store
-// (*sqlite.DB), owners may manage every chat the bot administers from a
-// private chat. It returns the router and the general handlers, whose
-// Apologise is the loop's error hook.
-func routes(me tgbotapi.User, api bot.Caller, st interface {
-	store.Links
-	store.Chats
-	store.JoinRequests
-}, owners []int64, obs bot.Observer, now func() time.Time) (*bot.Router, *handlers.General) {
-	admins := middleware.NewAdmins(api, middleware.DefaultMemberTTL, now)
-	private := middleware.NewPrivate(admins, st, owners)
-	general := handlers.NewGeneral(api, me.UserName)
-	links := handlers.NewLinks(api, st, me.UserName, now)
-	links.CountRepeats(obs.UnsureRepeat)
-	requests := handlers.NewRequests(api, st, me.UserName, now)
-	chats := handlers.NewChats(api, st, private, me.UserName, now)
+// wiring is the bot's parts, wired.
+type wiring struct {
+	router   *bot.Router
+	general  *handlers.General
+	links    *handlers.Links
+	requests *handlers.Requests
+	chats    *handlers.Chats
+}
 
-	r := bot.NewRouter(me.UserName)
-	r.Command("start", general.Help)
-	r.Command("help", general.Help)
+// wire makes the handlers and the checks and routes the commands, buttons
+// and updates to them; st is the store, owners may manage every chat the
+// bot administers from a private chat, now is the clock (nil: time.Now).
+func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owners []int64, now func() time.Time) wiring {
+	d := &handlers.Deps{TG: tg, Text: catalog, Username: me.Username, Now: now}
+	admins := middleware.NewAdmins(tg, catalog, middleware.DefaultMemberTTL, now)
+	private := middleware.NewPrivate(admins, st, owners)
+	w := wiring{
+		router:   bot.NewRouter(me.Username),
+		general:  handlers.NewGeneral(d),
+		links:    handlers.NewLinks(d, st),
+		requests: handlers.NewRequests(d, st),
+		chats:    handlers.NewChats(d, st, private),
+	}
+	r := w.router
+	// Every handler and check tells the person of its refusals and their
+	// mistakes (Answer); the handler too, for a command that an anonymous
+	// admin's confirmation runs later.
+	answer := d.Answer
+	command := func(name string, h bot.HandlerFunc, mws ...bot.Middleware) {
+		r.Command(name, answer(h), append([]bot.Middleware{answer}, mws...)...)
+	}
+	command("start", w.general.Help)
+	command("help", w.general.Help)
 	// Admin commands: in a group for its admins; in a private chat on the
 	// chat named first or chosen with /use.
 	admin := private.Require(middleware.ChatFirst)
-	r.Command("refreshlink", links.RefreshLink, admin)
-	r.Command("createlink", links.CreateLink, admin)
-	r.Command("editlink", links.EditLink, admin)
-	r.Command("revokelink", links.RevokeLink, admin)
-	r.Command("links", links.List, admin)
-	r.Command("requests", requests.List, admin)
+	command("refreshlink", w.links.RefreshLink, admin)
+	command("createlink", w.links.CreateLink, admin)
+	command("editlink", w.links.EditLink, admin)
+	command("revokelink", w.links.RevokeLink, admin)
+	command("links", w.links.List, admin)
+	command("requests", w.requests.List, admin)
 	// Their USER may be a @username too: a CHAT comes before it.
-	answer := private.Require(middleware.ChatBeforeArg)
-	r.Command("approve", requests.Approve, answer)
-	r.Command("decline", requests.Decline, answer)
-	r.Command("chats", chats.List)
-	r.Command("use", chats.Use)
-	r.UnknownCommand(general.Unknown)
-	r.Callback(middleware.ConfirmPrefix, admins.Confirm)
+	answerReq := private.Require(middleware.ChatBeforeArg)
+	command("approve", w.requests.Approve, answerReq)
+	command("decline", w.requests.Decline, answerReq)
+	command("chats", w.chats.List)
+	command("use", w.chats.Use)
+	r.UnknownCommand(answer(w.general.Unknown))
+	r.Callback(middleware.ConfirmPrefix, admins.Confirm, answer)
 	// Buttons are checked like the commands they stand for.
 	button := private.RequireButton(handlers.ButtonChat)
-	r.Callback(handlers.RequestButtons, requests.Press, button)
-	r.Callback(handlers.LinkButtons, links.RevokeButton, button)
-	r.On("callback_query", general.StaleButton)
-	r.On("chat_member", func(ctx context.Context, u *tgbotapi.Update) error {
+	r.Callback(handlers.RequestButtons, w.requests.Press, answer, button)
+	r.Callback(handlers.LinkButtons, w.links.RevokeButton, answer, button)
+	r.On("callback_query", w.general.StaleButton)
+	r.On("chat_member", func(ctx context.Context, u *bot.Update) error {
 		// A change of someone's membership or rights makes the cached answer stale.
-		if user := u.ChatMember.NewChatMember.User; user != nil {
-			admins.Forget(u.ChatMember.Chat.ID, user.ID)
+		if u.Chat != nil && u.Member != nil {
+			admins.Forget(u.Chat.ID, u.Member.New.User.ID)
 		}
-		return requests.OnChatMember(ctx, u)
+		return w.requests.OnChatMember(ctx, u)
 	})
-	r.On("my_chat_member", chats.OnMyChatMember)
-	r.On("chat_join_request", requests.OnJoinRequest)
-	r.On("message", chats.OnMessage) // a group's upgrade to a supergroup
-	return r, general
+	r.On("my_chat_member", w.chats.OnMyChatMember)
+	r.On("chat_join_request", w.requests.OnJoinRequest)
+	r.On("message", w.chats.OnMessage) // a group's upgrade to a supergroup
+	// Of the messages without a command, only service messages (a group's
+	// upgrade, members coming and going) can concern the bot; the chatter
+	// of its groups is dropped unread.
+	r.FilterMessages(serviceMessage)
+	return w
 }
 
 // serviceMessage tells the messages that record a change of the chat
 // rather than say something.
-func serviceMessage(m *tgbotapi.Message) bool {
+func serviceMessage(m *bot.Message) bool {
 	return m.MigrateToChatID != 0 || m.MigrateFromChatID != 0 || len(m.NewChatMembers) > 0 || m.LeftChatMember != nil
 }
 
+// errTokenRejected: getMe says the token is not a bot's.
+var errTokenRejected = &ConfigError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token; copy it again from @BotFather, or revoke it there and use the new one"}
+
 // connect calls getMe until Telegram answers. A token that Telegram rejects
 // is bad configuration; anything else (Telegram unreachable) is retried with
-// backoff until ctx ends.
+// backoff until ctx ends, when it returns ctx's error.
 func connect(ctx context.Context, cfg bot.ClientConfig, log zerolog.Logger) (*bot.Client, error) {
 	wait := time.Second
 	for {
 		client, err := bot.NewClient(ctx, cfg)
-		if err == nil {
+		switch {
+		case err == nil:
 			return client, nil
-		}
-		var apiErr *tgbotapi.Error
-		if errors.As(err, &apiErr) && (apiErr.Code == 401 || apiErr.Code == 404) {
-			return nil, &ConfigError{"TELEGRAM_BOT_TOKEN", "Telegram rejected the token (" + apiErr.Message + "); copy it again from @BotFather, or revoke it there and use the new one"}
-		}
-		if ctx.Err() != nil {
-			return nil, nil
+		case errors.Is(err, bot.ErrUnauthorized):
+			return nil, errTokenRejected
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
 		}
 		log.Warn().Err(err).Dur("retry_in", wait).Msg("cannot reach the Bot API; retrying")
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, nil
-		case <-t.C:
+		if !sleepCtx(ctx, wait) {
+			return nil, ctx.Err()
 		}
 		wait = min(wait*2, 30*time.Second)
 	}
 }
 
-// commands are the menus the bot registers: admin commands for group admins,
-// general ones for private chats.
+// sleepCtx waits d or until ctx ends, and reports whether it waited d out.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// The command menus the bot registers, each description a message of the
+// catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
+// group admins, the general ones for private chats.
 var (
-	adminCommands = []tgbotapi.BotCommand{
-		{Command: "links", Description: "List the invite links I made here, with joins"},
-		{Command: "createlink", Description: "Make a link: [NAME] [expire=WHEN] [limit=N] [request]"},
-		{Command: "editlink", Description: "Change a link: REF [name=] [expire=] [limit=] [request]"},
-		{Command: "revokelink", Description: "Revoke a link: REF (#N, URL or name)"},
-		{Command: "refreshlink", Description: "Replace the primary invite link"},
-		{Command: "requests", Description: "List pending join requests"},
-		{Command: "approve", Description: "Approve join requests: USER (ID or @username) or all"},
-		{Command: "decline", Description: "Decline join requests: USER (ID or @username) or all"},
-		{Command: "help", Description: "How to use me"},
-	}
-	privateCommands = []tgbotapi.BotCommand{
-		{Command: "chats", Description: "The chats you can manage through me"},
-		{Command: "use", Description: "Act on a chat: /use @username or /use -100…"},
-		{Command: "links", Description: "List the invite links I made, with joins: [CHAT] [all]"},
-		{Command: "createlink", Description: "Make a link: [CHAT] [NAME] [expire=WHEN] [limit=N] [request]"},
-		{Command: "editlink", Description: "Change a link: [CHAT] REF [name=] [expire=] [limit=] [request]"},
-		{Command: "revokelink", Description: "Revoke a link: [CHAT] REF (#N, URL or name)"},
-		{Command: "refreshlink", Description: "Replace the primary invite link: [CHAT]"},
-		{Command: "requests", Description: "List pending join requests: [CHAT]"},
-		{Command: "approve", Description: "Approve join requests: [CHAT] USER or all"},
-		{Command: "decline", Description: "Decline join requests: [CHAT] USER or all"},
-		{Command: "start", Description: "What I do and how to add me to a chat"},
-		{Command: "help", Description: "How to use me"},
-	}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "start", "help"}
 )
 
-// setUp makes the start-up calls after getMe: it drops any webhook (keeping
-// the pending updates), registers the command menus and suggests the admin
-// right the bot needs. Failures are logged: polling reports a webhook that
-// is still set as a conflict.
-func setUp(ctx context.Context, c *bot.Client, log zerolog.Logger) {
-	mustJSON := func(v any) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			panic(err) // only fixed values are marshalled here
-		}
-		return string(b)
+// menu is a menu in p's language.
+func menu(p *text.Printer, scope string, names []string) []bot.BotCommand {
+	out := make([]bot.BotCommand, len(names))
+	for i, n := range names {
+		out[i] = bot.BotCommand{Command: n, Description: p.P("menu." + scope + "." + n)}
 	}
+	return out
+}
+
+// setUp makes the start-up calls after getMe: it drops any webhook (keeping
+// the pending updates), registers the command menus in every language
+// (the default's for everyone else) and suggests the admin right the bot
+// needs. Failures are logged: polling reports a webhook that is still set
+// as a conflict.
+func setUp(ctx context.Context, c *bot.Client, catalog *text.Catalog, log zerolog.Logger) {
 	rights := map[string]bool{
 		"is_anonymous": false, "can_manage_chat": false, "can_delete_messages": false,
 		"can_manage_video_chats": false, "can_restrict_members": false, "can_promote_members": false,
 		"can_change_info": false, "can_invite_users": true, "can_post_stories": false,
 		"can_edit_stories": false, "can_delete_stories": false,
 	}
-	calls := []struct {
+	type call struct {
 		method string
-		params tgbotapi.Params
-	}{
-		{"deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}},
-		{"setMyCommands", tgbotapi.Params{"commands": mustJSON(adminCommands), "scope": `{"type":"all_chat_administrators"}`}},
-		{"setMyCommands", tgbotapi.Params{"commands": mustJSON(privateCommands), "scope": `{"type":"all_private_chats"}`}},
-		{"setMyDefaultAdministratorRights", tgbotapi.Params{"rights": mustJSON(rights)}},
-		{"setMyDefaultAdministratorRights", tgbotapi.Params{"rights": mustJSON(rights), "for_channels": "true"}},
+		do     func() error
 	}
+	calls := []call{{"deleteWebhook", func() error { return c.DeleteWebhook(ctx) }}}
+	for _, lang := range append([]string{""}, menuLanguages(catalog)...) {
+		p := catalog.For(lang)
+		if lang == "" {
+			p = catalog.Default()
+		}
+		calls = append(calls,
+			call{"setMyCommands", func() error { return c.SetCommands(ctx, "all_chat_administrators", lang, menu(p, "admin", adminMenu)) }},
+			call{"setMyCommands", func() error { return c.SetCommands(ctx, "all_private_chats", lang, menu(p, "private", privateMenu)) }})
+	}
+	calls = append(calls,
+		call{"setMyDefaultAdministratorRights", func() error { return c.SetDefaultAdminRights(ctx, rights, false) }},
+		call{"setMyDefaultAdministratorRights", func() error { return c.SetDefaultAdminRights(ctx, rights, true) }})
 	for _, call := range calls {
-		if err := c.Call(ctx, call.method, call.params, nil); err != nil {
+		if err := call.do(); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			log.Error().Err(err).Str("method", call.method).Msg("start-up call failed; going on")
 		}
 	}
+}
+
+// menuLanguages are the two-letter codes that setMyCommands gets a menu
+// for: every language of the catalogs but the default, whose menu is
+// everyone else's.
+func menuLanguages(catalog *text.Catalog) []string {
+	var out []string
+	def := catalog.Default().Lang()
+	for _, code := range catalog.Codes() {
+		base, _, _ := strings.Cut(code, "-")
+		if code == def || slices.Contains(out, base) {
+			continue
+		}
+		out = append(out, base)
+	}
+	return out
 }
 
 // logFields sets zerolog's field names, package globals, once: the

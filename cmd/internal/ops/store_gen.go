@@ -180,10 +180,3 @@ func (t *timedStore) SaveChat(ctx context.Context, c store.Chat) error {
 	t.m.storeOp("SaveChat", start, err)
 	return err
 }
-
-func (t *timedStore) StartLinkAttempt(ctx context.Context, request string, at time.Time) (bool, error) {
-	start := time.Now()
-	r0, err := t.s.StartLinkAttempt(ctx, request, at)
-	t.m.storeOp("StartLinkAttempt", start, err)
-	return r0, err
-}

@@ -1,0 +1,294 @@
+// Package text is what invitebot says: every message a person reads, kept
+// in catalogs (locales/LANG.yaml, embedded), rendered in the reader's
+// language with the plural rules of that language (go-i18n and
+// golang.org/x/text), and the errors that carry such a message for a
+// person rather than a failure.
+//
+// Messages are HTML in Telegram's parse mode. Values put into them are
+// escaped here, and in a right-to-left language wrapped in Unicode
+// isolates, so that no user text can break a message or its direction.
+package text
+
+import (
+	"embed"
+	"fmt"
+	"html"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
+)
+
+//go:embed locales/*.yaml
+var locales embed.FS
+
+// DefaultLanguage is the catalog every other is checked against.
+const DefaultLanguage = "en"
+
+// TimeLayout shows times, in every language: absolute, UTC, ISO order.
+const TimeLayout = "2006-01-02 15:04 UTC"
+
+// Catalog holds the messages of every language invitebot speaks.
+type Catalog struct {
+	bundle   *i18n.Bundle
+	tags     []language.Tag // the default first
+	matcher  language.Matcher
+	printers map[language.Tag]*Printer
+}
+
+// New loads the embedded catalogs, with fallback the language def (a code
+// such as "en" or "pt-BR"). An unknown def is an error.
+func New(def string) (*Catalog, error) {
+	return load(locales, "locales", def)
+}
+
+func load(fsys fs.FS, dir, def string) (*Catalog, error) {
+	defTag, err := language.Parse(def)
+	if err != nil {
+		return nil, fmt.Errorf("language %q: %w", def, err)
+	}
+	bundle := i18n.NewBundle(language.English)
+	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+	files, err := fs.Glob(fsys, dir+"/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	var tags []language.Tag
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		mf, err := bundle.ParseMessageFileBytes(data, path.Base(f))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		tags = append(tags, mf.Tag)
+	}
+	i := slices.IndexFunc(tags, func(t language.Tag) bool { return t == defTag })
+	if i < 0 {
+		return nil, fmt.Errorf("language %q is not one invitebot speaks (%s)", def, strings.Join(codes(tags), ", "))
+	}
+	tags[0], tags[i] = tags[i], tags[0]
+	c := &Catalog{bundle: bundle, tags: tags, matcher: language.NewMatcher(tags), printers: make(map[language.Tag]*Printer)}
+	for _, t := range tags {
+		// The default language is the fallback of every other.
+		c.printers[t] = &Printer{tag: t, loc: i18n.NewLocalizer(bundle, t.String(), defTag.String()), rtl: rtl(t)}
+	}
+	return c, nil
+}
+
+func codes(tags []language.Tag) []string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = t.String()
+	}
+	slices.Sort(out)
+	return out
+}
+
+// rtl tells the languages written right to left.
+func rtl(t language.Tag) bool {
+	base, _ := t.Base()
+	switch base.String() {
+	case "ar", "fa", "he", "ur":
+		return true
+	}
+	return false
+}
+
+// Default is the printer of the default language.
+func (c *Catalog) Default() *Printer { return c.printers[c.tags[0]] }
+
+// Codes are the languages' codes, sorted.
+func (c *Catalog) Codes() []string { return codes(c.tags) }
+
+// Speaks tells whether code names a language of the catalogs exactly.
+func (c *Catalog) Speaks(code string) (string, bool) {
+	t, err := language.Parse(code)
+	if err != nil {
+		return "", false
+	}
+	for _, s := range c.tags {
+		if strings.EqualFold(s.String(), t.String()) {
+			return s.String(), true
+		}
+	}
+	return "", false
+}
+
+// For is the printer of the first of codes (Telegram's language_code, a
+// chat's setting) that the catalogs speak, matched as people expect: a
+// regional variant falls back to its base ("de-AT" to "de"), a base to the
+// variant spoken ("pt" to "pt-BR"); none: the default.
+func (c *Catalog) For(codes ...string) *Printer {
+	for _, code := range codes {
+		if code == "" {
+			continue
+		}
+		t, err := language.Parse(code)
+		if err != nil {
+			continue
+		}
+		_, i, conf := c.matcher.Match(t)
+		if conf >= language.High {
+			return c.printers[c.tags[i]]
+		}
+	}
+	return c.Default()
+}
+
+// Printer renders messages in one language.
+type Printer struct {
+	tag language.Tag
+	loc *i18n.Localizer
+	rtl bool
+}
+
+// Lang is the printer's language code.
+func (p *Printer) Lang() string { return p.tag.String() }
+
+// RTL tells a right-to-left language.
+func (p *Printer) RTL() bool { return p.rtl }
+
+// Msg refers to a message of the catalogs, with the values it shows. A
+// value named "Count" also chooses the plural form.
+type Msg struct {
+	ID   string
+	Data map[string]any
+}
+
+// M is the message id with its values, given as name, value pairs.
+func M(id string, kv ...any) Msg {
+	m := Msg{ID: id}
+	if len(kv) > 0 {
+		m.Data = make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m.Data[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+	}
+	return m
+}
+
+// HTML is a piece of a message that is HTML already (escaped where it
+// holds user text): it is put in as it is.
+type HTML string
+
+// Sprint renders m as HTML.
+func (p *Printer) Sprint(m Msg) string {
+	data := make(map[string]any, len(m.Data))
+	for k, v := range m.Data {
+		data[k] = p.value(v)
+	}
+	cfg := &i18n.LocalizeConfig{MessageID: m.ID, TemplateData: data}
+	if n, ok := m.Data["Count"]; ok {
+		cfg.PluralCount = n
+	}
+	s, err := p.loc.Localize(cfg)
+	if err != nil {
+		// A message missing in a catalog: the tests see to it that none
+		// is; say at least what it was.
+		return html.EscapeString(m.ID)
+	}
+	return s
+}
+
+// S renders the message id with its values, as HTML.
+func (p *Printer) S(id string, kv ...any) string { return p.Sprint(M(id, kv...)) }
+
+var tags = regexp.MustCompile(`<[^>]*>`)
+
+// Plain renders m as plain text (for button labels and the answers to
+// button presses, which Telegram shows without parse mode).
+func (p *Printer) Plain(m Msg) string {
+	return html.UnescapeString(tags.ReplaceAllString(p.Sprint(m), ""))
+}
+
+// P renders the message id with its values as plain text.
+func (p *Printer) P(id string, kv ...any) string { return p.Plain(M(id, kv...)) }
+
+// Isolate wraps user text in Unicode isolates in a right-to-left
+// language, so that it keeps its own direction: first strong isolate
+// (U+2068) and pop directional isolate (U+2069).
+func (p *Printer) Isolate(s string) string {
+	if !p.rtl || s == "" {
+		return s
+	}
+	return "\u2068" + s + "\u2069"
+}
+
+// Escape is user text made safe for a message: escaped, and isolated in
+// a right-to-left language.
+func (p *Printer) Escape(s string) HTML { return HTML(p.Isolate(html.EscapeString(s))) }
+
+// value is v as it goes into a message.
+func (p *Printer) value(v any) string {
+	switch x := v.(type) {
+	case HTML:
+		return string(x)
+	case string:
+		return string(p.Escape(x))
+	case Msg:
+		return p.Sprint(x)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case time.Time:
+		return x.UTC().Format(TimeLayout)
+	case nil:
+		return ""
+	default:
+		return string(p.Escape(fmt.Sprint(x)))
+	}
+}
+
+// Code says what kind of outcome an Error is.
+type Code string
+
+// The codes of Error.
+const (
+	Invalid     Code = "invalid"     // the input is wrong: say how to do it right
+	NotFound    Code = "not_found"   // what the input names does not exist
+	Forbidden   Code = "forbidden"   // the person may not do this
+	Conflict    Code = "conflict"    // it cannot be done in the state things are in
+	Unavailable Code = "unavailable" // Telegram did not do it, or did not say
+)
+
+// Error is an outcome to tell the person, not a failure: a mistake in a
+// command, a refusal. Handlers and checks return it; it is answered where
+// the command came from (or as the answer to a button press), in the
+// reader's language.
+type Error struct {
+	Code Code
+	Msg  Msg
+	// Private: the message shows invite links, so in a group it goes to
+	// the asker's private chat like any answer that shows one.
+	Private bool
+}
+
+// Err is an Error of code with the message id and its values.
+func Err(code Code, id string, kv ...any) *Error { return &Error{Code: code, Msg: M(id, kv...)} }
+
+func (e *Error) Error() string {
+	keys := make([]string, 0, len(e.Msg.Data))
+	for k := range e.Msg.Data {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	b.WriteString(string(e.Code))
+	b.WriteString(": ")
+	b.WriteString(e.Msg.ID)
+	for _, k := range keys {
+		fmt.Fprintf(&b, " %s=%v", k, e.Msg.Data[k])
+	}
+	return b.String()
+}
