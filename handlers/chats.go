@@ -129,7 +129,7 @@ func (h *Chats) List(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return err
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	var unchecked text.HTML
 	if more {
 		unchecked = text.HTML(p.S("chats.unchecked", "Max", middleware.MaxChatsChecked))

@@ -20,6 +20,7 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
+	"github.com/invitebot/invitebot/store"
 )
 
 // Telegram is what the handlers ask of Telegram, in their own terms;
@@ -39,10 +40,17 @@ type Telegram interface {
 	AnswerButton(ctx context.Context, queryID, text string, alert bool) error
 }
 
+// SettingsStore reads what the admins of a chat set for it.
+type SettingsStore interface {
+	ChatSettings(ctx context.Context, chatID int64) (store.ChatSettings, error)
+}
+
 // Deps are what every handler needs.
 type Deps struct {
 	TG   Telegram
 	Text *text.Catalog
+	// Settings gives a group's language; nil: every group has the default.
+	Settings SettingsStore
 	// Username is the bot's, without "@", for instructions.
 	Username string
 	// Now is the clock; nil means time.Now.
@@ -58,12 +66,32 @@ func (d *Deps) now() time.Time {
 
 // printer is the language of what u's sender reads: in a private chat and
 // for a button press, the person's own (Telegram's language_code); in a
-// group, the default.
-func (d *Deps) printer(u *bot.Update) *text.Printer {
+// group, the group's (/language), else the default.
+func (d *Deps) printer(ctx context.Context, u *bot.Update) *text.Printer {
 	if u.From != nil && (u.Chat.IsPrivate() || u.Callback != nil) {
 		return d.Text.For(u.From.LanguageCode)
 	}
-	return d.Text.Default()
+	if u.Chat == nil {
+		return d.Text.Default()
+	}
+	return d.chatPrinter(ctx, u.Chat.ID)
+}
+
+// chatPrinter is the language of a group or channel: its own, else the
+// default.
+func (d *Deps) chatPrinter(ctx context.Context, chatID int64) *text.Printer {
+	if d.Settings == nil {
+		return d.Text.Default()
+	}
+	s, err := d.Settings.ChatSettings(ctx, chatID)
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("could not read the chat's language; using the default")
+		return d.Text.Default()
+	}
+	if s.Language == "" {
+		return d.Text.Default()
+	}
+	return d.Text.For(s.Language)
 }
 
 // reply answers u's message (in its chat) with HTML text and buttons.
@@ -77,13 +105,13 @@ func (d *Deps) reply(ctx context.Context, u *bot.Update, html string, buttons []
 
 // say answers u's message with m in the reader's language.
 func (d *Deps) say(ctx context.Context, u *bot.Update, m text.Msg) error {
-	return d.reply(ctx, u, d.printer(u).Sprint(m), nil)
+	return d.reply(ctx, u, d.printer(ctx, u).Sprint(m), nil)
 }
 
 // answerButton answers a button press with m (plain text, at most 200
 // characters), as an alert when alert is set.
 func (d *Deps) answerButton(ctx context.Context, u *bot.Update, m text.Msg, alert bool) error {
-	return d.TG.AnswerButton(ctx, u.Callback.ID, cut(d.printer(u).Plain(m), 200), alert)
+	return d.TG.AnswerButton(ctx, u.Callback.ID, cut(d.printer(ctx, u).Plain(m), 200), alert)
 }
 
 // Answer is the middleware around every handler and check: it tells the

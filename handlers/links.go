@@ -67,7 +67,7 @@ func (h *Links) RefreshLink(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return fmt.Errorf("store primary link: %w", err)
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	var b strings.Builder
 	b.WriteString(p.S("refresh.done", "Link", text.HTML(describeLink(p, added, now))))
 	for _, old := range replaced {
@@ -119,7 +119,7 @@ func (h *Links) CreateLink(ctx context.Context, u *bot.Update) error {
 		}
 		return fmt.Errorf("store new link (revoked it again): %w", err)
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	return h.reply(ctx, u, p.S("create.done", "Link", text.HTML(describeLink(p, added, now))), nil)
 }
 
@@ -147,7 +147,7 @@ func (h *Links) answeredBefore(ctx context.Context, u *bot.Update, heading strin
 		return true, fmt.Errorf("look for the link of this command: %w", err)
 	}
 	zerolog.Ctx(ctx).Info().Int64("link", link.Number).Msg("command handled again after a restart: its link exists already")
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	return true, h.reply(ctx, u, p.S(heading, "Link", text.HTML(describeLink(p, link, h.now()))), nil)
 }
 
@@ -196,7 +196,7 @@ func (h *Links) EditLink(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return fmt.Errorf("store edit of #%d: %w", link.Number, err)
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	return h.reply(ctx, u, p.S("edit.done", "Link", text.HTML(describeLink(p, changed, now))), nil)
 }
 
@@ -222,7 +222,7 @@ func (h *Links) RevokeLink(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return fmt.Errorf("store revocation of #%d: %w", link.Number, err)
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	return h.reply(ctx, u, p.S("revoke.done", "Link", text.HTML(describeLink(p, revoked, now))), nil)
 }
 
@@ -265,7 +265,7 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 		return fmt.Errorf("list links: %w", err)
 	}
 	now := h.now()
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	var (
 		entries = make([]string, 0, len(links))
 		shown   = make([]store.Link, 0, len(links))
@@ -327,7 +327,7 @@ func (h *Links) RevokeButton(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return fmt.Errorf("find link #%d: %w", number, err)
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	// done marks the button done and answers the press with m.
 	done := func(m text.Msg) error {
 		if err := h.editButtons(ctx, u, func(row []bot.Button) []bot.Button {
@@ -414,7 +414,7 @@ func (h *Links) resolve(ctx context.Context, u *bot.Update, ref Ref, command str
 		case 1:
 			return links[0], nil
 		}
-		p := h.printer(u)
+		p := h.printer(ctx, u)
 		each := make([]string, len(links))
 		for i, l := range links {
 			each[i] = p.S("link.ambiguous_entry", "N", l.Number, "Name", l.Name, "URL", l.URL)

@@ -117,7 +117,7 @@ func (h *Requests) List(ctx context.Context, u *bot.Update) error {
 	if len(reqs) == 0 {
 		return h.say(ctx, u, text.M("requests.none", "Chat", chatName(u)))
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	entries := make([]string, len(reqs))
 	for i, r := range reqs {
 		if entries[i], err = h.describe(ctx, p, r); err != nil {
@@ -284,7 +284,7 @@ func (h *Requests) answerAll(ctx context.Context, u *bot.Update, approve bool) e
 	if refused != nil && done+elsewhere+failed == 0 {
 		return h.refusal(ctx, u, refused)
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	id := "requests.declined_all"
 	if approve {
 		id = "requests.approved_all"
@@ -347,7 +347,7 @@ func (h *Requests) Press(ctx context.Context, u *bot.Update) error {
 	if !ok || (action != "a" && action != "d") || chatID != chat.ID {
 		return text.Err(text.Invalid, "button.stale")
 	}
-	p := h.printer(u)
+	p := h.printer(ctx, u)
 	// settle leaves the request's row with one button that says label,
 	// and answers the press with m (once the message shows it).
 	settle := func(m, label text.Msg) error {

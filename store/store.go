@@ -285,6 +285,39 @@ type JoinRequests interface {
 	RecordJoin(ctx context.Context, j Join) (counted bool, err error)
 }
 
+// Replies say where a group's answers that show invite links go (/replies).
+type Replies string
+
+const (
+	// RepliesPrivate: to the asking admin's private chat (the default).
+	RepliesPrivate Replies = "private"
+	// RepliesChat: to the group itself.
+	RepliesChat Replies = "chat"
+)
+
+// ChatSettings are what the admins of a chat set for it. A zero field is
+// the default.
+type ChatSettings struct {
+	ChatID int64
+	// Language is the chat's language (/language), a code of the
+	// catalogs such as "ru" or "pt-BR"; "" for the bot's default.
+	Language string
+	// Replies is where answers that show links go; "" is RepliesPrivate.
+	Replies   Replies
+	UpdatedBy int64
+	UpdatedAt time.Time
+}
+
+// Settings keeps each chat's settings.
+type Settings interface {
+	// ChatSettings returns the chat's settings; a chat that set nothing
+	// has the zero settings (with ChatID), which is not an error.
+	ChatSettings(ctx context.Context, chatID int64) (ChatSettings, error)
+	// SaveChatSettings records s as the chat's settings, replacing the
+	// earlier ones.
+	SaveChatSettings(ctx context.Context, s ChatSettings) error
+}
+
 // PendingUpdate is an update received from Telegram and not yet fully
 // handled, kept as the raw JSON it came in.
 type PendingUpdate struct {

@@ -110,6 +110,11 @@ func (c *Catalog) Default() *Printer { return c.printers[c.tags[0]] }
 // Codes are the languages' codes, sorted.
 func (c *Catalog) Codes() []string { return codes(c.tags) }
 
+// Name is the language's own name for itself ("Русский" for "ru").
+func (c *Catalog) Name(code string) string {
+	return c.For(code).P("language.name")
+}
+
 // Speaks tells whether code names a language of the catalogs exactly.
 func (c *Catalog) Speaks(code string) (string, bool) {
 	t, err := language.Parse(code)

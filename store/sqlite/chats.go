@@ -164,6 +164,7 @@ var chatMovers = []func(ctx context.Context, tx *sql.Tx, from, to int64) error{
 	moveRows("chosen_chats"),
 	moveRows("join_requests"),
 	moveRows("joins"),
+	moveRows("chat_settings"),
 }
 
 // moveLinks moves the links of chat from to chat to, numbered after the

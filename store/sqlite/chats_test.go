@@ -256,3 +256,29 @@ func rowsOf(t *testing.T, db *sqlite.DB, table string, chatID int64) int {
 	}
 	return n
 }
+
+func TestChatSettings(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	const group, super int64 = -100, -1001234567890
+	s, err := db.ChatSettings(ctx, group)
+	if err != nil || s != (store.ChatSettings{ChatID: group}) {
+		t.Fatalf("settings of a chat that set none = %+v, %v", s, err)
+	}
+	must(t, db.SaveChatSettings(ctx, store.ChatSettings{ChatID: group, Language: "ru", Replies: store.RepliesChat, UpdatedBy: 7, UpdatedAt: t0}))
+	must(t, db.SaveChatSettings(ctx, store.ChatSettings{ChatID: super, Language: "de"}))
+	if s, _ := db.ChatSettings(ctx, group); s.Language != "ru" || s.Replies != store.RepliesChat || s.UpdatedBy != 7 || !s.UpdatedAt.Equal(t0) {
+		t.Errorf("settings = %+v", s)
+	}
+	if err := db.SaveChatSettings(ctx, store.ChatSettings{ChatID: group, Replies: "nonsense"}); err == nil {
+		t.Errorf("a Replies that is none was stored")
+	}
+	// After an upgrade the supergroup's own settings, if it has any, win.
+	must(t, db.MoveChat(ctx, group, super))
+	if s, _ := db.ChatSettings(ctx, super); s.Language != "de" {
+		t.Errorf("the supergroup's own settings were replaced: %+v", s)
+	}
+	if s, _ := db.ChatSettings(ctx, group); s.ChatID != super {
+		t.Errorf("the old ID reads %+v, want the supergroup's", s)
+	}
+}

@@ -127,13 +127,14 @@ type wiring struct {
 	links    *handlers.Links
 	requests *handlers.Requests
 	chats    *handlers.Chats
+	settings *handlers.Settings
 }
 
 // wire makes the handlers and the checks and routes the commands, buttons
 // and updates to them; st is the store, owners may manage every chat the
 // bot administers from a private chat, now is the clock (nil: time.Now).
 func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owners []int64, now func() time.Time) wiring {
-	d := &handlers.Deps{TG: tg, Text: catalog, Username: me.Username, Now: now}
+	d := &handlers.Deps{TG: tg, Text: catalog, Settings: st, Username: me.Username, Now: now}
 	admins := middleware.NewAdmins(tg, catalog, middleware.DefaultMemberTTL, now)
 	private := middleware.NewPrivate(admins, st, owners)
 	w := wiring{
@@ -142,6 +143,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 		links:    handlers.NewLinks(d, st),
 		requests: handlers.NewRequests(d, st),
 		chats:    handlers.NewChats(d, st, private),
+		settings: handlers.NewSettings(d, st),
 	}
 	r := w.router
 	// Every handler and check tells the person of its refusals and their
@@ -166,6 +168,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	answerReq := private.Require(middleware.ChatBeforeArg)
 	command("approve", w.requests.Approve, answerReq)
 	command("decline", w.requests.Decline, answerReq)
+	command("language", w.settings.Language, admin)
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
 	r.UnknownCommand(answer(w.general.Unknown))
@@ -240,8 +243,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
 // group admins, the general ones for private chats.
 var (
-	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "help"}
-	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "start", "help"}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "language", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "language", "start", "help"}
 )
 
 // menu is a menu in p's language.

@@ -15,6 +15,7 @@ type Store interface {
 	store.Chats
 	store.JoinRequests
 	store.Updates
+	store.Settings
 }
 
 //go:generate go run ./storegen

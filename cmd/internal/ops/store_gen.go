@@ -69,6 +69,13 @@ func (t *timedStore) ChatByUsername(ctx context.Context, username string) (store
 	return r0, err
 }
 
+func (t *timedStore) ChatSettings(ctx context.Context, chatID int64) (store.ChatSettings, error) {
+	start := time.Now()
+	r0, err := t.s.ChatSettings(ctx, chatID)
+	t.m.storeOp("ChatSettings", start, err)
+	return r0, err
+}
+
 func (t *timedStore) ChooseChat(ctx context.Context, userID int64, chatID int64, at time.Time) error {
 	start := time.Now()
 	err := t.s.ChooseChat(ctx, userID, chatID, at)
@@ -178,5 +185,12 @@ func (t *timedStore) SaveChat(ctx context.Context, c store.Chat) error {
 	start := time.Now()
 	err := t.s.SaveChat(ctx, c)
 	t.m.storeOp("SaveChat", start, err)
+	return err
+}
+
+func (t *timedStore) SaveChatSettings(ctx context.Context, s store.ChatSettings) error {
+	start := time.Now()
+	err := t.s.SaveChatSettings(ctx, s)
+	t.m.storeOp("SaveChatSettings", start, err)
 	return err
 }

@@ -1,0 +1,48 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/invitebot/invitebot/store"
+)
+
+var _ store.Settings = (*DB)(nil)
+
+// ChatSettings returns the chat's settings, the zero ones if it set none.
+func (db *DB) ChatSettings(ctx context.Context, chatID int64) (store.ChatSettings, error) {
+	const op = "chat settings"
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return store.ChatSettings{}, storeError(op, err)
+	}
+	s := store.ChatSettings{ChatID: chatID}
+	var replies string
+	var at int64
+	err = db.db.QueryRowContext(ctx, `SELECT language, replies, updated_by, updated_at FROM chat_settings WHERE chat_id = ?`, chatID).
+		Scan(&s.Language, &replies, &s.UpdatedBy, &at)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return s, nil
+	case err != nil:
+		return store.ChatSettings{}, storeError(op, err)
+	}
+	s.Replies, s.UpdatedAt = store.Replies(replies), fromUnix(at)
+	return s, nil
+}
+
+// SaveChatSettings records the chat's settings.
+func (db *DB) SaveChatSettings(ctx context.Context, s store.ChatSettings) error {
+	const op = "save chat settings"
+	chatID, err := currentChat(ctx, db.db, s.ChatID)
+	if err != nil {
+		return storeError(op, err)
+	}
+	_, err = db.db.ExecContext(ctx, `
+		INSERT INTO chat_settings (chat_id, language, replies, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language, replies = excluded.replies,
+			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+		chatID, s.Language, string(s.Replies), s.UpdatedBy, unixTime(s.UpdatedAt))
+	return storeError(op, err)
+}
