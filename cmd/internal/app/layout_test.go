@@ -1,7 +1,12 @@
 package app
 
 import (
+	"go/ast"
 	"go/build"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,7 +15,8 @@ import (
 
 // TestDependenciesPointOneWay keeps the package layout honest: cmd wires
 // everything; bot knows none of the project's other packages; store knows
-// nothing of Telegram; handlers and middleware never reach the SQLite package.
+// nothing of Telegram; handlers and middleware never reach the SQLite
+// package, nor tgbotapi: they speak to Telegram through bot's typed calls.
 func TestDependenciesPointOneWay(t *testing.T) {
 	const mod = "github.com/invitebot/invitebot/"
 	const tg = "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -22,8 +28,8 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		"bot/bottest":   {mayImport: []string{"bot/bottest/internal/spec", "bot/bottest/internal/tghtml"}, noTelegram: true},
 		"store":         {noTelegram: true},
 		"store/sqlite":  {mayImport: []string{"store"}, noTelegram: true},
-		"middleware":    {mayImport: []string{"bot", "handlers/text", "store"}},
-		"handlers":      {mayImport: []string{"bot", "handlers/text", "middleware", "store"}},
+		"middleware":    {mayImport: []string{"bot", "handlers/text", "store"}, noTelegram: true},
+		"handlers":      {mayImport: []string{"bot", "handlers/text", "middleware", "store"}, noTelegram: true},
 		"handlers/text": {noTelegram: true},
 
 		// the fake Bot API's parts
@@ -69,6 +75,34 @@ func TestProductionBinaryLinksNoTestCode(t *testing.T) {
 	for _, d := range deps {
 		if d == "testing" || strings.HasPrefix(d, "github.com/invitebot/invitebot/bot/bottest") {
 			t.Errorf("cmd/invitebot links %s", d)
+		}
+	}
+}
+
+// TestNoErrorTextMatched: outside bot, no code reads what an error says:
+// handlers and middleware test bot's sentinels with errors.Is, and never
+// look into err.Error() (where Telegram's texts are).
+func TestNoErrorTextMatched(t *testing.T) {
+	for _, dir := range []string{"handlers", "middleware"} {
+		pkgs, err := parser.ParseDir(token.NewFileSet(), filepath.Join("..", "..", "..", dir), func(fi fs.FileInfo) bool {
+			return !strings.HasSuffix(fi.Name(), "_test.go")
+		}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pkg := range pkgs {
+			for name, f := range pkg.Files {
+				ast.Inspect(f, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok {
+						return true
+					}
+					if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Error" && len(call.Args) == 0 {
+						t.Errorf("%s: reads an error's text (%s.Error())", name, types.ExprString(sel.X))
+					}
+					return true
+				})
+			}
 		}
 	}
 }
