@@ -318,6 +318,118 @@ type Settings interface {
 	SaveChatSettings(ctx context.Context, s ChatSettings) error
 }
 
+// Subscriber is an admin who asked for a private message per new join
+// request of a chat (/notify on).
+type Subscriber struct {
+	ChatID int64
+	UserID int64
+	// Language is the language the admin reads, "" for the default.
+	Language string
+}
+
+// NotificationState is where a notification stands.
+type NotificationState string
+
+const (
+	NotificationPending    NotificationState = "pending"    // to be sent
+	NotificationSent       NotificationState = "sent"       // sent as a message of its own
+	NotificationSummarized NotificationState = "summarized" // counted in a summary instead
+	NotificationDropped    NotificationState = "dropped"    // its request was answered first
+)
+
+// Notification is a private message to an admin about a join request.
+type Notification struct {
+	ID          int64
+	ChatID      int64 // the chat of the request
+	RequesterID int64
+	RequestedAt time.Time
+	AdminID     int64
+	Language    string
+	State       NotificationState
+	MessageID   int // the message, once sent
+	SentAt      time.Time
+	// Outcome is the state the request ended in (approved, declined,
+	// gone), "" while it is pending.
+	Outcome RequestState
+}
+
+// Notifications keep who wants to hear of new join requests, and the
+// outbox of those notifications. AddJoinRequest puts a pending
+// notification for each subscriber of the chat in the outbox, in its own
+// transaction; AnswerJoinRequest and RecordJoin, when they close a
+// request, set its notifications' Outcome (and drop those not yet sent).
+type Notifications interface {
+	// SetNotify subscribes userID to chatID's join requests (on) or not.
+	SetNotify(ctx context.Context, s Subscriber, on bool, at time.Time) error
+	// Notifying tells whether userID is subscribed to chatID.
+	Notifying(ctx context.Context, chatID, userID int64) (bool, error)
+	// PendingNotifications are the notifications to send, oldest first.
+	PendingNotifications(ctx context.Context) ([]Notification, error)
+	// NotificationSent records that notification id went out as messageID.
+	NotificationSent(ctx context.Context, id int64, messageID int, at time.Time) error
+	// NotificationsSummarized records that the notifications ids went out
+	// in one summary to adminID about chatID at at.
+	NotificationsSummarized(ctx context.Context, adminID, chatID int64, ids []int64, at time.Time) error
+	// SentSince counts the notifications sent as messages of their own to
+	// adminID about chatID since since, and tells when the last summary
+	// went out (zero if none).
+	SentSince(ctx context.Context, adminID, chatID int64, since time.Time) (singles int, lastSummary time.Time, err error)
+	// NotificationsToEdit are the sent notifications whose request has an
+	// outcome their message does not show yet.
+	NotificationsToEdit(ctx context.Context) ([]Notification, error)
+	// NotificationEdited records that notification id's message shows its outcome.
+	NotificationEdited(ctx context.Context, id int64) error
+	// RequestNotifications are the sent notifications of a request (to
+	// edit them all when it is answered).
+	RequestNotifications(ctx context.Context, chatID, requesterID int64) ([]Notification, error)
+}
+
+// ButtonMessage is a message of the bot's with buttons, and what it shows:
+// a press acts on what its message shows and on nothing else.
+type ButtonMessage struct {
+	ChatID    int64 // where the message is
+	MessageID int
+	// Kind says what the message is ("links", "requests", "request",
+	// "confirm_revoke", ...).
+	Kind string
+	// TargetID is the chat the buttons act on.
+	TargetID int64
+	// Items are what the message shows: links' numbers, requesters' IDs.
+	Items []int64
+	// UserID is the only person whose press counts; 0: anyone who may act
+	// on the target.
+	UserID int64
+	// ParentID is, for a confirmation, the message whose press it confirms.
+	ParentID  int
+	ExpiresAt time.Time // zero: never
+	CreatedAt time.Time
+}
+
+// PendingCommand is a command that waits for its asker to open a private
+// chat with the bot, named by the token of a deep link.
+type PendingCommand struct {
+	Token     string
+	UserID    int64
+	ChatID    int64
+	Command   string
+	Args      string
+	CreatedAt time.Time
+}
+
+// Messages keep the bot's messages with buttons and the commands that
+// wait for a private chat.
+type Messages interface {
+	// SaveButtonMessage records m, replacing an earlier record of the same message.
+	SaveButtonMessage(ctx context.Context, m ButtonMessage) error
+	// ButtonMessage returns the record of a message. ErrNotFound if none.
+	ButtonMessage(ctx context.Context, chatID int64, messageID int) (ButtonMessage, error)
+	// SavePendingCommand records c.
+	SavePendingCommand(ctx context.Context, c PendingCommand) error
+	// TakePendingCommand returns the command named token and forgets it,
+	// in one transaction. ErrNotFound if there is none.
+	TakePendingCommand(ctx context.Context, token string) (PendingCommand, error)
+}
+
 // PendingUpdate is an update received from Telegram and not yet fully
 // handled, kept as the raw JSON it came in.
 type PendingUpdate struct {

@@ -165,6 +165,19 @@ var chatMovers = []func(ctx context.Context, tx *sql.Tx, from, to int64) error{
 	moveRows("join_requests"),
 	moveRows("joins"),
 	moveRows("chat_settings"),
+	moveRows("notify_subscriptions"),
+	moveRows("notifications"),
+	moveRows("pending_commands"),
+	moveTargets("button_messages"),
+}
+
+// moveTargets points the rows of a table with a target_id column at the
+// new chat. table is a constant.
+func moveTargets(table string) func(ctx context.Context, tx *sql.Tx, from, to int64) error {
+	return func(ctx context.Context, tx *sql.Tx, from, to int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET target_id = ? WHERE target_id = ?`, to, from)
+		return err
+	}
 }
 
 // moveLinks moves the links of chat from to chat to, numbered after the

@@ -23,13 +23,18 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 	if r.RequestedAt.Unix() <= 0 {
 		return fmt.Errorf("%s: no request time", op)
 	}
-	chatID, err := currentChat(ctx, db.db, r.ChatID)
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return storeError(op, err)
+	}
+	defer tx.Rollback()
+	chatID, err := currentChat(ctx, tx, r.ChatID)
 	if err != nil {
 		return storeError(op, err)
 	}
 	// A request of the same second replaces the stored one too: see the
 	// interface's doc.
-	_, err = db.db.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO join_requests (chat_id, user_id, first_name, last_name, username, bio,
 			invite_link, user_chat_id, requested_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -41,7 +46,17 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 		WHERE excluded.requested_at >= join_requests.requested_at`,
 		chatID, r.UserID, r.FirstName, r.LastName, strings.TrimPrefix(r.Username, "@"), r.Bio,
 		r.InviteLink, r.UserChatID, r.RequestedAt.Unix())
-	return storeError(op, err)
+	if err != nil {
+		return storeError(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return storeError(op, err)
+	} else if n > 0 {
+		if err := enqueueNotifications(ctx, tx, chatID, r.UserID, r.RequestedAt); err != nil {
+			return storeError(op, err)
+		}
+	}
+	return storeError(op, tx.Commit())
 }
 
 // JoinRequest returns the user's request in the chat, whatever its state.
@@ -119,6 +134,9 @@ func (db *DB) AnswerJoinRequest(ctx context.Context, chatID, userID int64, state
 		string(state), by, at.Unix(), counted, chatID, userID); err != nil {
 		return store.JoinRequest{}, false, storeError(op, err)
 	}
+	if err := settleNotifications(ctx, tx, chatID, userID, state); err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
 	if r, err = findRequest(ctx, tx, chatID, userID); err != nil {
 		return store.JoinRequest{}, false, storeError(op, err)
 	}
@@ -194,6 +212,9 @@ func (db *DB) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
 				counted = counted OR ?
 			WHERE chat_id = ? AND user_id = ?`,
 			string(state), by, j.At.Unix(), counted && req.InviteLink == j.InviteLink, j.ChatID, j.UserID); err != nil {
+			return false, storeError(op, err)
+		}
+		if err := settleNotifications(ctx, tx, j.ChatID, j.UserID, state); err != nil {
 			return false, storeError(op, err)
 		}
 	}

@@ -16,6 +16,8 @@ type Store interface {
 	store.JoinRequests
 	store.Updates
 	store.Settings
+	store.Notifications
+	store.Messages
 }
 
 //go:generate go run ./storegen

@@ -55,6 +55,13 @@ func (t *timedStore) AnswerJoinRequest(ctx context.Context, chatID int64, userID
 	return r0, r1, err
 }
 
+func (t *timedStore) ButtonMessage(ctx context.Context, chatID int64, messageID int) (store.ButtonMessage, error) {
+	start := time.Now()
+	r0, err := t.s.ButtonMessage(ctx, chatID, messageID)
+	t.m.storeOp("ButtonMessage", start, err)
+	return r0, err
+}
+
 func (t *timedStore) Chat(ctx context.Context, id int64) (store.Chat, error) {
 	start := time.Now()
 	r0, err := t.s.Chat(ctx, id)
@@ -153,10 +160,52 @@ func (t *timedStore) MoveChat(ctx context.Context, from int64, to int64) error {
 	return err
 }
 
+func (t *timedStore) NotificationEdited(ctx context.Context, id int64) error {
+	start := time.Now()
+	err := t.s.NotificationEdited(ctx, id)
+	t.m.storeOp("NotificationEdited", start, err)
+	return err
+}
+
+func (t *timedStore) NotificationSent(ctx context.Context, id int64, messageID int, at time.Time) error {
+	start := time.Now()
+	err := t.s.NotificationSent(ctx, id, messageID, at)
+	t.m.storeOp("NotificationSent", start, err)
+	return err
+}
+
+func (t *timedStore) NotificationsSummarized(ctx context.Context, adminID int64, chatID int64, ids []int64, at time.Time) error {
+	start := time.Now()
+	err := t.s.NotificationsSummarized(ctx, adminID, chatID, ids, at)
+	t.m.storeOp("NotificationsSummarized", start, err)
+	return err
+}
+
+func (t *timedStore) NotificationsToEdit(ctx context.Context) ([]store.Notification, error) {
+	start := time.Now()
+	r0, err := t.s.NotificationsToEdit(ctx)
+	t.m.storeOp("NotificationsToEdit", start, err)
+	return r0, err
+}
+
+func (t *timedStore) Notifying(ctx context.Context, chatID int64, userID int64) (bool, error) {
+	start := time.Now()
+	r0, err := t.s.Notifying(ctx, chatID, userID)
+	t.m.storeOp("Notifying", start, err)
+	return r0, err
+}
+
 func (t *timedStore) PendingJoinRequests(ctx context.Context, chatID int64) ([]store.JoinRequest, error) {
 	start := time.Now()
 	r0, err := t.s.PendingJoinRequests(ctx, chatID)
 	t.m.storeOp("PendingJoinRequests", start, err)
+	return r0, err
+}
+
+func (t *timedStore) PendingNotifications(ctx context.Context) ([]store.Notification, error) {
+	start := time.Now()
+	r0, err := t.s.PendingNotifications(ctx)
+	t.m.storeOp("PendingNotifications", start, err)
 	return r0, err
 }
 
@@ -174,11 +223,25 @@ func (t *timedStore) RecordJoin(ctx context.Context, j store.Join) (bool, error)
 	return r0, err
 }
 
+func (t *timedStore) RequestNotifications(ctx context.Context, chatID int64, requesterID int64) ([]store.Notification, error) {
+	start := time.Now()
+	r0, err := t.s.RequestNotifications(ctx, chatID, requesterID)
+	t.m.storeOp("RequestNotifications", start, err)
+	return r0, err
+}
+
 func (t *timedStore) RevokeLink(ctx context.Context, chatID int64, number int64, by int64, at time.Time) (store.Link, error) {
 	start := time.Now()
 	r0, err := t.s.RevokeLink(ctx, chatID, number, by, at)
 	t.m.storeOp("RevokeLink", start, err)
 	return r0, err
+}
+
+func (t *timedStore) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) error {
+	start := time.Now()
+	err := t.s.SaveButtonMessage(ctx, m)
+	t.m.storeOp("SaveButtonMessage", start, err)
+	return err
 }
 
 func (t *timedStore) SaveChat(ctx context.Context, c store.Chat) error {
@@ -193,4 +256,32 @@ func (t *timedStore) SaveChatSettings(ctx context.Context, s store.ChatSettings)
 	err := t.s.SaveChatSettings(ctx, s)
 	t.m.storeOp("SaveChatSettings", start, err)
 	return err
+}
+
+func (t *timedStore) SavePendingCommand(ctx context.Context, c store.PendingCommand) error {
+	start := time.Now()
+	err := t.s.SavePendingCommand(ctx, c)
+	t.m.storeOp("SavePendingCommand", start, err)
+	return err
+}
+
+func (t *timedStore) SentSince(ctx context.Context, adminID int64, chatID int64, since time.Time) (int, time.Time, error) {
+	start := time.Now()
+	r0, r1, err := t.s.SentSince(ctx, adminID, chatID, since)
+	t.m.storeOp("SentSince", start, err)
+	return r0, r1, err
+}
+
+func (t *timedStore) SetNotify(ctx context.Context, s store.Subscriber, on bool, at time.Time) error {
+	start := time.Now()
+	err := t.s.SetNotify(ctx, s, on, at)
+	t.m.storeOp("SetNotify", start, err)
+	return err
+}
+
+func (t *timedStore) TakePendingCommand(ctx context.Context, token string) (store.PendingCommand, error) {
+	start := time.Now()
+	r0, err := t.s.TakePendingCommand(ctx, token)
+	t.m.storeOp("TakePendingCommand", start, err)
+	return r0, err
 }
