@@ -2,6 +2,9 @@ package bot
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -172,5 +175,42 @@ func TestPacerOrderSkipsBlockedChats(t *testing.T) {
 	}
 	if len(p.waiters) != 0 {
 		t.Errorf("%d waiters left", len(p.waiters))
+	}
+}
+
+// BenchmarkPacer measures one message going while n others wait: the
+// waiters are held by their groups' windows, as in a raid of join requests,
+// and the message goes into a chat that the limits let through. Its cost
+// must not grow with the waiters.
+func BenchmarkPacer(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("waiters=%d", n), func(b *testing.B) {
+			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			p := newPacer(PaceLimits{Group: Window{N: 1, Per: time.Hour}}, func() time.Time { return t0 })
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			for i := range n {
+				chat := strconv.Itoa(-1000 - i)
+				if _, err := p.wait(ctx, chat); err != nil {
+					b.Fatal(err)
+				}
+				w := p.enqueue(chat) // an hour to wait
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, _ = p.waitTurn(ctx, w)
+				}()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := p.wait(context.Background(), "42"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			cancel()
+			wg.Wait()
+		})
 	}
 }
