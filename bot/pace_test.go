@@ -717,3 +717,56 @@ func BenchmarkPacer(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPacerTurns measures one turn handed among n waiters, each in a
+// chat of its own: on the (fake) clock's every second the global window lets
+// one message through, the oldest, whose sender wakes, takes it, and queues
+// its next message behind the others. Its cost must not grow with the
+// waiters.
+func BenchmarkPacerTurns(b *testing.B) {
+	for _, n := range []int{10, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("waiters=%d", n), func(b *testing.B) {
+			clock := newFakeClock()
+			t0 := clock.now()
+			p := newPacer(PaceLimits{Global: Window{N: 1, Per: time.Second}, Chat: Window{N: 1, Per: time.Second}}, clock.now)
+			ctx, cancel := context.WithCancel(context.Background())
+			if _, err := p.wait(ctx, "1"); err != nil { // the global window is full until 1s
+				b.Fatal(err)
+			}
+			took := make(chan struct{})
+			var queued, stopped sync.WaitGroup
+			for i := range n {
+				queued.Add(1)
+				stopped.Add(1)
+				go func() {
+					defer stopped.Done()
+					chat := strconv.Itoa(-1 - i)
+					w := p.enqueue(chat)
+					queued.Done()
+					for {
+						if _, err := p.waitTurn(ctx, w); err != nil {
+							return
+						}
+						w = p.enqueue(chat)
+						select {
+						case took <- struct{}{}:
+						case <-ctx.Done():
+							return
+						}
+					}
+				}()
+			}
+			queued.Wait()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				clock.set(t0.Add(time.Duration(i+1) * time.Second))
+				p.tick()
+				<-took
+			}
+			b.StopTimer()
+			cancel()
+			stopped.Wait()
+		})
+	}
+}
