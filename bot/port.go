@@ -155,6 +155,13 @@ func (c *Client) Send(ctx context.Context, m Outgoing) (int, error) {
 	return sent.MessageID, nil
 }
 
+// Typing shows "typing…" in a chat (sendChatAction). Sent to a person,
+// it tells, by succeeding or failing with ErrBlocked, whether the bot may
+// write to them, without a message.
+func (c *Client) Typing(ctx context.Context, chatID int64) error {
+	return c.call(ctx, "sendChatAction", tgbotapi.Params{"chat_id": chatParam(chatID), "action": "typing"}, nil)
+}
+
 // Edit replaces the text and the buttons (none if nil) of the bot's
 // message (editMessageText). An edit that changes nothing is not an error.
 func (c *Client) Edit(ctx context.Context, chatID int64, messageID int, text string, buttons [][]Button) error {

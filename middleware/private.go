@@ -230,26 +230,44 @@ func (p *Private) Require(rule PrefixRule) bot.Middleware {
 	}
 }
 
+// ButtonStore is what RequireButton needs of the store: the record of a
+// message of the bot's with buttons.
+type ButtonStore interface {
+	ButtonMessage(ctx context.Context, chatID int64, messageID int) (store.ButtonMessage, error)
+}
+
 // RequireButton lets a button press through when the presser may do what
-// the button does on the chat that chatOf reads from its data: under a
-// message in a group, the group's creator and admins with the right (and
-// the data must name that group); under a message in a private chat, as
-// Target decides. Everyone else is refused with an alert and nothing
-// happens; the handler gets Target and Actor, and must answer the press.
-func (p *Private) RequireButton(chatOf func(data string) (int64, bool)) bot.Middleware {
+// the button does on the chat its message's record names (data carries no
+// authority): under a message in a group, the group's creator and admins
+// with the right; under a message in a private chat, as Target decides. A
+// button made for one person (a confirmation) counts only when that person
+// presses it, and only until it expires. Everyone else is refused with an
+// alert and nothing happens; the handler gets Target and Actor, and must
+// answer the press.
+func (p *Private) RequireButton(buttons ButtonStore) bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		return func(ctx context.Context, u *bot.Update) error {
 			q := u.Callback
 			if q == nil {
 				return nil
 			}
-			chatID, ok := chatOf(q.Data)
-			if !ok || q.Message == nil || u.Chat == nil || u.From == nil {
+			if q.Message == nil || u.Chat == nil || u.From == nil {
 				return text.Err(text.Invalid, "button.stale")
+			}
+			rec, err := buttons.ButtonMessage(ctx, u.Chat.ID, q.Message.ID)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				return text.Err(text.Invalid, "button.stale")
+			case err != nil:
+				return fmt.Errorf("button message: %w", err)
+			case rec.UserID != 0 && rec.UserID != u.From.ID:
+				return text.Err(text.Forbidden, "button.not_yours")
+			case !rec.ExpiresAt.IsZero() && !p.admins.now().Before(rec.ExpiresAt):
+				return text.Err(text.Conflict, "button.expired")
 			}
 			switch where := u.Chat; {
 			case where.IsPrivate():
-				chat, v, err := p.Target(ctx, u.From.ID, strconv.FormatInt(chatID, 10))
+				chat, v, err := p.Target(ctx, u.From.ID, strconv.FormatInt(rec.TargetID, 10))
 				switch {
 				case err != nil:
 					return err
@@ -259,8 +277,8 @@ func (p *Private) RequireButton(chatOf func(data string) (int64, bool)) bot.Midd
 					return text.Err(text.Forbidden, "access.stranger_button")
 				}
 				u.Target = BotChat(chat)
-			case where.ID == chatID && where.IsGroup():
-				v, err := p.admins.Check(ctx, chatID, u.From.ID)
+			case where.ID == rec.TargetID && where.IsGroup():
+				v, err := p.admins.Check(ctx, rec.TargetID, u.From.ID)
 				if err != nil {
 					return fmt.Errorf("check admin: %w", err)
 				}

@@ -396,6 +396,9 @@ type ButtonMessage struct {
 	TargetID int64
 	// Items are what the message shows: links' numbers, requesters' IDs.
 	Items []int64
+	// Title is the heading its text starts with (HTML), to show the new
+	// state under it after a press.
+	Title string
 	// UserID is the only person whose press counts; 0: anyone who may act
 	// on the target.
 	UserID int64

@@ -168,12 +168,12 @@ func (db *DB) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) erro
 		items[i] = strconv.FormatInt(it, 10)
 	}
 	_, err := db.db.ExecContext(ctx, `
-		INSERT INTO button_messages (chat_id, message_id, kind, target_id, items, user_id, parent_id, expires_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO button_messages (chat_id, message_id, kind, target_id, items, title, user_id, parent_id, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (chat_id, message_id) DO UPDATE SET kind = excluded.kind, target_id = excluded.target_id,
-			items = excluded.items, user_id = excluded.user_id, parent_id = excluded.parent_id,
+			items = excluded.items, title = excluded.title, user_id = excluded.user_id, parent_id = excluded.parent_id,
 			expires_at = excluded.expires_at, created_at = excluded.created_at`,
-		m.ChatID, m.MessageID, m.Kind, m.TargetID, strings.Join(items, " "), m.UserID, m.ParentID, unixTime(m.ExpiresAt), unixTime(m.CreatedAt))
+		m.ChatID, m.MessageID, m.Kind, m.TargetID, strings.Join(items, " "), m.Title, m.UserID, m.ParentID, unixTime(m.ExpiresAt), unixTime(m.CreatedAt))
 	return storeError("save button message", err)
 }
 
@@ -183,9 +183,9 @@ func (db *DB) ButtonMessage(ctx context.Context, chatID int64, messageID int) (s
 	m := store.ButtonMessage{ChatID: chatID, MessageID: messageID}
 	var items string
 	var expires, created int64
-	err := db.db.QueryRowContext(ctx, `SELECT kind, target_id, items, user_id, parent_id, expires_at, created_at
+	err := db.db.QueryRowContext(ctx, `SELECT kind, target_id, items, title, user_id, parent_id, expires_at, created_at
 		FROM button_messages WHERE chat_id = ? AND message_id = ?`, chatID, messageID).
-		Scan(&m.Kind, &m.TargetID, &items, &m.UserID, &m.ParentID, &expires, &created)
+		Scan(&m.Kind, &m.TargetID, &items, &m.Title, &m.UserID, &m.ParentID, &expires, &created)
 	if err != nil {
 		return store.ButtonMessage{}, storeError(op, err)
 	}

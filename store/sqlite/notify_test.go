@@ -94,11 +94,11 @@ func TestButtonMessages(t *testing.T) {
 	ctx := t.Context()
 	db := newDB(t)
 	const group, super int64 = -100, -1001234567890
-	m := store.ButtonMessage{ChatID: 42, MessageID: 7, Kind: "links", TargetID: group, Items: []int64{3, 1, 12}, UserID: 42,
+	m := store.ButtonMessage{ChatID: 42, MessageID: 7, Kind: "links", TargetID: group, Items: []int64{3, 1, 12}, Title: "Active links in <b>G</b>:", UserID: 42,
 		ParentID: 5, ExpiresAt: t0.Add(time.Minute), CreatedAt: t0}
 	must(t, db.SaveButtonMessage(ctx, m))
 	got, err := db.ButtonMessage(ctx, 42, 7)
-	if err != nil || got.Kind != "links" || got.TargetID != group || !slices.Equal(got.Items, m.Items) || got.UserID != 42 || got.ParentID != 5 || !got.ExpiresAt.Equal(m.ExpiresAt) {
+	if err != nil || got.Kind != "links" || got.TargetID != group || !slices.Equal(got.Items, m.Items) || got.Title != m.Title || got.UserID != 42 || got.ParentID != 5 || !got.ExpiresAt.Equal(m.ExpiresAt) {
 		t.Errorf("ButtonMessage = %+v, %v", got, err)
 	}
 	if _, err := db.ButtonMessage(ctx, 42, 8); !errors.Is(err, store.ErrNotFound) {

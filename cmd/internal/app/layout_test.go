@@ -79,10 +79,18 @@ func TestProductionBinaryLinksNoTestCode(t *testing.T) {
 	}
 }
 
-// TestNoErrorTextMatched: outside bot, no code reads what an error says:
-// handlers and middleware test bot's sentinels with errors.Is, and never
-// look into err.Error() (where Telegram's texts are).
+// TestNoErrorTextMatched: outside bot, no code matches what an error
+// says: handlers and middleware test bot's sentinels with errors.Is, and
+// never compare or search err.Error() (where Telegram's texts are).
 func TestNoErrorTextMatched(t *testing.T) {
+	isErrorText := func(e ast.Expr) bool {
+		call, ok := e.(*ast.CallExpr)
+		if !ok || len(call.Args) != 0 {
+			return false
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		return ok && sel.Sel.Name == "Error"
+	}
 	for _, dir := range []string{"handlers", "middleware"} {
 		pkgs, err := parser.ParseDir(token.NewFileSet(), filepath.Join("..", "..", "..", dir), func(fi fs.FileInfo) bool {
 			return !strings.HasSuffix(fi.Name(), "_test.go")
@@ -93,12 +101,23 @@ func TestNoErrorTextMatched(t *testing.T) {
 		for _, pkg := range pkgs {
 			for name, f := range pkg.Files {
 				ast.Inspect(f, func(n ast.Node) bool {
-					call, ok := n.(*ast.CallExpr)
-					if !ok {
-						return true
-					}
-					if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Error" && len(call.Args) == 0 {
-						t.Errorf("%s: reads an error's text (%s.Error())", name, types.ExprString(sel.X))
+					switch n := n.(type) {
+					case *ast.CallExpr: // strings.Contains(err.Error(), ...) and the like
+						if sel, ok := n.Fun.(*ast.SelectorExpr); ok && types.ExprString(sel.X) == "strings" {
+							for _, a := range n.Args {
+								if isErrorText(a) {
+									t.Errorf("%s: %s searches an error's text", name, types.ExprString(n))
+								}
+							}
+						}
+					case *ast.BinaryExpr: // err.Error() == "..."
+						if isErrorText(n.X) || isErrorText(n.Y) {
+							t.Errorf("%s: %s compares an error's text", name, types.ExprString(n))
+						}
+					case *ast.SwitchStmt: // switch err.Error() { case "...": }
+						if n.Tag != nil && isErrorText(n.Tag) {
+							t.Errorf("%s: switches on an error's text", name)
+						}
 					}
 					return true
 				})

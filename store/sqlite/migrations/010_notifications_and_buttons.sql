@@ -53,6 +53,9 @@ CREATE TABLE button_messages (
 	target_id  INTEGER NOT NULL,
 	-- What the message shows: links' numbers or requesters' IDs, in order.
 	items      TEXT    NOT NULL DEFAULT '',
+	-- The heading the message's text starts with (HTML), to show the new
+	-- state under it after a press.
+	title      TEXT    NOT NULL DEFAULT '',
 	-- The only person whose press counts (a confirmation), 0 for anyone
 	-- who may act on the target.
 	user_id    INTEGER NOT NULL DEFAULT 0,
