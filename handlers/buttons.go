@@ -25,7 +25,9 @@ const (
 	LinkButtons = "lk:"
 )
 
-func linkButton(action string, n int64) string { return LinkButtons + action + ":" + strconv.FormatInt(n, 10) }
+func linkButton(action string, n int64) string {
+	return LinkButtons + action + ":" + strconv.FormatInt(n, 10)
+}
 
 func requestButton(action string, userID int64) string {
 	return RequestButtons + action + ":" + strconv.FormatInt(userID, 10)
