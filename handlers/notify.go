@@ -22,7 +22,8 @@ type NotifyStore interface {
 	PendingNotifications(ctx context.Context) ([]store.Notification, error)
 	NotificationSent(ctx context.Context, id int64, messageID int, at time.Time) error
 	NotificationsSummarized(ctx context.Context, adminID, chatID int64, ids []int64, at time.Time) error
-	SentSince(ctx context.Context, adminID, chatID int64, since time.Time) (singles int, lastSummary time.Time, err error)
+	NotifyWindow(ctx context.Context, adminID, chatID int64, since time.Time) (store.NotifyWindow, error)
+	WaitForSummary(ctx context.Context, adminID, chatID int64, at time.Time) error
 	NotificationsToEdit(ctx context.Context) ([]store.Notification, error)
 	NotificationEdited(ctx context.Context, id int64) error
 	JoinRequest(ctx context.Context, chatID, userID int64) (store.JoinRequest, error)
@@ -177,10 +178,13 @@ func (n *Notifier) process(ctx context.Context) (time.Time, error) {
 
 // send sends one admin's pending notifications about one chat, oldest
 // first; it returns when a summary of the rest falls due (zero: none left).
+// Up to singlesPerWindow a window go out on their own; beyond, they wait
+// for a summary, one a window, the first a window after the wait began,
+// which then holds every notification waiting.
 func (n *Notifier) send(ctx context.Context, list []store.Notification) (time.Time, error) {
 	admin, chatID := list[0].AdminID, list[0].ChatID
 	now := n.now()
-	singles, lastSummary, err := n.store.SentSince(ctx, admin, chatID, now.Add(-window))
+	w, err := n.store.NotifyWindow(ctx, admin, chatID, now.Add(-window))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("notifications sent: %w", err)
 	}
@@ -190,16 +194,26 @@ func (n *Notifier) send(ctx context.Context, list []store.Notification) (time.Ti
 	}
 	chat.ID = chatID
 	p := n.Text.For(list[0].Language)
-	for len(list) > 0 && singles < singlesPerWindow {
-		if err := n.sendOne(ctx, p, chat, list[0]); err != nil {
-			return time.Time{}, err
+	if w.BacklogSince.IsZero() {
+		for singles := w.Singles; len(list) > 0 && singles < singlesPerWindow; singles++ {
+			if err := n.sendOne(ctx, p, chat, list[0]); err != nil {
+				return time.Time{}, err
+			}
+			list = list[1:]
 		}
-		list, singles = list[1:], singles+1
+		if len(list) == 0 {
+			return time.Time{}, nil
+		}
+		if err := n.store.WaitForSummary(ctx, admin, chatID, now); err != nil {
+			return time.Time{}, fmt.Errorf("wait for summary: %w", err)
+		}
+		w.BacklogSince = now
 	}
-	if len(list) == 0 {
-		return time.Time{}, nil
+	due := w.BacklogSince
+	if w.LastSummary.After(due) {
+		due = w.LastSummary
 	}
-	if due := lastSummary.Add(window); now.Before(due) {
+	if due = due.Add(window); now.Before(due) {
 		return due, nil
 	}
 	ids := make([]int64, len(list))
@@ -213,7 +227,7 @@ func (n *Notifier) send(ctx context.Context, list []store.Notification) (time.Ti
 	if err := n.store.NotificationsSummarized(ctx, admin, chatID, ids, n.now()); err != nil {
 		return time.Time{}, fmt.Errorf("notifications summarized: %w", err)
 	}
-	return now.Add(window), nil
+	return time.Time{}, nil
 }
 
 // sendOne sends one notification of its own, with the request's buttons.

@@ -24,6 +24,7 @@ type RequestStore interface {
 	AnswerJoinRequest(ctx context.Context, chatID, userID int64, state store.RequestState, by int64, at time.Time) (store.JoinRequest, bool, error)
 	RecordJoin(ctx context.Context, j store.Join) (counted bool, err error)
 	LinkByURL(ctx context.Context, chatID int64, url string) (store.Link, error)
+	NoteChat(ctx context.Context, id int64, typ, title, username string) error
 }
 
 // Requests handles join requests: it keeps them as they come
@@ -68,6 +69,11 @@ func (h *Requests) OnJoinRequest(ctx context.Context, u *bot.Update) error {
 		ChatID: u.Chat.ID, UserID: u.From.ID,
 		FirstName: u.From.FirstName, LastName: u.From.LastName, Username: u.From.Username,
 		Bio: r.Bio, InviteLink: r.InviteLink, UserChatID: r.UserChatID, RequestedAt: at,
+	}
+	// The chat's title, for the notifications, even if the bot was made an
+	// admin before it kept records.
+	if err := h.store.NoteChat(ctx, u.Chat.ID, u.Chat.Type, u.Chat.Title, u.Chat.Username); err != nil {
+		return fmt.Errorf("note chat: %w", err)
 	}
 	if err := h.store.AddJoinRequest(ctx, req); err != nil {
 		return fmt.Errorf("store join request: %w", err)

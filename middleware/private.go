@@ -37,11 +37,17 @@ type Private struct {
 	admins *Admins
 	chats  ChatStore
 	owners map[int64]bool
+	botID  int64
 }
 
 // NewPrivate makes the private-chat checks on top of admins' (and their cache).
-func NewPrivate(admins *Admins, chats ChatStore, owners []int64) *Private {
-	p := &Private{admins: admins, chats: chats, owners: make(map[int64]bool)}
+//
+// botID is the bot's own user ID: a chat given by its ID that the store
+// does not know the bot administers is asked of Telegram (the bot's own
+// membership there), since the bot may have been made an admin before it
+// kept records.
+func NewPrivate(admins *Admins, chats ChatStore, owners []int64, botID int64) *Private {
+	p := &Private{admins: admins, chats: chats, owners: make(map[int64]bool), botID: botID}
 	for _, id := range owners {
 		p.owners[id] = true
 	}
@@ -126,8 +132,29 @@ func (p *Private) check(ctx context.Context, chat store.Chat, userID int64) (Ver
 // chat the user may not manage, so that a stranger learns nothing.
 func (p *Private) Target(ctx context.Context, userID int64, ref string) (store.Chat, Verdict, error) {
 	chat, found, err := p.lookup(ctx, ref)
-	if err != nil || !found {
+	if err != nil {
 		return chat, NotAdmin, err
+	}
+	if !found {
+		// Not known to be administered: asked of Telegram, for a chat given
+		// by its ID. Nothing here tells a stranger whether the chat exists:
+		// every way it fails is NotAdmin.
+		id, perr := strconv.ParseInt(ref, 10, 64)
+		if perr != nil || id >= 0 || p.botID == 0 {
+			return chat, NotAdmin, nil
+		}
+		bv, err := p.admins.Check(ctx, id, p.botID)
+		switch {
+		case errors.Is(err, bot.ErrChatNotFound) || errors.Is(err, bot.ErrNoRights) || errors.Is(err, bot.ErrRefused):
+			return chat, NotAdmin, nil
+		case err != nil:
+			return chat, NotAdmin, fmt.Errorf("check the bot: %w", err)
+		case bv != CanInvite:
+			return chat, NotAdmin, nil
+		}
+		if chat.ID == 0 {
+			chat = store.Chat{ID: id}
+		}
 	}
 	v, err := p.check(ctx, chat, userID)
 	if err != nil {

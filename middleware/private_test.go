@@ -58,6 +58,9 @@ func TestResolve(t *testing.T) {
 		{"owner, chat the bot no longer administers", owner, "@old", 0, "I can't act on that chat for you"},
 		{"owner, unknown chat", owner, "@nosuchchat", 0, "I can't act on that chat for you"},
 		{"unknown ID", member, "-100999", 0, "I can't act on that chat for you"},
+		{"an untracked chat the bot administers, its admin", admin, "-1007777777777", untracked, ""},
+		{"an untracked chat the bot administers, a stranger", member, "-1007777777777", 0, "I can't act on that chat for you"},
+		{"an untracked chat's owner", owner, "-1007777777777", untracked, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			chat, err := p.Resolve(ctx, tc.user, tc.ref)

@@ -172,6 +172,10 @@ type Chats interface {
 	// SaveChat records c, replacing the chat's earlier record unless that
 	// one is newer (a later UpdatedAt): updates may come late.
 	SaveChat(ctx context.Context, c Chat) error
+	// NoteChat records the type, title and username of a chat an update
+	// came from, without changing what is known of the bot's status there
+	// (none, for a chat first seen so).
+	NoteChat(ctx context.Context, id int64, typ, title, username string) error
 	// Chat returns the chat with that ID. ErrNotFound if there is none.
 	Chat(ctx context.Context, id int64) (Chat, error)
 	// ChatByUsername returns the chat with that username (without "@",
@@ -368,12 +372,17 @@ type Notifications interface {
 	// NotificationSent records that notification id went out as messageID.
 	NotificationSent(ctx context.Context, id int64, messageID int, at time.Time) error
 	// NotificationsSummarized records that the notifications ids went out
-	// in one summary to adminID about chatID at at.
+	// in one summary to adminID about chatID at at; none waits for a
+	// summary any more.
 	NotificationsSummarized(ctx context.Context, adminID, chatID int64, ids []int64, at time.Time) error
-	// SentSince counts the notifications sent as messages of their own to
-	// adminID about chatID since since, and tells when the last summary
-	// went out (zero if none).
-	SentSince(ctx context.Context, adminID, chatID int64, since time.Time) (singles int, lastSummary time.Time, err error)
+	// NotifyWindow tells how notifications to adminID about chatID stand:
+	// how many went out as messages of their own since since, when the
+	// last summary went out, and since when notifications wait for the
+	// next one.
+	NotifyWindow(ctx context.Context, adminID, chatID int64, since time.Time) (NotifyWindow, error)
+	// WaitForSummary records that from at, notifications to adminID about
+	// chatID wait for a summary (unless they did already).
+	WaitForSummary(ctx context.Context, adminID, chatID int64, at time.Time) error
 	// NotificationsToEdit are the sent notifications whose request has an
 	// outcome their message does not show yet.
 	NotificationsToEdit(ctx context.Context) ([]Notification, error)
@@ -382,6 +391,17 @@ type Notifications interface {
 	// RequestNotifications are the sent notifications of a request (to
 	// edit them all when it is answered).
 	RequestNotifications(ctx context.Context, chatID, requesterID int64) ([]Notification, error)
+}
+
+// NotifyWindow is how notifications to one admin about one chat stand.
+type NotifyWindow struct {
+	// Singles went out as messages of their own in the window.
+	Singles int
+	// LastSummary is when the last summary went out; zero if none.
+	LastSummary time.Time
+	// BacklogSince is since when notifications wait for a summary; zero
+	// if none waits.
+	BacklogSince time.Time
 }
 
 // ButtonMessage is a message of the bot's with buttons, and what it shows:

@@ -29,6 +29,19 @@ func (db *DB) SaveChat(ctx context.Context, c store.Chat) error {
 	return storeError("save chat", err)
 }
 
+// NoteChat records a chat's type, title and username as an update tells them.
+func (db *DB) NoteChat(ctx context.Context, id int64, typ, title, username string) error {
+	id, err := currentChat(ctx, db.db, id)
+	if err != nil {
+		return storeError("note chat", err)
+	}
+	_, err = db.db.ExecContext(ctx, `
+		INSERT INTO chats (id, type, title, username, bot_status, updated_at) VALUES (?, ?, ?, ?, '', 0)
+		ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title, username = excluded.username`,
+		id, typ, title, strings.TrimPrefix(username, "@"))
+	return storeError("note chat", err)
+}
+
 // Chat returns the chat with that ID.
 func (db *DB) Chat(ctx context.Context, id int64) (store.Chat, error) {
 	id, err := currentChat(ctx, db.db, id)

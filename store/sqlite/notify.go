@@ -112,7 +112,10 @@ func (db *DB) RequestNotifications(ctx context.Context, chatID, requesterID int6
 
 // NotificationSent records that a notification went out as a message.
 func (db *DB) NotificationSent(ctx context.Context, id int64, messageID int, at time.Time) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE notifications SET state = 'sent', message_id = ?, sent_at = ? WHERE id = ? AND state = 'pending'`,
+	// A notification whose request was answered while it was being sent
+	// was dropped meanwhile: it went out all the same, and its message
+	// must show the outcome.
+	_, err := db.db.ExecContext(ctx, `UPDATE notifications SET state = 'sent', message_id = ?, sent_at = ? WHERE id = ? AND state IN ('pending', 'dropped')`,
 		messageID, unixTime(at), id)
 	return storeError("notification sent", err)
 }
@@ -131,28 +134,38 @@ func (db *DB) NotificationsSummarized(ctx context.Context, adminID, chatID int64
 			return storeError(op, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, sent_at) VALUES (?, ?, ?)
-		ON CONFLICT (admin_id, chat_id) DO UPDATE SET sent_at = excluded.sent_at`, adminID, chatID, unixTime(at)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, sent_at, backlog_since) VALUES (?, ?, ?, 0)
+		ON CONFLICT (admin_id, chat_id) DO UPDATE SET sent_at = excluded.sent_at, backlog_since = 0`, adminID, chatID, unixTime(at)); err != nil {
 		return storeError(op, err)
 	}
 	return storeError(op, tx.Commit())
 }
 
-// SentSince counts an admin's single notifications about a chat since a
-// time, and tells when the last summary went out.
-func (db *DB) SentSince(ctx context.Context, adminID, chatID int64, since time.Time) (int, time.Time, error) {
-	const op = "notifications sent since"
-	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE admin_id = ? AND chat_id = ? AND state = 'sent' AND sent_at >= ?`,
-		adminID, chatID, since.Unix()).Scan(&n); err != nil {
-		return 0, time.Time{}, storeError(op, err)
+// NotifyWindow tells how an admin's notifications about a chat stand.
+func (db *DB) NotifyWindow(ctx context.Context, adminID, chatID int64, since time.Time) (store.NotifyWindow, error) {
+	const op = "notify window"
+	var w store.NotifyWindow
+	if err := db.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications
+		WHERE admin_id = ? AND chat_id = ? AND state = 'sent' AND sent_at >= ?`,
+		adminID, chatID, since.Unix()).Scan(&w.Singles); err != nil {
+		return w, storeError(op, err)
 	}
-	var last int64
-	err := db.db.QueryRowContext(ctx, `SELECT sent_at FROM notification_summaries WHERE admin_id = ? AND chat_id = ?`, adminID, chatID).Scan(&last)
+	var last, backlog int64
+	err := db.db.QueryRowContext(ctx, `SELECT sent_at, backlog_since FROM notification_summaries WHERE admin_id = ? AND chat_id = ?`,
+		adminID, chatID).Scan(&last, &backlog)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, storeError(op, err)
+		return w, storeError(op, err)
 	}
-	return n, fromUnix(last), nil
+	w.LastSummary, w.BacklogSince = fromUnix(last), fromUnix(backlog)
+	return w, nil
+}
+
+// WaitForSummary records that notifications wait for a summary from at.
+func (db *DB) WaitForSummary(ctx context.Context, adminID, chatID int64, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, backlog_since) VALUES (?, ?, ?)
+		ON CONFLICT (admin_id, chat_id) DO UPDATE SET backlog_since = excluded.backlog_since
+		WHERE notification_summaries.backlog_since = 0`, adminID, chatID, unixTime(at))
+	return storeError("wait for summary", err)
 }
 
 // NotificationEdited records that a notification's message shows its outcome.

@@ -40,9 +40,18 @@ func TestNotificationsLifecycle(t *testing.T) {
 
 	must(t, db.NotificationSent(ctx, pending[0].ID, 501, t0.Add(3*time.Second)))
 	must(t, db.NotificationsSummarized(ctx, alice, chat, []int64{pending[1].ID}, t0.Add(4*time.Second)))
-	singles, last, err := db.SentSince(ctx, alice, chat, t0)
-	if err != nil || singles != 1 || !last.Equal(t0.Add(4*time.Second)) {
-		t.Errorf("SentSince = %d, %v, %v", singles, last, err)
+	w, err := db.NotifyWindow(ctx, alice, chat, t0)
+	if err != nil || w.Singles != 1 || !w.LastSummary.Equal(t0.Add(4*time.Second)) || !w.BacklogSince.IsZero() {
+		t.Errorf("NotifyWindow = %+v, %v", w, err)
+	}
+	must(t, db.WaitForSummary(ctx, alice, chat, t0.Add(5*time.Second)))
+	must(t, db.WaitForSummary(ctx, alice, chat, t0.Add(6*time.Second))) // waits from the first time
+	if w, _ := db.NotifyWindow(ctx, alice, chat, t0); !w.BacklogSince.Equal(t0.Add(5 * time.Second)) {
+		t.Errorf("backlog since %v, want the first time", w.BacklogSince)
+	}
+	must(t, db.NotificationsSummarized(ctx, alice, chat, nil, t0.Add(7*time.Second)))
+	if w, _ := db.NotifyWindow(ctx, alice, chat, t0); !w.BacklogSince.IsZero() || !w.LastSummary.Equal(t0.Add(7*time.Second)) {
+		t.Errorf("after a summary: %+v", w)
 	}
 	if rest, _ := db.PendingNotifications(ctx); len(rest) != 1 || rest[0].RequesterID != req3 {
 		t.Errorf("pending after sending = %+v", rest)

@@ -160,6 +160,13 @@ func (t *timedStore) MoveChat(ctx context.Context, from int64, to int64) error {
 	return err
 }
 
+func (t *timedStore) NoteChat(ctx context.Context, id int64, typ string, title string, username string) error {
+	start := time.Now()
+	err := t.s.NoteChat(ctx, id, typ, title, username)
+	t.m.storeOp("NoteChat", start, err)
+	return err
+}
+
 func (t *timedStore) NotificationEdited(ctx context.Context, id int64) error {
 	start := time.Now()
 	err := t.s.NotificationEdited(ctx, id)
@@ -185,6 +192,13 @@ func (t *timedStore) NotificationsToEdit(ctx context.Context) ([]store.Notificat
 	start := time.Now()
 	r0, err := t.s.NotificationsToEdit(ctx)
 	t.m.storeOp("NotificationsToEdit", start, err)
+	return r0, err
+}
+
+func (t *timedStore) NotifyWindow(ctx context.Context, adminID int64, chatID int64, since time.Time) (store.NotifyWindow, error) {
+	start := time.Now()
+	r0, err := t.s.NotifyWindow(ctx, adminID, chatID, since)
+	t.m.storeOp("NotifyWindow", start, err)
 	return r0, err
 }
 
@@ -265,13 +279,6 @@ func (t *timedStore) SavePendingCommand(ctx context.Context, c store.PendingComm
 	return err
 }
 
-func (t *timedStore) SentSince(ctx context.Context, adminID int64, chatID int64, since time.Time) (int, time.Time, error) {
-	start := time.Now()
-	r0, r1, err := t.s.SentSince(ctx, adminID, chatID, since)
-	t.m.storeOp("SentSince", start, err)
-	return r0, r1, err
-}
-
 func (t *timedStore) SetNotify(ctx context.Context, s store.Subscriber, on bool, at time.Time) error {
 	start := time.Now()
 	err := t.s.SetNotify(ctx, s, on, at)
@@ -284,4 +291,11 @@ func (t *timedStore) TakePendingCommand(ctx context.Context, token string) (stor
 	r0, err := t.s.TakePendingCommand(ctx, token)
 	t.m.storeOp("TakePendingCommand", start, err)
 	return r0, err
+}
+
+func (t *timedStore) WaitForSummary(ctx context.Context, adminID int64, chatID int64, at time.Time) error {
+	start := time.Now()
+	err := t.s.WaitForSummary(ctx, adminID, chatID, at)
+	t.m.storeOp("WaitForSummary", start, err)
+	return err
 }

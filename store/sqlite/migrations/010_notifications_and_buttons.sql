@@ -35,11 +35,13 @@ CREATE INDEX notifications_to_edit ON notifications (id) WHERE state = 'sent' AN
 CREATE INDEX notifications_request ON notifications (chat_id, requester_id);
 CREATE INDEX notifications_sent ON notifications (admin_id, chat_id, sent_at);
 
--- The last summary of notifications sent to an admin about a chat.
+-- Summaries of notifications to an admin about a chat: when the last went
+-- out, and since when notifications wait for the next (0: none wait).
 CREATE TABLE notification_summaries (
-	admin_id INTEGER NOT NULL,
-	chat_id  INTEGER NOT NULL,
-	sent_at  INTEGER NOT NULL,
+	admin_id      INTEGER NOT NULL,
+	chat_id       INTEGER NOT NULL,
+	sent_at       INTEGER NOT NULL DEFAULT 0,
+	backlog_since INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (admin_id, chat_id)
 ) STRICT;
 
