@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/invitebot/invitebot/bot"
@@ -281,7 +282,7 @@ func (p *Private) RequireButton(buttons ButtonStore) bot.Middleware {
 			if q.Message == nil || u.Chat == nil || u.From == nil {
 				return text.Err(text.Invalid, "button.stale")
 			}
-			rec, err := buttons.ButtonMessage(ctx, u.Chat.ID, q.Message.ID)
+			rec, err := p.buttonMessage(ctx, buttons, u)
 			switch {
 			case errors.Is(err, store.ErrNotFound):
 				return text.Err(text.Invalid, "button.stale")
@@ -321,3 +322,28 @@ func (p *Private) RequireButton(buttons ButtonStore) bot.Middleware {
 		}
 	}
 }
+
+// buttonMessage is the record of the message a button was pressed under.
+// A message sent a moment ago may be recorded a moment after it reached
+// its reader (the bot learns its ID from Telegram's answer): a press of
+// one that young waits a little for its record.
+func (p *Private) buttonMessage(ctx context.Context, buttons ButtonStore, u *bot.Update) (store.ButtonMessage, error) {
+	q := u.Callback
+	for try := 0; ; try++ {
+		rec, err := buttons.ButtonMessage(ctx, u.Chat.ID, q.Message.ID)
+		young := !q.Message.Date.IsZero() && p.admins.now().Sub(q.Message.Date) < recordGrace
+		if !errors.Is(err, store.ErrNotFound) || !young || try == 10 {
+			return rec, err
+		}
+		t := time.NewTimer(recordGrace / 20)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return rec, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// recordGrace is how young a message is whose record may still be coming.
+const recordGrace = 5 * time.Second
