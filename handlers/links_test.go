@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
@@ -771,16 +774,17 @@ func TestRevokeButton(t *testing.T) {
 		calls   []string
 		answer  string
 		revoked bool
+		warned  bool // the log warns that the buttons stayed
 	}{
 		{"revokes the link and marks its button", nil, 2,
-			append([]string{line("RevokeLink", tGroup, urlPartners)}, editAndAnswer...), "Revoked #2; it no longer works.", true},
-		{"a revoked link is not revoked again", nil, 4, editAndAnswer, "#4 is revoked already.", true},
+			append([]string{line("RevokeLink", tGroup, urlPartners)}, editAndAnswer...), "Revoked #2; it no longer works.", true, false},
+		{"a revoked link is not revoked again", nil, 4, editAndAnswer, "#4 is revoked already.", true, false},
 		{"gone: marked revoked", func(e *env) { e.tg.failNext("RevokeLink", errLinkGone) }, 2,
-			append([]string{line("RevokeLink", tGroup, urlPartners)}, editAndAnswer...), "Telegram says #2 no longer exists", true},
-		{"a button that cannot be marked still answers", func(e *env) { e.tg.failNext("EditButtons", errNetwork) }, 2,
-			append([]string{line("RevokeLink", tGroup, urlPartners)}, editAndAnswer...), "Revoked #2", true},
-		{"a message that is gone still answers", func(e *env) { e.tg.failNext("EditButtons", errMessageGone) }, 2,
-			append([]string{line("RevokeLink", tGroup, urlPartners)}, editAndAnswer...), "Revoked #2", true},
+			append([]string{line("RevokeLink", tGroup, urlPartners)}, editAndAnswer...), "Telegram says #2 no longer exists", true, false},
+		{"a button that cannot be marked still answers, with a warning", func(e *env) { e.tg.failNext("EditButtons", errNetwork) }, 2,
+			append([]string{line("RevokeLink", tGroup, urlPartners)}, editAndAnswer...), "Revoked #2", true, true},
+		{"a message that is gone still answers, without a warning", func(e *env) { e.tg.failNext("EditButtons", errMessageGone) }, 2,
+			append([]string{line("RevokeLink", tGroup, urlPartners)}, editAndAnswer...), "Revoked #2", true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv()
@@ -789,9 +793,14 @@ func TestRevokeButton(t *testing.T) {
 				tc.setup(e)
 			}
 			before := e.st.get(t, tGroup, tc.n)
-			err := e.links().RevokeButton(context.Background(), press(buttonData(LinkButtons, "r", tGroup, tc.n), listButtons()))
+			var log bytes.Buffer
+			ctx := zerolog.New(&log).WithContext(context.Background())
+			err := e.links().RevokeButton(ctx, press(buttonData(LinkButtons, "r", tGroup, tc.n), listButtons()))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if warned := strings.Contains(log.String(), "could not update the buttons"); warned != tc.warned {
+				t.Errorf("warned = %v, want %v; the log:\n%s", warned, tc.warned, log.String())
 			}
 			wantCalls(t, e.tg, tc.calls...)
 			a := e.tg.pressAnswers()
@@ -825,7 +834,9 @@ func TestRevokeButtonRefused(t *testing.T) {
 	}{
 		{"data that is no button's", "lk:r:" + strconv.FormatInt(tGroup, 10), nil, text.Invalid, "button.stale", nil},
 		{"another action", buttonData(LinkButtons, "x", tGroup, 2), nil, text.Invalid, "button.stale", nil},
-		{"another chat's button", buttonData(LinkButtons, "r", tOther, 2), nil, text.Invalid, "button.stale", nil},
+		{"another chat's button", buttonData(LinkButtons, "r", tOther, 2), func(e *env) {
+			e.seed(store.Link{ChatID: tOther, URL: "https://t.me/+OtherChats2", Number: 2})
+		}, text.Invalid, "button.stale", nil},
 		{"a link that is not stored", buttonData(LinkButtons, "r", tGroup, 99), nil, text.Invalid, "button.stale", nil},
 		{"the primary link", buttonData(LinkButtons, "r", tGroup, 1), nil, text.Invalid, "revoke.primary", nil},
 		{"no rights", buttonData(LinkButtons, "r", tGroup, 2), func(e *env) { e.tg.failNext("RevokeLink", errNoRights) },
