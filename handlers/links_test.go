@@ -419,8 +419,10 @@ func TestEditLinkRefused(t *testing.T) {
 		id         string
 		words      []string
 	}{
-		{"a limit on a link that needs approval", "#3 limit=10", text.Invalid, "edit.limit_request", []string{"#3", "limit=none"}},
-		{"approval on a link with a limit", "#2 request", text.Invalid, "edit.limit_request", []string{"#2 has a member limit of 50"}},
+		{"a limit on a link that needs approval", "#3 limit=10", text.Invalid, "edit.request_limit",
+			[]string{"#3 needs approval to join", "add norequest", "/editlink #3 norequest limit=10"}},
+		{"approval on a link with a limit", "#2 request", text.Invalid, "edit.limit_request",
+			[]string{"#2 has a member limit of 50", "add limit=none", "/editlink #2 request limit=none"}},
 		{"the primary link", "#1 name=Main", text.Invalid, "edit.primary", []string{"#1 is the chat's primary link", "/refreshlink"}},
 		{"a revoked link", "#4 name=New", text.Conflict, "link.revoked_already", []string{"#4 is revoked already"}},
 		{"no such number", "#9 limit=5", text.NotFound, "link.no_number", []string{"no link #9 of mine in this chat"}},
