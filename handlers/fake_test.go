@@ -1042,3 +1042,9 @@ func line(words ...any) string {
 	}
 	return strings.Join(s, " ")
 }
+
+// callbackData is a button's data as the handlers write it: PREFIX ACTION
+// ":" CHAT ":" ID.
+func callbackData(prefix, action string, chat, id int64) string {
+	return fmt.Sprintf("%s%s:%d:%d", prefix, action, chat, id)
+}

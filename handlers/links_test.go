@@ -622,9 +622,9 @@ func entryNumbers(page string) []int64 {
 	return out
 }
 
-// revokeButtons are the buttons of a page, each as "TEXT=DATA", and fails t
+// buttonTexts are the buttons of a page, each as "TEXT=DATA", and fails t
 // if a row holds more than 3.
-func revokeButtons(t *testing.T, rows [][]bot.Button) []string {
+func buttonTexts(t *testing.T, rows [][]bot.Button) []string {
 	t.Helper()
 	var out []string
 	for _, r := range rows {
@@ -685,7 +685,7 @@ func TestLinksList(t *testing.T) {
 			if got := entryNumbers(m.Text); !slices.Equal(got, tc.shown) {
 				t.Errorf("links listed %v, want %v", got, tc.shown)
 			}
-			if got := revokeButtons(t, m.Buttons); !slices.Equal(got, tc.buttons) {
+			if got := buttonTexts(t, m.Buttons); !slices.Equal(got, tc.buttons) {
 				t.Errorf("buttons %v, want %v", got, tc.buttons)
 			}
 			wantContains(t, plain(m.Text), tc.words...)
@@ -723,7 +723,7 @@ func TestLinksListPages(t *testing.T) {
 				want = append(want, revokeButton(n))
 			}
 		}
-		if got := revokeButtons(t, m.Buttons); !slices.Equal(got, want) {
+		if got := buttonTexts(t, m.Buttons); !slices.Equal(got, want) {
 			t.Errorf("page %d: buttons %v, want those of its links %v", i+1, got, want)
 		}
 		listed = append(listed, shown...)
@@ -756,9 +756,9 @@ func TestLinksListMistakes(t *testing.T) {
 // listButtons are the buttons of a /links message with #2, #3 and #4.
 func listButtons() [][]bot.Button {
 	return [][]bot.Button{{
-		{Text: "Revoke #2", Data: buttonData(LinkButtons, "r", tGroup, 2)},
-		{Text: "Revoke #3", Data: buttonData(LinkButtons, "r", tGroup, 3)},
-		{Text: "Revoke #4", Data: buttonData(LinkButtons, "r", tGroup, 4)},
+		{Text: "Revoke #2", Data: callbackData(LinkButtons, "r", tGroup, 2)},
+		{Text: "Revoke #3", Data: callbackData(LinkButtons, "r", tGroup, 3)},
+		{Text: "Revoke #4", Data: callbackData(LinkButtons, "r", tGroup, 4)},
 	}}
 }
 
@@ -797,7 +797,7 @@ func TestRevokeButton(t *testing.T) {
 			before := e.st.get(t, tGroup, tc.n)
 			var log bytes.Buffer
 			ctx := zerolog.New(&log).WithContext(context.Background())
-			err := e.links().RevokeButton(ctx, press(buttonData(LinkButtons, "r", tGroup, tc.n), listButtons()))
+			err := e.links().RevokeButton(ctx, press(callbackData(LinkButtons, "r", tGroup, tc.n), listButtons()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -835,13 +835,13 @@ func TestRevokeButtonRefused(t *testing.T) {
 		calls      []string
 	}{
 		{"data that is no button's", "lk:r:" + strconv.FormatInt(tGroup, 10), nil, text.Invalid, "button.stale", nil},
-		{"another action", buttonData(LinkButtons, "x", tGroup, 2), nil, text.Invalid, "button.stale", nil},
-		{"another chat's button", buttonData(LinkButtons, "r", tOther, 2), func(e *env) {
+		{"another action", callbackData(LinkButtons, "x", tGroup, 2), nil, text.Invalid, "button.stale", nil},
+		{"another chat's button", callbackData(LinkButtons, "r", tOther, 2), func(e *env) {
 			e.seed(store.Link{ChatID: tOther, URL: "https://t.me/+OtherChats2", Number: 2})
 		}, text.Invalid, "button.stale", nil},
-		{"a link that is not stored", buttonData(LinkButtons, "r", tGroup, 99), nil, text.Invalid, "button.stale", nil},
-		{"the primary link", buttonData(LinkButtons, "r", tGroup, 1), nil, text.Invalid, "revoke.primary", nil},
-		{"no rights", buttonData(LinkButtons, "r", tGroup, 2), func(e *env) { e.tg.failNext("RevokeLink", errNoRights) },
+		{"a link that is not stored", callbackData(LinkButtons, "r", tGroup, 99), nil, text.Invalid, "button.stale", nil},
+		{"the primary link", callbackData(LinkButtons, "r", tGroup, 1), nil, text.Invalid, "revoke.primary", nil},
+		{"no rights", callbackData(LinkButtons, "r", tGroup, 2), func(e *env) { e.tg.failNext("RevokeLink", errNoRights) },
 			text.Forbidden, "telegram.no_right", []string{line("RevokeLink", tGroup, urlPartners)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -863,7 +863,7 @@ func TestRevokeButtonRefused(t *testing.T) {
 		e := newEnv()
 		seedLinks(e)
 		e.st.failNext("RevokeLink", errDisk)
-		err := e.links().RevokeButton(context.Background(), press(buttonData(LinkButtons, "r", tGroup, 2), listButtons()))
+		err := e.links().RevokeButton(context.Background(), press(callbackData(LinkButtons, "r", tGroup, 2), listButtons()))
 		wantFailure(t, err)
 		wantCalls(t, e.tg, line("RevokeLink", tGroup, urlPartners))
 	})
@@ -872,7 +872,7 @@ func TestRevokeButtonRefused(t *testing.T) {
 func TestRevokeButtonInPrivateChat(t *testing.T) {
 	e := newEnv()
 	seedLinks(e)
-	u := press(buttonData(LinkButtons, "r", tGroup, 2), listButtons())
+	u := press(callbackData(LinkButtons, "r", tGroup, 2), listButtons())
 	u.Chat = &bot.Chat{ID: tAdmin, Type: "private"}
 	u.Target = groupChat()
 	if err := e.links().RevokeButton(context.Background(), u); err != nil {

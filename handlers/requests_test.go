@@ -163,8 +163,8 @@ func TestOnChatMember(t *testing.T) {
 	})
 }
 
-// requestButtons are the Approve and Decline buttons of /requests for user.
-func requestButtons(name string, user int64) []string {
+// requestButtonTexts are the Approve and Decline buttons of /requests for user.
+func requestButtonTexts(name string, user int64) []string {
 	return []string{
 		fmt.Sprintf("Approve %s=rq:a:%d:%d", name, tGroup, user),
 		fmt.Sprintf("Decline %s=rq:d:%d:%d", name, tGroup, user),
@@ -196,9 +196,9 @@ func TestRequestsList(t *testing.T) {
 			name string
 			id   int64
 		}{{"@bob", tBob}, {"Carol", tCarol}, {"@dave", tDave}, {"@eve", tEve}} {
-			want = append(want, requestButtons(r.name, r.id)...)
+			want = append(want, requestButtonTexts(r.name, r.id)...)
 		}
-		if got := revokeButtons(t, m.Buttons); !slices.Equal(got, want) {
+		if got := buttonTexts(t, m.Buttons); !slices.Equal(got, want) {
 			t.Errorf("buttons %v, want %v", got, want)
 		}
 		for _, row := range m.Buttons {
@@ -222,8 +222,8 @@ func TestRequestsList(t *testing.T) {
 		for i, m := range e.tg.messages() {
 			wantContains(t, plain(m.Text), fmt.Sprintf("(page %d/3)", i+1))
 			for _, row := range m.Buttons {
-				want := requestButtons(fmt.Sprintf("User%02d", next), 6000000000+int64(next))
-				if got := revokeButtons(t, [][]bot.Button{row}); !slices.Equal(got, want) {
+				want := requestButtonTexts(fmt.Sprintf("User%02d", next), 6000000000+int64(next))
+				if got := buttonTexts(t, [][]bot.Button{row}); !slices.Equal(got, want) {
 					t.Errorf("page %d: row %v, want %v", i+1, got, want)
 				}
 				wantContains(t, plain(m.Text), fmt.Sprintf("User%02d ·", next))
@@ -448,8 +448,8 @@ func TestAnswerAll(t *testing.T) {
 // pressRows are the buttons of a /requests message for @bob and Carol.
 func pressRows() [][]bot.Button {
 	return [][]bot.Button{
-		{{Text: "Approve @bob", Data: buttonData(RequestButtons, "a", tGroup, tBob)}, {Text: "Decline @bob", Data: buttonData(RequestButtons, "d", tGroup, tBob)}},
-		{{Text: "Approve Carol", Data: buttonData(RequestButtons, "a", tGroup, tCarol)}, {Text: "Decline Carol", Data: buttonData(RequestButtons, "d", tGroup, tCarol)}},
+		{{Text: "Approve @bob", Data: callbackData(RequestButtons, "a", tGroup, tBob)}, {Text: "Decline @bob", Data: callbackData(RequestButtons, "d", tGroup, tBob)}},
+		{{Text: "Approve Carol", Data: callbackData(RequestButtons, "a", tGroup, tCarol)}, {Text: "Decline Carol", Data: callbackData(RequestButtons, "d", tGroup, tCarol)}},
 	}
 }
 
@@ -483,7 +483,7 @@ func TestRequestsPress(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(e)
 			}
-			data := buttonData(RequestButtons, tc.action, tGroup, tBob)
+			data := callbackData(RequestButtons, tc.action, tGroup, tBob)
 			if err := e.requests().Press(context.Background(), press(data, pressRows())); err != nil {
 				t.Fatal(err)
 			}
@@ -493,7 +493,7 @@ func TestRequestsPress(t *testing.T) {
 				t.Errorf("answered %+v, want %q", a, tc.answer)
 			}
 			if edits := e.tg.buttonEdits(); len(edits) == 1 && tc.label != "" {
-				want := [][]bot.Button{{{Text: tc.label, Data: buttonData(RequestButtons, "a", tGroup, tBob)}}, pressRows()[1]}
+				want := [][]bot.Button{{{Text: tc.label, Data: callbackData(RequestButtons, "a", tGroup, tBob)}}, pressRows()[1]}
 				if !slices.EqualFunc(edits[0].rows, want, slices.Equal) {
 					t.Errorf("buttons now %v, want %v", edits[0].rows, want)
 				}
@@ -514,10 +514,10 @@ func TestRequestsPressRefused(t *testing.T) {
 		calls      []string
 	}{
 		{"data that is no button's", "rq:a:1", nil, text.Invalid, "button.stale", nil},
-		{"another action", buttonData(RequestButtons, "r", tGroup, tBob), nil, text.Invalid, "button.stale", nil},
-		{"another chat's button", buttonData(RequestButtons, "a", tOther, tBob), nil, text.Invalid, "button.stale", nil},
-		{"no such request", buttonData(RequestButtons, "a", tGroup, 42), nil, text.Conflict, "requests.press_gone", nil},
-		{"no rights", buttonData(RequestButtons, "a", tGroup, tBob), func(e *env) { e.tg.failNext("ApproveRequest", errNoRights) },
+		{"another action", callbackData(RequestButtons, "r", tGroup, tBob), nil, text.Invalid, "button.stale", nil},
+		{"another chat's button", callbackData(RequestButtons, "a", tOther, tBob), nil, text.Invalid, "button.stale", nil},
+		{"no such request", callbackData(RequestButtons, "a", tGroup, 42), nil, text.Conflict, "requests.press_gone", nil},
+		{"no rights", callbackData(RequestButtons, "a", tGroup, tBob), func(e *env) { e.tg.failNext("ApproveRequest", errNoRights) },
 			text.Forbidden, "telegram.no_right", []string{line("ApproveRequest", tGroup, tBob)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
