@@ -189,6 +189,11 @@ func (h *Links) EditLink(ctx context.Context, u *bot.Update) error {
 		next.JoinRequest = *a.JoinRequest
 	}
 	if next.JoinRequest && next.MemberLimit > 0 {
+		if a.JoinRequest == nil {
+			// A limit asked for on a link that needs approval: the way
+			// out is to turn approval off, not to drop the limit.
+			return text.Err(text.Invalid, "edit.request_limit", "N", link.Number, "Limit", next.MemberLimit)
+		}
 		return text.Err(text.Invalid, "edit.limit_request", "N", link.Number, "Limit", next.MemberLimit)
 	}
 	dst, ok, err := h.linksDest(ctx, u)
