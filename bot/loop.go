@@ -132,8 +132,8 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	handlerBase, cutOff := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutOff()
 	d := newDispatcher(opts.Workers, opts.MaxPending, nil)
-	d.handle = func(in *inbound) bool {
-		handleOne(handlerBase, in.u, h, opts, d.workers)
+	d.handle = func(in *inbound, sem chan struct{}) bool {
+		handleOne(handlerBase, in.u, h, opts, sem)
 		if handlerBase.Err() != nil {
 			return false // cut off by the stop: it stays in the journal
 		}
@@ -156,6 +156,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		if len(pending) > 0 {
 			log.Info().Int("updates", len(pending)).Msg("handling the updates left from the last run")
 		}
+		var left []*inbound
 		for _, p := range pending {
 			u, err := reader.decode(p.Raw)
 			if err != nil {
@@ -166,10 +167,9 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			}
 			u.ID, u.Replayed = int(p.ID), true
 			opts.Match(u) // notes the command, as for an update that comes in
-			if !d.submit(ctx, &inbound{id: u.ID, u: u, raw: p.Raw}) {
-				break
-			}
+			left = append(left, &inbound{id: u.ID, u: u, raw: p.Raw})
 		}
+		d.submit(ctx, left)
 	}
 
 	confirmed := 0 // every update up to it is confirmed to Telegram
@@ -246,14 +246,13 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			early = 0
 		}
 		last = newLast
+		handle := batch[:0:0]
 		for _, in := range batch {
-			if in.u == nil {
-				continue // undecodable: it stays in the journal
-			}
-			if !d.submit(ctx, in) {
-				break
+			if in.u != nil { // undecodable: it stays in the journal
+				handle = append(handle, in)
 			}
 		}
+		d.submit(ctx, handle)
 	}
 
 	// Stop: no new updates; let those in hand finish, then confirm.

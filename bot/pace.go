@@ -34,9 +34,11 @@ var TelegramPace = PaceLimits{
 }
 
 // paced reports whether method sends or edits a message, which Telegram's
-// limits count.
+// limits count. sendChatJoinRequestWebApp shows a guard bot's Mini App to
+// a requester and must be in time (10 seconds): it sends no message and is
+// not held back.
 func paced(method string) bool {
-	return strings.HasPrefix(method, "send") && method != "sendChatAction" ||
+	return strings.HasPrefix(method, "send") && method != "sendChatAction" && method != "sendChatJoinRequestWebApp" ||
 		strings.HasPrefix(method, "editMessage") ||
 		method == "copyMessage" || method == "forwardMessage"
 }

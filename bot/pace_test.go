@@ -129,7 +129,7 @@ func TestPacerChatsDoNotWaitForEachOther(t *testing.T) {
 }
 
 func TestPaced(t *testing.T) {
-	for m, want := range map[string]bool{"sendMessage": true, "editMessageText": true, "sendChatAction": false, "answerCallbackQuery": false, "createChatInviteLink": false, "copyMessage": true} {
+	for m, want := range map[string]bool{"sendMessage": true, "editMessageText": true, "sendChatAction": false, "answerCallbackQuery": false, "createChatInviteLink": false, "copyMessage": true, "sendChatJoinRequestWebApp": false, "answerChatJoinRequestQuery": false} {
 		if paced(m) != want {
 			t.Errorf("paced(%s) = %v", m, !want)
 		}
