@@ -55,6 +55,9 @@ type Link struct {
 	Joins int64
 	// Request names the command that asked for the link ("" if unknown).
 	Request string
+	// JoinMode is how requests through the link are handled (join=),
+	// overriding the chat's; "" for the chat's.
+	JoinMode JoinMode
 }
 
 // State tells whether the link is active, expired or revoked at now.
@@ -88,6 +91,9 @@ type NewLink struct {
 	// Optional; when set, it is unique: a second AddLink with the same
 	// Request is ErrConflict.
 	Request string
+	// JoinMode overrides the chat's join mode for requests through the
+	// link (JoinManual, JoinAuto or JoinVerify); "" for none.
+	JoinMode JoinMode
 }
 
 // LinkChange is an edit of a link. Nil fields are left as they are; a
@@ -98,8 +104,10 @@ type LinkChange struct {
 	ExpiresAt   *time.Time
 	MemberLimit *int
 	JoinRequest *bool
-	EditedBy    int64
-	EditedAt    time.Time
+	// JoinMode: a pointer to "" removes the link's own join mode.
+	JoinMode *JoinMode
+	EditedBy int64
+	EditedAt time.Time
 }
 
 // Links is the inventory of the links the bot made. Telegram offers no way to
@@ -234,6 +242,15 @@ type JoinRequest struct {
 	// Joined: the chat_member update of the user's join through this
 	// request was seen.
 	Joined bool
+	// QueryID is the request's guard bot query (Bot API 10.1), "" if none.
+	QueryID string
+	// Mode is the join mode that handles the request: the link's or the
+	// chat's when it came. "" (requests stored before join modes) is
+	// JoinManual.
+	Mode JoinMode
+	// Unreachable: in verify mode, the check could not be delivered to
+	// the requester, so the request waits for an admin.
+	Unreachable bool
 }
 
 // Join is a user joining a chat, as a chat_member update tells it.
@@ -259,8 +276,11 @@ type JoinRequests interface {
 	// request can come within the same second as the one it replaces, so
 	// the same RequestedAt replaces too: the same update seen twice reopens
 	// its request, which then goes as soon as anyone answers it (Telegram
-	// says it is handled). State, AnsweredBy, AnsweredAt, Counted and Joined
-	// of r are not used.
+	// says it is handled). State, AnsweredBy, AnsweredAt, Counted, Joined
+	// and Unreachable of r are not used. A request that waits for the
+	// admins (r.Mode manual or "") is put in the notifications outbox of
+	// the chat's subscribers; others are not, unless MarkUnreachable says
+	// so later.
 	AddJoinRequest(ctx context.Context, r JoinRequest) error
 	// JoinRequest returns the user's request in the chat, whatever its
 	// state. ErrNotFound if there is none.
@@ -268,7 +288,8 @@ type JoinRequests interface {
 	// PendingJoinRequests returns the chat's pending requests, oldest first.
 	PendingJoinRequests(ctx context.Context, chatID int64) ([]JoinRequest, error)
 	// AnswerJoinRequest records that the user's pending request in the chat
-	// was answered: state (approved, declined or gone) by by at at, and
+	// was answered: state (approved, declined or gone) by by at at (ending
+	// its pending verification, if any, as VerifyHandled), and
 	// returns the request as it is after, with changed set. An approval of
 	// a request made through a link the bot made counts a join for that
 	// link in the same transaction. A request that is no longer pending is
@@ -307,10 +328,35 @@ type ChatSettings struct {
 	// catalogs such as "ru" or "pt-BR"; "" for the bot's default.
 	Language string
 	// Replies is where answers that show links go; "" is RepliesPrivate.
-	Replies   Replies
-	UpdatedBy int64
-	UpdatedAt time.Time
+	Replies Replies
+	// JoinMode is what happens to the chat's join requests (/joinmode);
+	// "" is JoinManual. VerifyWait is how long a verification waits (0:
+	// DefaultVerifyWait). Rules are shown to requesters in verify mode
+	// (/rules; "" for none).
+	JoinMode   JoinMode
+	VerifyWait time.Duration
+	Rules      string
+	UpdatedBy  int64
+	UpdatedAt  time.Time
 }
+
+// JoinMode is what happens to join requests (PRODUCT.md §6).
+type JoinMode string
+
+const (
+	// JoinManual: requests wait for an admin (the default).
+	JoinManual JoinMode = "manual"
+	// JoinAuto: every request is approved at once.
+	JoinAuto JoinMode = "auto"
+	// JoinVerify: the requester is checked in private first.
+	JoinVerify JoinMode = "verify"
+	// JoinClosed: every request is declined at once (a chat's mode only).
+	JoinClosed JoinMode = "closed"
+)
+
+// DefaultVerifyWait is how long a verification waits when the chat set no
+// WAIT.
+const DefaultVerifyWait = 10 * time.Minute
 
 // Settings keeps each chat's settings.
 type Settings interface {
@@ -475,4 +521,97 @@ type Updates interface {
 	// FinishUpdate strikes off a handled update. Finishing an update that is
 	// not pending is not an error.
 	FinishUpdate(ctx context.Context, id int64) error
+}
+
+// VerifyState is where a verification stands.
+type VerifyState string
+
+const (
+	// VerifyPending: the check is out (or about to be), not yet answered.
+	VerifyPending VerifyState = "pending"
+	// VerifyPassed: the requester answered right; the request is approved.
+	VerifyPassed VerifyState = "passed"
+	// VerifyFailed: the requester answered wrong; the request is declined.
+	VerifyFailed VerifyState = "failed"
+	// VerifyTimedOut: no answer within the wait; the request is declined.
+	VerifyTimedOut VerifyState = "timed_out"
+	// VerifyUnreachable: the check could not be delivered; the request
+	// waits for an admin.
+	VerifyUnreachable VerifyState = "unreachable"
+	// VerifyHandled: the request was answered otherwise (by an admin, or
+	// withdrawn) before the check ended.
+	VerifyHandled VerifyState = "handled"
+)
+
+// VerifyVia is how a requester is checked.
+type VerifyVia string
+
+const (
+	// ViaMessage: a private message with four buttons.
+	ViaMessage VerifyVia = "message"
+	// ViaPage: the verification page, opened as a guard bot's Mini App.
+	ViaPage VerifyVia = "page"
+)
+
+// Verification is the check of one join request in verify mode. It is
+// keyed by the request: chat, user and the time of the request.
+type Verification struct {
+	ChatID      int64
+	UserID      int64
+	RequestedAt time.Time
+	// UserChatID is the private chat the check goes to (the request's
+	// user_chat_id).
+	UserChatID int64
+	// Language is the requester's (Telegram's language_code), "" if none.
+	Language string
+	// Answer is the right button, 0 to 3.
+	Answer int
+	// Token is the verification page's token, "" for none.
+	Token string
+	Via   VerifyVia
+	// MessageID is the check's message, 0 while it is not sent.
+	MessageID int
+	// Deadline is when an unanswered check declines the request.
+	Deadline time.Time
+	State    VerifyState
+	// EndedAt is zero while the verification is pending.
+	EndedAt time.Time
+}
+
+// Verifications keeps the checks of requesters (verify mode), so that a
+// pending check survives a restart.
+type Verifications interface {
+	// AddVerification stores v as pending, unless its request has a
+	// verification already, and returns the stored one with added set
+	// when it is v. State, MessageID and EndedAt of v are not used.
+	AddVerification(ctx context.Context, v Verification) (stored Verification, added bool, err error)
+	// Verification returns the verification of the user's current request
+	// in the chat. ErrNotFound if there is none.
+	Verification(ctx context.Context, chatID, userID int64) (Verification, error)
+	// VerificationByToken returns the verification with that page token.
+	// ErrNotFound if there is none.
+	VerificationByToken(ctx context.Context, token string) (Verification, error)
+	// UnsentVerifications returns up to limit pending checks by message
+	// not yet sent, oldest request first.
+	UnsentVerifications(ctx context.Context, limit int) ([]Verification, error)
+	// VerificationSent records the message of a check.
+	VerificationSent(ctx context.Context, v Verification, messageID int) error
+	// DueVerifications returns up to limit pending verifications whose
+	// deadline is at or before now, earliest first.
+	DueVerifications(ctx context.Context, now time.Time, limit int) ([]Verification, error)
+	// UnsettledVerifications returns up to limit verifications that ended
+	// passed, failed or timed out while their request is still pending
+	// (the answer to Telegram that follows was cut off: a crash, Telegram
+	// unreachable), earliest ended first.
+	UnsettledVerifications(ctx context.Context, limit int) ([]Verification, error)
+	// NextVerificationDeadline returns the earliest deadline of a pending
+	// verification; zero if there is none.
+	NextVerificationDeadline(ctx context.Context) (time.Time, error)
+	// EndVerification moves v's verification from pending to state at at,
+	// and returns it as it is after, with ended set. One that is no longer
+	// pending is left as it is (ended false): of two ways to end it, one
+	// wins. VerifyUnreachable also marks the request unreachable and puts
+	// it in the notifications outbox, in the same transaction.
+	// ErrNotFound if there is no such verification.
+	EndVerification(ctx context.Context, v Verification, state VerifyState, at time.Time) (after Verification, ended bool, err error)
 }

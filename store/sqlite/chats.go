@@ -182,6 +182,7 @@ var chatMovers = []func(ctx context.Context, tx *sql.Tx, from, to int64) error{
 	moveRows("notifications"),
 	moveRows("pending_commands"),
 	moveTargets("button_messages"),
+	moveRows("verifications"),
 }
 
 // moveTargets points the rows of a table with a target_id column at the

@@ -15,7 +15,7 @@ var _ store.JoinRequests = (*DB)(nil)
 
 // requestColumns are the columns that scanRequest reads, in its order.
 const requestColumns = `chat_id, user_id, first_name, last_name, username, bio, invite_link,
-	user_chat_id, requested_at, state, answered_by, answered_at, counted, joined`
+	user_chat_id, requested_at, state, answered_by, answered_at, counted, joined, query_id, mode, unreachable`
 
 // AddJoinRequest stores r as the user's pending request, replacing an older one.
 func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
@@ -36,22 +36,23 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 	// interface's doc.
 	res, err := tx.ExecContext(ctx, `
 		INSERT INTO join_requests (chat_id, user_id, first_name, last_name, username, bio,
-			invite_link, user_chat_id, requested_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			invite_link, user_chat_id, requested_at, query_id, mode)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (chat_id, user_id) DO UPDATE SET
 			first_name = excluded.first_name, last_name = excluded.last_name,
 			username = excluded.username, bio = excluded.bio, invite_link = excluded.invite_link,
 			user_chat_id = excluded.user_chat_id, requested_at = excluded.requested_at,
-			state = 'pending', answered_by = 0, answered_at = 0, counted = 0, joined = 0
+			query_id = excluded.query_id, mode = excluded.mode,
+			state = 'pending', answered_by = 0, answered_at = 0, counted = 0, joined = 0, unreachable = 0
 		WHERE excluded.requested_at >= join_requests.requested_at`,
 		chatID, r.UserID, r.FirstName, r.LastName, strings.TrimPrefix(r.Username, "@"), r.Bio,
-		r.InviteLink, r.UserChatID, r.RequestedAt.Unix())
+		r.InviteLink, r.UserChatID, r.RequestedAt.Unix(), r.QueryID, string(r.Mode))
 	if err != nil {
 		return storeError(op, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return storeError(op, err)
-	} else if n > 0 {
+	} else if n > 0 && (r.Mode == "" || r.Mode == store.JoinManual) {
 		if err := enqueueNotifications(ctx, tx, chatID, r.UserID, r.RequestedAt); err != nil {
 			return storeError(op, err)
 		}
@@ -137,6 +138,9 @@ func (db *DB) AnswerJoinRequest(ctx context.Context, chatID, userID int64, state
 	if err := settleNotifications(ctx, tx, chatID, userID, state); err != nil {
 		return store.JoinRequest{}, false, storeError(op, err)
 	}
+	if err := settleVerification(ctx, tx, chatID, userID, r.RequestedAt, at); err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
 	if r, err = findRequest(ctx, tx, chatID, userID); err != nil {
 		return store.JoinRequest{}, false, storeError(op, err)
 	}
@@ -217,6 +221,9 @@ func (db *DB) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
 		if err := settleNotifications(ctx, tx, j.ChatID, j.UserID, state); err != nil {
 			return false, storeError(op, err)
 		}
+		if err := settleVerification(ctx, tx, j.ChatID, j.UserID, req.RequestedAt, j.At); err != nil {
+			return false, storeError(op, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return false, storeError(op, err)
@@ -249,12 +256,14 @@ func scanRequest(row interface{ Scan(dest ...any) error }) (store.JoinRequest, e
 	var (
 		r                   store.JoinRequest
 		requested, answered int64
-		state               string
+		state, mode         string
 	)
 	if err := row.Scan(&r.ChatID, &r.UserID, &r.FirstName, &r.LastName, &r.Username, &r.Bio, &r.InviteLink,
-		&r.UserChatID, &requested, &state, &r.AnsweredBy, &answered, &r.Counted, &r.Joined); err != nil {
+		&r.UserChatID, &requested, &state, &r.AnsweredBy, &answered, &r.Counted, &r.Joined,
+		&r.QueryID, &mode, &r.Unreachable); err != nil {
 		return store.JoinRequest{}, err
 	}
+	r.Mode = store.JoinMode(mode)
 	r.State = store.RequestState(state)
 	r.RequestedAt = fromUnix(requested)
 	r.AnsweredAt = fromUnix(answered)

@@ -18,6 +18,7 @@ type Store interface {
 	store.Settings
 	store.Notifications
 	store.Messages
+	store.Verifications
 }
 
 //go:generate go run ./storegen

@@ -41,6 +41,13 @@ func (t *timedStore) AddLink(ctx context.Context, l store.NewLink) (store.Link, 
 	return r0, r1, err
 }
 
+func (t *timedStore) AddVerification(ctx context.Context, v store.Verification) (store.Verification, bool, error) {
+	start := time.Now()
+	r0, r1, err := t.s.AddVerification(ctx, v)
+	t.m.storeOp("AddVerification", start, err)
+	return r0, r1, err
+}
+
 func (t *timedStore) AdministeredChats(ctx context.Context) ([]store.Chat, error) {
 	start := time.Now()
 	r0, err := t.s.AdministeredChats(ctx)
@@ -97,11 +104,25 @@ func (t *timedStore) ChosenChat(ctx context.Context, userID int64) (int64, error
 	return r0, err
 }
 
+func (t *timedStore) DueVerifications(ctx context.Context, now time.Time, limit int) ([]store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.DueVerifications(ctx, now, limit)
+	t.m.storeOp("DueVerifications", start, err)
+	return r0, err
+}
+
 func (t *timedStore) EditLink(ctx context.Context, chatID int64, number int64, c store.LinkChange) (store.Link, error) {
 	start := time.Now()
 	r0, err := t.s.EditLink(ctx, chatID, number, c)
 	t.m.storeOp("EditLink", start, err)
 	return r0, err
+}
+
+func (t *timedStore) EndVerification(ctx context.Context, v store.Verification, state store.VerifyState, at time.Time) (store.Verification, bool, error) {
+	start := time.Now()
+	r0, r1, err := t.s.EndVerification(ctx, v, state, at)
+	t.m.storeOp("EndVerification", start, err)
+	return r0, r1, err
 }
 
 func (t *timedStore) FinishUpdate(ctx context.Context, id int64) error {
@@ -158,6 +179,13 @@ func (t *timedStore) MoveChat(ctx context.Context, from int64, to int64) error {
 	err := t.s.MoveChat(ctx, from, to)
 	t.m.storeOp("MoveChat", start, err)
 	return err
+}
+
+func (t *timedStore) NextVerificationDeadline(ctx context.Context) (time.Time, error) {
+	start := time.Now()
+	r0, err := t.s.NextVerificationDeadline(ctx)
+	t.m.storeOp("NextVerificationDeadline", start, err)
+	return r0, err
 }
 
 func (t *timedStore) NoteChat(ctx context.Context, id int64, typ string, title string, username string) error {
@@ -291,6 +319,41 @@ func (t *timedStore) TakePendingCommand(ctx context.Context, token string) (stor
 	r0, err := t.s.TakePendingCommand(ctx, token)
 	t.m.storeOp("TakePendingCommand", start, err)
 	return r0, err
+}
+
+func (t *timedStore) UnsentVerifications(ctx context.Context, limit int) ([]store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.UnsentVerifications(ctx, limit)
+	t.m.storeOp("UnsentVerifications", start, err)
+	return r0, err
+}
+
+func (t *timedStore) UnsettledVerifications(ctx context.Context, limit int) ([]store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.UnsettledVerifications(ctx, limit)
+	t.m.storeOp("UnsettledVerifications", start, err)
+	return r0, err
+}
+
+func (t *timedStore) Verification(ctx context.Context, chatID int64, userID int64) (store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.Verification(ctx, chatID, userID)
+	t.m.storeOp("Verification", start, err)
+	return r0, err
+}
+
+func (t *timedStore) VerificationByToken(ctx context.Context, token string) (store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.VerificationByToken(ctx, token)
+	t.m.storeOp("VerificationByToken", start, err)
+	return r0, err
+}
+
+func (t *timedStore) VerificationSent(ctx context.Context, v store.Verification, messageID int) error {
+	start := time.Now()
+	err := t.s.VerificationSent(ctx, v, messageID)
+	t.m.storeOp("VerificationSent", start, err)
+	return err
 }
 
 func (t *timedStore) WaitForSummary(ctx context.Context, adminID int64, chatID int64, at time.Time) error {
