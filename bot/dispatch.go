@@ -31,6 +31,14 @@ type dispatcher struct {
 	order  []int                // update IDs in the order received, not yet all done
 	done   map[int]bool
 	mark   int // every update up to and including mark is done
+	// barriers are called once every update submitted before them is done.
+	barriers []barrier
+}
+
+// barrier is a function to call once the updates up to id are done.
+type barrier struct {
+	id int
+	f  func()
 }
 
 // inbound is an update with the JSON it came in.
@@ -160,6 +168,22 @@ func (d *dispatcher) finish(id int, complete bool) {
 		delete(d.done, d.order[0])
 		d.order = d.order[1:]
 	}
+	for len(d.barriers) > 0 && (len(d.order) == 0 || d.order[0] > d.barriers[0].id) {
+		go d.barriers[0].f()
+		d.barriers = d.barriers[1:]
+	}
+}
+
+// whenDone calls f, on a goroutine of its own, once every update
+// submitted so far is done: at once if none is in hand.
+func (d *dispatcher) whenDone(f func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.order) == 0 {
+		go f()
+		return
+	}
+	d.barriers = append(d.barriers, barrier{id: d.order[len(d.order)-1], f: f})
 }
 
 // watermark is the highest update ID such that it and every update received
