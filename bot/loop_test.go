@@ -375,7 +375,7 @@ func TestRunCaughtUp(t *testing.T) {
 			},
 		})
 	}()
-	defer func() { cancel(); <-done }()
+	defer cancel()
 	select {
 	case n := <-caught:
 		if n != backlog {
