@@ -176,7 +176,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 				undecodable(log, opts.Observer, p.ID, kind, err)
 				continue
 			}
-			u.ID, u.Replayed = int(p.ID), true
+			u.ID, u.Replayed, u.Received = int(p.ID), true, time.Now()
 			opts.Match(u) // notes the command, as for an update that comes in
 			left = append(left, &inbound{id: u.ID, u: u, raw: p.Raw})
 		}
@@ -314,6 +314,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, match func(*Update) bool, obs Observer) ([]*inbound, int, int, error) {
 	var batch []*inbound
 	n := 0
+	received := time.Now()
 	err := r.read(result, func(v *fastjson.Value, raw []byte, err error) {
 		n++
 		if err != nil {
@@ -337,6 +338,7 @@ func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, matc
 			return
 		}
 		fill(u, v)
+		u.Received = received
 		batch = append(batch, &inbound{id: u.ID, u: u, raw: raw})
 	})
 	return batch, last, n, err

@@ -33,6 +33,9 @@ type Update struct {
 	// Replayed: handed back by the journal after a restart; the first
 	// run may have done part of it.
 	Replayed bool
+	// Received is when the loop took the update from Telegram (zero for
+	// one not taken by the loop): a guard bot's answer is timed from it.
+	Received time.Time
 
 	Chat *Chat // where it happened; nil for none (an inline message's button)
 	From *User // who caused it; nil for none (a channel post)

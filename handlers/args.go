@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/invitebot/invitebot/handlers/text"
+	"github.com/invitebot/invitebot/store"
 )
 
 // The commands whose arguments this file parses. Error messages name them.
@@ -98,6 +99,9 @@ type CreateArgs struct {
 	ExpiresAt   time.Time // UTC
 	MemberLimit int
 	JoinRequest bool
+	// JoinMode (join=) is how requests through the link are handled, ""
+	// for the chat's way; it implies JoinRequest.
+	JoinMode store.JoinMode
 }
 
 // EditArgs are /editlink's arguments: the link, and the fields to change (nil: unchanged;
@@ -108,6 +112,9 @@ type EditArgs struct {
 	ExpiresAt   *time.Time
 	MemberLimit *int
 	JoinRequest *bool
+	// JoinMode (join=): a mode implies JoinRequest; a pointer to ""
+	// (join=none) removes the link's own mode.
+	JoinMode *store.JoinMode
 }
 
 // argOption is one option of a command: key=value or a bare word such as request.
@@ -141,8 +148,8 @@ func splitArgs(args string) (lead []string, opts []argOption) {
 
 // argOptionKeys are the options each command takes.
 var argOptionKeys = map[string][]string{
-	cmdCreate: {"name=", "expire=", "limit=", "request"},
-	cmdEdit:   {"name=", "expire=", "limit=", "request", "norequest"},
+	cmdCreate: {"name=", "expire=", "limit=", "request", "join="},
+	cmdEdit:   {"name=", "expire=", "limit=", "request", "norequest", "join="},
 }
 
 // argExample shows opt in a whole command line, e.g. "/createlink Partners limit=50".
@@ -163,6 +170,7 @@ var argOptionExample = map[string]string{
 	"limit=":    "limit=50",
 	"request":   "request",
 	"norequest": "norequest",
+	"join=":     "join=verify",
 }
 
 // checkOptions refuses options that cmd doesn't know, options given twice and
@@ -216,6 +224,10 @@ func ParseCreateArgs(args string, now time.Time) (CreateArgs, error) {
 			a.MemberLimit, err = parseLimit(cmdCreate, o.value)
 		case "request":
 			a.JoinRequest = true
+		case "join=":
+			if a.JoinMode, err = parseJoinMode(cmdCreate, o.value); err == nil {
+				a.JoinRequest = true
+			}
 		}
 		if err != nil {
 			return CreateArgs{}, err
@@ -285,12 +297,25 @@ func ParseEditArgs(args string, now time.Time) (EditArgs, error) {
 				return EditArgs{}, argErr("args.request_norequest")
 			}
 			a.JoinRequest = new(o.key == "request")
+		case "join=":
+			m, err := parseJoinMode(cmdEdit, o.value)
+			if err != nil {
+				return EditArgs{}, err
+			}
+			a.JoinMode = &m
 		}
+	}
+	if a.JoinMode != nil && *a.JoinMode != "" {
+		// A join mode needs requests.
+		if a.JoinRequest != nil && !*a.JoinRequest {
+			return EditArgs{}, argErr("args.join_norequest")
+		}
+		a.JoinRequest = new(true)
 	}
 	switch {
 	case a.JoinRequest != nil && *a.JoinRequest && a.MemberLimit != nil && *a.MemberLimit > 0:
 		return EditArgs{}, errLimitRequest
-	case a.Name == nil && a.ExpiresAt == nil && a.MemberLimit == nil && a.JoinRequest == nil:
+	case a.Name == nil && a.ExpiresAt == nil && a.MemberLimit == nil && a.JoinRequest == nil && a.JoinMode == nil:
 		return EditArgs{}, argErr("args.nothing_to_change", "Ref", ref.String())
 	}
 	return a, nil
@@ -441,6 +466,23 @@ func parseLimit(cmd, s string) (int, error) {
 		return 0, argErr("args.limit_edit", "Max", maxMemberLimit)
 	}
 	return 0, argErr("args.limit", "Max", maxMemberLimit)
+}
+
+// parseJoinMode parses join='s value: manual, auto or verify, and for
+// /editlink none (the chat's way, "").
+func parseJoinMode(cmd, s string) (store.JoinMode, error) {
+	switch m := store.JoinMode(strings.ToLower(s)); m {
+	case store.JoinManual, store.JoinAuto, store.JoinVerify:
+		return m, nil
+	case "none":
+		if cmd == cmdEdit {
+			return "", nil
+		}
+	}
+	if cmd == cmdEdit {
+		return "", argErr("args.join_edit", "Value", clip(s))
+	}
+	return "", argErr("args.join", "Value", clip(s))
 }
 
 // parseExpire parses expire='s value: WHEN, or never (the zero time).

@@ -18,6 +18,8 @@ import (
 type linkLabels struct {
 	primary, name, none, expires, never, limit, noLimit, approval, yes, no, joins string
 	states                                                                        map[store.LinkState]string
+	// joinModes say "yes" for a link with its own join mode (join=).
+	joinModes map[store.JoinMode]string
 }
 
 var labelCache sync.Map // language code → *linkLabels
@@ -34,6 +36,10 @@ func labelsFor(p *text.Printer) *linkLabels {
 		states: map[store.LinkState]string{
 			store.StateActive: s("link.state.active"), store.StateExpired: s("link.state.expired"),
 			store.StateRevoked: s("link.state.revoked"),
+		},
+		joinModes: map[store.JoinMode]string{
+			store.JoinManual: s("link.join.manual"), store.JoinAuto: s("link.join.auto"),
+			store.JoinVerify: s("link.join.verify"),
 		},
 	}
 	labelCache.Store(p.Lang(), l)
@@ -85,7 +91,9 @@ func describeLink(p *text.Printer, l store.Link, now time.Time) string {
 	b = append(b, " · "...)
 	b = append(b, lb.approval...)
 	b = append(b, ' ')
-	if l.JoinRequest {
+	if mode, ok := lb.joinModes[l.JoinMode]; ok && l.JoinRequest {
+		b = append(b, mode...)
+	} else if l.JoinRequest {
 		b = append(b, lb.yes...)
 	} else {
 		b = append(b, lb.no...)

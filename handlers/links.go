@@ -120,6 +120,7 @@ func (h *Links) CreateLink(ctx context.Context, u *bot.Update) error {
 	added, _, err := h.store.AddLink(ctx, store.NewLink{
 		ChatID: chat.ID, URL: link.URL, Name: link.Name, ExpiresAt: link.ExpiresAt, MemberLimit: link.MemberLimit,
 		JoinRequest: link.JoinRequest, CreatedBy: actor.ID, CreatedAt: now, Request: requestKey(u),
+		JoinMode: a.JoinMode,
 	})
 	if err != nil {
 		// A link nobody knows of must not stay valid: take it back.
@@ -159,7 +160,7 @@ func (h *Links) answeredBefore(ctx context.Context, u *bot.Update, dst dest, hea
 }
 
 // EditLink (/editlink REF [name=NAME] [expire=WHEN|never] [limit=N|none]
-// [request|norequest]) changes a link the bot created.
+// [request|norequest] [join=MODE|none]) changes a link the bot created.
 func (h *Links) EditLink(ctx context.Context, u *bot.Update) error {
 	chat, actor, err := target(u)
 	if err != nil {
@@ -205,9 +206,16 @@ func (h *Links) EditLink(ctx context.Context, u *bot.Update) error {
 		return h.afterChange(ctx, u, link, err)
 	}
 	now := h.now()
+	mode := link.JoinMode
+	if a.JoinMode != nil {
+		mode = *a.JoinMode
+	}
+	if !edited.JoinRequest {
+		mode = "" // norequest: no requests to handle
+	}
 	changed, err := h.store.EditLink(ctx, chat.ID, link.Number, store.LinkChange{
 		Name: &edited.Name, ExpiresAt: &edited.ExpiresAt, MemberLimit: &edited.MemberLimit,
-		JoinRequest: &edited.JoinRequest, EditedBy: actor.ID, EditedAt: now,
+		JoinRequest: &edited.JoinRequest, JoinMode: &mode, EditedBy: actor.ID, EditedAt: now,
 	})
 	if err != nil {
 		return fmt.Errorf("store edit of #%d: %w", link.Number, err)

@@ -201,6 +201,9 @@ func (h *Requests) describe(ctx context.Context, p *text.Printer, r store.JoinRe
 	if r.Bio != "" {
 		m.Data["Bio"] = r.Bio
 	}
+	if r.Unreachable && r.State == store.RequestPending {
+		return p.Sprint(m) + "\n" + p.S("requests.unreachable"), nil
+	}
 	return p.Sprint(m), nil
 }
 

@@ -596,6 +596,9 @@ type Verifications interface {
 	UnsentVerifications(ctx context.Context, limit int) ([]Verification, error)
 	// VerificationSent records the message of a check.
 	VerificationSent(ctx context.Context, v Verification, messageID int) error
+	// VerifyByMessage makes v's check one by message (ViaMessage) that
+	// is not yet sent: the page could not be shown. Its token stays good.
+	VerifyByMessage(ctx context.Context, v Verification) error
 	// DueVerifications returns up to limit pending verifications whose
 	// deadline is at or before now, earliest first.
 	DueVerifications(ctx context.Context, now time.Time, limit int) ([]Verification, error)

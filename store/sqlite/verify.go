@@ -135,6 +135,18 @@ func (db *DB) VerificationSent(ctx context.Context, v store.Verification, messag
 	return storeError(op, err)
 }
 
+// VerifyByMessage turns v's check into one by message, not yet sent.
+func (db *DB) VerifyByMessage(ctx context.Context, v store.Verification) error {
+	const op = "verify by message"
+	chatID, err := currentChat(ctx, db.db, v.ChatID)
+	if err != nil {
+		return storeError(op, err)
+	}
+	_, err = db.db.ExecContext(ctx, `UPDATE verifications SET via = 'message', message_id = 0
+		WHERE chat_id = ? AND user_id = ? AND requested_at = ?`, chatID, v.UserID, v.RequestedAt.Unix())
+	return storeError(op, err)
+}
+
 // EndVerification moves a pending verification to state.
 func (db *DB) EndVerification(ctx context.Context, v store.Verification, state store.VerifyState, at time.Time) (store.Verification, bool, error) {
 	const op = "end verification"

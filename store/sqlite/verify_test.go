@@ -125,7 +125,7 @@ func TestVerificationLifecycle(t *testing.T) {
 	if got, err := db.VerificationByToken(ctx, "tok-5"); err != nil || got != want {
 		t.Errorf("VerificationByToken = %+v, %v", got, err)
 	}
-	for _, tok := range []string{"", "tok-6"} {
+	for _, tok := range []string{"", "tok-7"} {
 		if _, err := db.VerificationByToken(ctx, tok); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("VerificationByToken(%q) = %v, want ErrNotFound", tok, err)
 		}
@@ -137,9 +137,22 @@ func TestVerificationLifecycle(t *testing.T) {
 		t.Errorf("a verification with answer 4 was stored")
 	}
 
+	// A check by the page is not one to send, until it must go by message.
+	page := verification(chat, 6, t0)
+	page.Via, page.Token = store.ViaPage, "tok-6"
+	if _, _, err := db.AddVerification(ctx, page); err != nil {
+		t.Fatal(err)
+	}
 	unsent, err := db.UnsentVerifications(ctx, 10)
 	if err != nil || len(unsent) != 1 || unsent[0].UserID != 5 {
 		t.Fatalf("unsent = %+v, %v", unsent, err)
+	}
+	must(t, db.VerifyByMessage(ctx, page))
+	if unsent, _ := db.UnsentVerifications(ctx, 10); len(unsent) != 2 || unsent[1].UserID != 6 || unsent[1].Token != "tok-6" {
+		t.Errorf("unsent after the page failed = %+v", unsent)
+	}
+	if _, _, err := db.EndVerification(ctx, page, store.VerifyFailed, t0); err != nil {
+		t.Fatal(err)
 	}
 	must(t, db.VerificationSent(ctx, v, 77))
 	if unsent, _ := db.UnsentVerifications(ctx, 10); len(unsent) != 0 {

@@ -24,6 +24,10 @@ type config struct {
 	LogFormat   string // "json", "console" or "auto"
 	PollTimeout time.Duration
 	HTTPAddr    string
+	// PublicURL is the https:// address at which people reach HTTPAddr
+	// (INVITEBOT_PUBLIC_URL), without a trailing slash; "" for none: no
+	// verification page.
+	PublicURL string
 	// Language is the language of replies when a person's own is not one
 	// invitebot speaks (INVITEBOT_LANGUAGE); checked against the catalogs
 	// when they are loaded.
@@ -134,6 +138,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, &ConfigError{"INVITEBOT_HTTP_ADDR", fmt.Sprintf("%q is not a listen address; use host:port, e.g. 127.0.0.1:8080 or :8080", v)}
 		}
 		c.HTTPAddr = v
+	}
+	if v := strings.TrimSpace(getenv("INVITEBOT_PUBLIC_URL")); v != "" {
+		u, err := url.Parse(v)
+		switch {
+		case err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+			return c, &ConfigError{"INVITEBOT_PUBLIC_URL", fmt.Sprintf("%q is not an https:// address; use the address at which people reach INVITEBOT_HTTP_ADDR through your TLS proxy, e.g. https://bot.example.com", v)}
+		case c.HTTPAddr == "":
+			return c, &ConfigError{"INVITEBOT_PUBLIC_URL", "the verification page is served on INVITEBOT_HTTP_ADDR, which is not set; set both, or neither"}
+		}
+		c.PublicURL = strings.TrimSuffix(u.String(), "/")
 	}
 	return c, nil
 }

@@ -45,9 +45,13 @@ func TestLoadConfigValues(t *testing.T) {
 		"INVITEBOT_LOG_FORMAT", "json",
 		"INVITEBOT_POLL_TIMEOUT", "1m",
 		"INVITEBOT_HTTP_ADDR", ":8080",
+		"INVITEBOT_PUBLIC_URL", "https://bot.example.com/",
 	))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c.PublicURL != "https://bot.example.com" {
+		t.Errorf("PublicURL = %q", c.PublicURL)
 	}
 	if c.Token != goodToken || c.APIURL != "http://127.0.0.1:8081" || c.DB != "/var/lib/invitebot/bot.db" ||
 		len(c.Owners) != 2 || c.Owners[0] != 123456789 || c.Owners[1] != 987654321 ||
@@ -78,6 +82,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"poll timeout fraction", []string{"INVITEBOT_POLL_TIMEOUT", "1500ms"}, "INVITEBOT_POLL_TIMEOUT"},
 		{"poll timeout too long", []string{"INVITEBOT_POLL_TIMEOUT", "1h"}, "INVITEBOT_POLL_TIMEOUT"},
 		{"http addr", []string{"INVITEBOT_HTTP_ADDR", "8080"}, "INVITEBOT_HTTP_ADDR"},
+		{"public url http", []string{"INVITEBOT_HTTP_ADDR", ":8080", "INVITEBOT_PUBLIC_URL", "http://bot.example.com"}, "INVITEBOT_PUBLIC_URL"},
+		{"public url no host", []string{"INVITEBOT_HTTP_ADDR", ":8080", "INVITEBOT_PUBLIC_URL", "https://"}, "INVITEBOT_PUBLIC_URL"},
+		{"public url query", []string{"INVITEBOT_HTTP_ADDR", ":8080", "INVITEBOT_PUBLIC_URL", "https://x.example/?a=1"}, "INVITEBOT_PUBLIC_URL"},
+		{"public url without http addr", []string{"INVITEBOT_PUBLIC_URL", "https://bot.example.com"}, "INVITEBOT_PUBLIC_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,7 +34,7 @@ func TestRoutesTakeEveryFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := wire(client.Self(), client, catalog, ops.InstrumentStore(db, ops.NewMetrics(ops.Build{}, ops.Routes{})), []int64{dave}, nil).router
+	r := wire(client.Self(), client, catalog, ops.InstrumentStore(db, ops.NewMetrics(ops.Build{}, ops.Routes{})), []int64{dave}, nil, "", nil).router
 
 	files, err := filepath.Glob("../../../testdata/updates/*.json")
 	if err != nil || len(files) == 0 {

@@ -103,7 +103,11 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	log.Info().Int64("bot_id", me.ID).Str("username", me.Username).Msg("connected to the Bot API")
 	setUp(ctx, client, catalog, log)
 
-	w := wire(me, client, catalog, st, cfg.Owners, in.Now)
+	pageURL := ""
+	if cfg.PublicURL != "" {
+		pageURL = cfg.PublicURL + "/verify/"
+	}
+	w := wire(me, client, catalog, st, cfg.Owners, in.Now, pageURL, metrics)
 	w.links.CountRepeats(obs.UnsureRepeat)
 	upgraded = w.chats.Upgraded
 	// The notifier works beside the loop, from the store's outbox; it
@@ -111,6 +115,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	var notifying sync.WaitGroup
 	notifyCtx, stopNotifying := context.WithCancel(log.WithContext(ctx))
 	notifying.Go(func() { w.notifier.Run(notifyCtx) })
+	notifying.Go(func() { w.gate.Run(notifyCtx) })
 	defer func() { stopNotifying(); notifying.Wait() }()
 	log.Info().Dur("poll_timeout", cfg.PollTimeout).Msg("polling for updates")
 	err = bot.Run(ctx, client, w.router.Route, bot.Options{
@@ -121,6 +126,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		Journal:        journal{st},
 		Match:          w.router.Match,
 		Observer:       obs,
+		CaughtUp:       w.gate.CaughtUp,
 	})
 	log.Info().Msg("stopped")
 	return err
@@ -135,12 +141,15 @@ type wiring struct {
 	chats    *handlers.Chats
 	settings *handlers.Settings
 	notifier *handlers.Notifier
+	gate     *handlers.Gate
 }
 
 // wire makes the handlers and the checks and routes the commands, buttons
 // and updates to them; st is the store, owners may manage every chat the
-// bot administers from a private chat, now is the clock (nil: time.Now).
-func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owners []int64, now func() time.Time) wiring {
+// bot administers from a private chat, now is the clock (nil: time.Now),
+// pageURL the public address of the verification page ("" for none), obs
+// counts what becomes of join requests (nil: nothing).
+func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owners []int64, now func() time.Time, pageURL string, obs handlers.GateObserver) wiring {
 	d := &handlers.Deps{TG: tg, Text: catalog, Settings: st, Messages: st, Username: me.Username, Now: now}
 	admins := middleware.NewAdmins(tg, catalog, middleware.DefaultMemberTTL, now)
 	private := middleware.NewPrivate(admins, st, owners, me.ID)
@@ -153,6 +162,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 		settings: handlers.NewSettings(d, st),
 	}
 	w.notifier = handlers.NewNotifier(d, st, w.requests)
+	w.gate = handlers.NewGate(d, st, tg, w.requests, pageURL, obs)
 	w.requests.OnChange(w.notifier.Wake)
 	d.Replay = w.router.Route
 	r := w.router
@@ -181,10 +191,15 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("language", w.settings.Language, admin)
 	command("replies", w.settings.Replies, admin)
 	command("notify", w.notifier.Notify, admin)
+	command("joinmode", w.gate.JoinMode, admin)
+	command("rules", w.gate.Rules, admin)
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
 	r.UnknownCommand(answer(w.general.Unknown))
 	r.Callback(middleware.ConfirmPrefix, admins.Confirm, answer)
+	// A check's buttons: only the requester's own press counts, which the
+	// gate tells by the verification of the presser.
+	r.Callback(handlers.VerifyButtons, answer(w.gate.Press))
 	// Buttons are checked like the commands they stand for, against the
 	// record of the message they are under.
 	button := private.RequireButton(st)
@@ -200,7 +215,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 		return w.requests.OnChatMember(ctx, u)
 	})
 	r.On("my_chat_member", w.chats.OnMyChatMember)
-	r.On("chat_join_request", w.requests.OnJoinRequest)
+	r.On("chat_join_request", w.gate.OnJoinRequest)
 	r.On("message", w.chats.OnMessage) // a group's upgrade to a supergroup
 	// Of the messages without a command, only service messages (a group's
 	// upgrade, members coming and going) can concern the bot; the chatter
@@ -257,8 +272,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
 // group admins, the general ones for private chats.
 var (
-	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "help"}
-	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "start", "help"}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "joinmode", "rules", "replies", "language", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "joinmode", "rules", "replies", "language", "start", "help"}
 )
 
 // menu is a menu in p's language.

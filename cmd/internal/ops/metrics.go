@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/invitebot/invitebot/bot"
+	"github.com/invitebot/invitebot/handlers"
 )
 
 // Metrics are invitebot's Prometheus metrics, in a registry of their own
@@ -43,6 +44,8 @@ type Metrics struct {
 	storeErrors     *prometheus.CounterVec
 	unsureRepeats   *prometheus.CounterVec
 	undecodable     *prometheus.CounterVec
+	gateOutcomes    *prometheus.CounterVec
+	guardAnswer     prometheus.Histogram
 }
 
 // Build describes the running binary for invitebot_build_info.
@@ -70,6 +73,7 @@ var apiMethods = []string{
 	"getChatMember",
 	"createChatInviteLink", "exportChatInviteLink", "editChatInviteLink", "revokeChatInviteLink",
 	"approveChatJoinRequest", "declineChatJoinRequest",
+	"answerChatJoinRequestQuery", "sendChatJoinRequestWebApp",
 }
 
 // APIMethods are the Bot API methods whose series exist from start-up.
@@ -146,6 +150,12 @@ func NewMetrics(b Build, r Routes) *Metrics {
 			[]string{"method"}),
 		undecodable: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "updates_undecodable_total",
 			Help: "Updates that could not be decoded, by kind (unknown when even that could not be told)."}, []string{"kind"}),
+		gateOutcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "join_requests_total",
+			Help: "What became of join requests by the chat's join mode, by outcome: approved (auto), declined (closed), queued (manual: left to the admins), verified, failed, timed_out (verify), unreachable (verify, but the check could not be delivered: left to the admins)."},
+			[]string{"outcome"}),
+		guardAnswer: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Name: "guard_answer_seconds",
+			Help:    "Time from a guard bot's join request arriving to its answer (approve, decline, queue or the verification page); Telegram waits 10 seconds.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2, 5, 8, 10}}),
 	}
 	info := prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "build_info",
 		Help:        "Always 1; the labels tell the build.",
@@ -160,6 +170,7 @@ func NewMetrics(b Build, r Routes) *Metrics {
 		m.polls, m.lastPoll, m.links, m.joinRequests,
 		m.storeDuration, m.storeErrors,
 		m.unsureRepeats, m.undecodable,
+		m.gateOutcomes, m.guardAnswer,
 	)
 	m.start(r)
 	return m
@@ -203,7 +214,16 @@ func (m *Metrics) start(r Routes) {
 		m.storeDuration.WithLabelValues(op)
 		m.storeErrors.WithLabelValues(op)
 	}
+	for _, o := range handlers.Outcomes {
+		m.gateOutcomes.WithLabelValues(o)
+	}
 }
+
+// JoinRequest counts what became of a join request (handlers.GateObserver).
+func (m *Metrics) JoinRequest(outcome string) { m.gateOutcomes.WithLabelValues(outcome).Inc() }
+
+// GuardAnswer times a guard bot's answer (handlers.GateObserver).
+func (m *Metrics) GuardAnswer(took time.Duration) { m.guardAnswer.Observe(took.Seconds()) }
 
 // handled makes the series of updates of kind handled for command.
 func (m *Metrics) handled(kind, command string) {

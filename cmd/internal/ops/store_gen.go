@@ -356,6 +356,13 @@ func (t *timedStore) VerificationSent(ctx context.Context, v store.Verification,
 	return err
 }
 
+func (t *timedStore) VerifyByMessage(ctx context.Context, v store.Verification) error {
+	start := time.Now()
+	err := t.s.VerifyByMessage(ctx, v)
+	t.m.storeOp("VerifyByMessage", start, err)
+	return err
+}
+
 func (t *timedStore) WaitForSummary(ctx context.Context, adminID int64, chatID int64, at time.Time) error {
 	start := time.Now()
 	err := t.s.WaitForSummary(ctx, adminID, chatID, at)
