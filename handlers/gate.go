@@ -105,7 +105,7 @@ func NewGate(d *Deps, st GateStore, guard GuardTelegram, requests *Requests, pag
 
 type nopGateObserver struct{}
 
-func (nopGateObserver) JoinRequest(string)         {}
+func (nopGateObserver) JoinRequest(string)        {}
 func (nopGateObserver) GuardAnswer(time.Duration) {}
 
 // Wake tells the gate's worker that there is work: a check to send.
