@@ -144,7 +144,7 @@ func TestAnswer(t *testing.T) {
 			[]string{line("Send", tGroup, "reply=10 buttons=0")}, usage},
 		{"in a private chat, there", privateCommand("links", "x"), mistake, nil,
 			[]string{line("Send", tAdmin, "reply=10 buttons=0")}, usage},
-		{"a refusal of a press is an alert", press("lk:r:1:2", nil), text.Err(text.Invalid, "button.stale"), nil,
+		{"a refusal of a press is an alert", press("lk:r:2", nil), text.Err(text.Invalid, "button.stale"), nil,
 			[]string{line("AnswerButton", tQueryID, "alert=true")}, "This button no longer works."},
 		{"with its values", groupCommand("editlink", "#9"), text.Err(text.NotFound, "link.no_number", "N", 9, "Chat", text.M("chat.this")), nil,
 			[]string{line("Send", tGroup, "reply=10 buttons=0")}, "There is no link #9 of mine in this chat."},
