@@ -331,6 +331,8 @@ func TestRunPending(t *testing.T) {
 			start(adminUser(), "tok"), 0, true, true, nil, ""},
 		{"a store failure is a failure", func(e *env) { waiting(e); e.st.failNext("TakePendingCommand", errDisk) },
 			start(adminUser(), "tok"), 0, false, true, errDisk, ""},
+		{"another's Start that cannot put it back is a failure", func(e *env) { waiting(e); e.st.failNext("SavePendingCommand", errDisk) },
+			start(memberUser(), "tok"), 0, false, false, errDisk, ""},
 		{"the command's failure is the failure", func(e *env) {
 			waiting(e)
 			replay := e.deps.Replay
@@ -381,6 +383,26 @@ func TestRunPending(t *testing.T) {
 			}
 		})
 	}
+	t.Run("only the asker: another's Start leaves it waiting for them", func(t *testing.T) {
+		// The button is in the group, where every member may press it.
+		e := newEnv()
+		waiting(e)
+		if err := e.general().Help(context.Background(), start(memberUser(), "tok")); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.replayed()); n != 0 {
+			t.Fatalf("Mia's Start ran Ada's command")
+		}
+		if m := e.tg.messages(); len(m) != 1 || m[0].ChatID != tMember || !strings.Contains(plain(m[0].Text), "I manage invite links") {
+			t.Errorf("Mia got %+v, want the help", m)
+		}
+		if err := e.general().Help(context.Background(), start(adminUser(), "tok")); err != nil {
+			t.Fatal(err)
+		}
+		if runs := e.replayed(); len(runs) != 1 || runs[0].From.ID != tAdmin || runs[0].Command.Args != "-1001234567890 Partners limit=50" {
+			t.Errorf("Ada's Start after Mia's ran %+v, want her command", runs)
+		}
+	})
 	t.Run("once: a second Start gets the help", func(t *testing.T) {
 		e := newEnv()
 		waiting(e)
