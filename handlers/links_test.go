@@ -615,6 +615,85 @@ func TestRevokeLinkRefused(t *testing.T) {
 	})
 }
 
+func TestRevokeLinkAll(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		setup   func(e *env)
+		u       *bot.Update
+		calls   []string
+		items   []int64
+		words   []string
+		button  string
+		private bool // the answer went to Ada's private chat from the group
+	}{
+		{"asks Ada, and Ada alone, to confirm revoking every active link but the primary", seedLinks, groupCommand("revokelink", "all"),
+			[]string{probe, line("Send", tAdmin, "reply=0 buttons=1"), groupLine}, []int64{2, 3, 5, 6},
+			[]string{"Revoke these 4 links in Fans & Friends? They stop working at once.", "#2 “Partners” " + urlPartners,
+				"#3 “Club” " + urlClub, "#5 “Twin” " + urlTwinA, "#6 “twin” " + urlTwinB, "Only @ada can confirm, within 60 seconds."},
+			"Yes, revoke all 4=lk:ya:0", true},
+		{"ALL in capitals, one link", func(e *env) {
+			e.seed(store.Link{URL: urlPrimary, Primary: true})
+			e.seed(store.Link{URL: urlPartners, Name: "Partners"})
+			e.seed(store.Link{URL: urlOld, Name: "Old", RevokedAt: tRevoked})
+		}, groupCommand("revokelink", "ALL"), []string{probe, line("Send", tAdmin, "reply=0 buttons=1"), groupLine}, []int64{2},
+			[]string{"Revoke this link in Fans & Friends? It stops working at once.", "#2 “Partners” " + urlPartners}, "Yes, revoke it=lk:ya:0", true},
+		{"from a private chat, there", seedLinks, privateCommand("revokelink", "all"),
+			[]string{line("Send", tAdmin, "reply=10 buttons=1")}, []int64{2, 3, 5, 6}, []string{"Revoke these 4 links"},
+			"Yes, revoke all 4=lk:ya:0", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv()
+			tc.setup(e)
+			before := e.st.allLinks()
+			if err := e.links().RevokeLink(context.Background(), tc.u); err != nil {
+				t.Fatal(err)
+			}
+			wantCalls(t, e.tg, tc.calls...)
+			m := e.tg.messages()[0]
+			if tc.private {
+				privateAnswer(t, e.tg)
+			}
+			wantContains(t, plain(m.Text), tc.words...)
+			wantLacks(t, plain(m.Text), urlPrimary, urlOld, urlExpired)
+			if got := buttonTexts(t, m.Buttons); !slices.Equal(got, []string{tc.button}) {
+				t.Errorf("buttons %v, want %q", got, tc.button)
+			}
+			rec, _ := e.st.record(tAdmin, 101)
+			want := store.ButtonMessage{ChatID: tAdmin, MessageID: 101, Kind: kindConfirmAll, TargetID: tGroup, Items: tc.items,
+				UserID: tAdmin, ExpiresAt: tNow.Add(60 * time.Second), CreatedAt: tNow}
+			if !recordsEqual(rec, want) {
+				t.Errorf("the record is %+v, want %+v", rec, want)
+			}
+			if !slices.Equal(before, e.st.allLinks()) {
+				t.Errorf("links changed before the confirmation")
+			}
+		})
+	}
+	t.Run("none to revoke is told in the group, without a probe", func(t *testing.T) {
+		e := newEnv()
+		e.tg.block(tAdmin)
+		e.seed(store.Link{URL: urlPrimary, Primary: true})
+		e.seed(store.Link{URL: urlOld, RevokedAt: tRevoked})
+		err := e.links().RevokeLink(context.Background(), groupCommand("revokelink", "all"))
+		wantTextErr(t, err, text.NotFound, "revoke_all.none", "no active links of mine in this chat", "/refreshlink")
+		wantCalls(t, e.tg)
+	})
+	t.Run("a store failure is a failure", func(t *testing.T) {
+		e := newEnv()
+		seedLinks(e)
+		e.st.failNext("ListLinks", errDisk)
+		wantFailure(t, e.links().RevokeLink(context.Background(), groupCommand("revokelink", "all")))
+		wantCalls(t, e.tg)
+	})
+	t.Run("a confirmation that cannot be recorded is a failure, and the group is not told", func(t *testing.T) {
+		e := newEnv()
+		seedLinks(e)
+		e.st.failNext("SaveButtonMessage", errDisk)
+		wantFailure(t, e.links().RevokeLink(context.Background(), groupCommand("revokelink", "all")))
+		wantCalls(t, e.tg, probe, line("Send", tAdmin, "reply=0 buttons=1"))
+	})
+}
+
 // entryNumbers are the #N of the link entries of a list page, in order.
 var entryNumber = regexp.MustCompile(`(?m)^#([0-9]+) `)
 
@@ -1008,6 +1087,10 @@ func TestRevokeButtonRefused(t *testing.T) {
 		{"reading the record", func(e *env) { e.st.failNext("ButtonMessage", errDisk) }},
 		{"reading the link", func(e *env) { e.st.failNext("Link", errDisk) }},
 		{"sending the confirmation", func(e *env) { e.tg.failNext("Send", errNetwork) }},
+		{"showing the page anew", func(e *env) {
+			e.st.links[1].RevokedAt = tRevoked
+			e.tg.failNext("Edit", errNetwork)
+		}},
 		{"recording the confirmation", func(e *env) { e.st.failNext("SaveButtonMessage", errDisk) }},
 	} {
 		t.Run("a failure "+tc.name, func(t *testing.T) {
