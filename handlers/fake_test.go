@@ -49,8 +49,8 @@ const (
 // tNow is the fakes' clock.
 var tNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
-// catalog is the English catalog the handlers speak in the tests.
-var catalog = func() *text.Catalog {
+// tCatalog is what the handlers speak in the tests, English by default.
+var tCatalog = func() *text.Catalog {
 	c, err := text.New("en")
 	if err != nil {
 		panic(err)
@@ -86,7 +86,6 @@ type fakeTG struct {
 	made    int                    // links made, for their URLs
 	sent    []bot.Outgoing         // Send
 	answers []fakeAnswer           // AnswerButton
-	edits   []fakeEdit             // Edit and EditButtons
 	texts   map[int]string         // Send and Edit: message ID → text
 	buttons map[int][][]bot.Button // Send, Edit and EditButtons: message ID → buttons
 	nextMsg int                    // the next message ID Send gives
@@ -102,14 +101,6 @@ type fakeLink struct {
 type fakeAnswer struct {
 	query, text string
 	alert       bool
-}
-
-// fakeEdit is an Edit (text set) or an EditButtons (text kept).
-type fakeEdit struct {
-	chat    int64
-	message int
-	text    string // "" for EditButtons
-	rows    [][]bot.Button
 }
 
 func newFakeTG() *fakeTG {
@@ -173,13 +164,6 @@ func (f *fakeTG) pressAnswers() []fakeAnswer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.answers)
-}
-
-// allEdits is what Edit and EditButtons did so far, in order.
-func (f *fakeTG) allEdits() []fakeEdit {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.edits)
 }
 
 // message is the text and buttons of message id as Telegram shows it now.
@@ -348,7 +332,6 @@ func (f *fakeTG) Edit(_ context.Context, chatID int64, messageID int, html strin
 	if err := f.begin("Edit", "%d %d buttons=%d", chatID, messageID, n); err != nil {
 		return err
 	}
-	f.edits = append(f.edits, fakeEdit{chat: chatID, message: messageID, text: html, rows: buttons})
 	f.texts[messageID] = html
 	f.buttons[messageID] = buttons
 	return nil
@@ -361,7 +344,6 @@ func (f *fakeTG) EditButtons(_ context.Context, chatID int64, messageID int, but
 	if err := f.begin("EditButtons", "%d %d", chatID, messageID); err != nil {
 		return err
 	}
-	f.edits = append(f.edits, fakeEdit{chat: chatID, message: messageID, rows: buttons})
 	f.buttons[messageID] = buttons
 	return nil
 }
@@ -1274,7 +1256,7 @@ type env struct {
 func newEnv() *env {
 	e := &env{tg: newFakeTG(), st: newFakeStore(), acc: &fakeAccess{}, clock: &fakeClock{now: tNow},
 		admins: &fakeChecker{verdict: map[int64]middleware.Verdict{tAdmin: middleware.CanInvite}}}
-	e.deps = &Deps{TG: e.tg, Text: catalog, Settings: e.st, Messages: e.st, Username: tBotName, Now: e.clock.Now,
+	e.deps = &Deps{TG: e.tg, Text: tCatalog, Settings: e.st, Messages: e.st, Username: tBotName, Now: e.clock.Now,
 		Replay: func(_ context.Context, u *bot.Update) error {
 			e.mu.Lock()
 			defer e.mu.Unlock()
@@ -1472,7 +1454,7 @@ var htmlTags = regexp.MustCompile(`<[^>]*>`)
 func plain(s string) string { return html.UnescapeString(htmlTags.ReplaceAllString(s, "")) }
 
 // says is the English text of m with its values.
-func says(id string, kv ...any) string { return catalog.Default().P(id, kv...) }
+func says(id string, kv ...any) string { return tCatalog.Default().P(id, kv...) }
 
 // textErr is err as a *text.Error, failing t if it is none.
 func textErr(t *testing.T, err error) *text.Error {
@@ -1492,7 +1474,7 @@ func wantTextErr(t *testing.T, err error, code text.Code, id string, words ...st
 	if e.Code != code || e.Msg.ID != id {
 		t.Fatalf("err = %v; want %s %s", e, code, id)
 	}
-	msg := catalog.Default().Plain(e.Msg)
+	msg := tCatalog.Default().Plain(e.Msg)
 	for _, w := range words {
 		if !strings.Contains(msg, w) {
 			t.Errorf("the person reads %q; missing %q", msg, w)

@@ -486,7 +486,7 @@ func TestEditLinkTelegramRefusals(t *testing.T) {
 			err := e.links().EditLink(context.Background(), groupCommand("editlink", "#2 limit=100"))
 			te := wantTextErr(t, err, tc.code, tc.id)
 			if tc.id == "link.gone" {
-				wantContains(t, catalog.Default().Plain(te.Msg), "Telegram says #2 no longer exists", "marked it revoked")
+				wantContains(t, tCatalog.Default().Plain(te.Msg), "Telegram says #2 no longer exists", "marked it revoked")
 			}
 			wantCalls(t, e.tg, probe, line("EditLink", tGroup, urlPartners, `name="Partners" expire=2026-11-29T12:00 limit=100 request=false`))
 			l := e.st.get(t, tGroup, 2)
