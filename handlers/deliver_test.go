@@ -316,6 +316,11 @@ func TestRunPending(t *testing.T) {
 	}{
 		{"the asker's Start runs it, with the chat first", waiting, start(adminUser(), "tok"), 1, false, false, nil,
 			"-1001234567890 Partners limit=50"},
+		{"whatever the Start's update carried, the command is checked anew", waiting, func() *bot.Update {
+			u := start(adminUser(), "tok")
+			u.Target, u.Actor = groupChat(), adminUser()
+			return u
+		}(), 1, false, false, nil, "-1001234567890 Partners limit=50"},
 		{"a command without arguments", func(e *env) {
 			e.st.commands["tok"] = store.PendingCommand{Token: "tok", UserID: tAdmin, ChatID: tGroup, Command: "links"}
 		}, start(adminUser(), "tok"), 1, false, false, nil, "-1001234567890"},
@@ -380,6 +385,9 @@ func TestRunPending(t *testing.T) {
 			_, waits := e.st.commands["tok"]
 			if waits != tc.waits {
 				t.Errorf("the command still waits = %v, want %v", waits, tc.waits)
+			}
+			if args(tc.u) == startHelp && slices.Contains(e.st.calls, "TakePendingCommand") {
+				t.Errorf("the help's start parameter was looked up as a waiting command")
 			}
 		})
 	}
