@@ -1181,6 +1181,7 @@ func TestConfirmButton(t *testing.T) {
 			tc.setup(e)
 			before := e.st.allLinks()
 			tc.u.Callback.Message.ID = tConfirmID
+			tc.u.Callback.Message.Buttons = [][]bot.Button{{{Text: "Yes, revoke", Data: tc.u.Callback.Data}}}
 			if err := e.links().ConfirmButton(context.Background(), tc.u); err != nil {
 				t.Fatal(err)
 			}
