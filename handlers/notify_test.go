@@ -192,6 +192,51 @@ func TestNotifierSummaries(t *testing.T) {
 	}
 }
 
+func TestNotifierWindowAcrossRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		first, then      int           // requests at tNow, and 10 s later
+		singles          int           // notifications of their own 10 s later
+		next             time.Duration // when the summary falls due, after tNow
+		clockBack, after time.Duration // after the summary, the clock set back to this; the next due then
+	}{
+		{"those of the window count", 3, 4, 2, 70 * time.Second, 0, 0},
+		{"a window over counts none", 5, 0, 0, 0, 0, 0},
+		{"a clock set back brings no summary closer than a window after the last", 5, 1, 0, 70 * time.Second,
+			50 * time.Second, 130 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := notifyEnv()
+			n := e.notifier()
+			e.ask(t, tGroup, 0, tc.first)
+			process(t, n)
+			e.clock.advance(10 * time.Second)
+			e.ask(t, tGroup, 100, tc.then)
+			e.tg.sent = nil
+			next := process(t, n)
+			if singles, _ := sentTo(e.tg, tAdmin); len(singles) != tc.singles {
+				t.Errorf("%d notifications of their own, want %d", len(singles), tc.singles)
+			}
+			if want := tNow.Add(tc.next); tc.next > 0 && !next.Equal(want) || tc.next == 0 && !next.IsZero() {
+				t.Errorf("the summary falls due at %v, want +%v", next, tc.next)
+			}
+			if tc.clockBack == 0 {
+				return
+			}
+			e.clock.now = next
+			process(t, n)
+			if _, summaries := sentTo(e.tg, tAdmin); len(summaries) != 1 {
+				t.Fatalf("%d summaries when it fell due", len(summaries))
+			}
+			e.clock.now = tNow.Add(tc.clockBack)
+			e.ask(t, tGroup, 200, 1)
+			if next := process(t, n); !next.Equal(tNow.Add(tc.after)) {
+				t.Errorf("after the clock went back, the next summary at %v, want +%v", next, tc.after)
+			}
+		})
+	}
+}
+
 func TestNotifierWindowsPerAdminAndChat(t *testing.T) {
 	e := notifyEnv()
 	e.subscribe(tGroup, tBea)
