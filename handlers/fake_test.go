@@ -191,6 +191,14 @@ func (f *fakeTG) know(chat int64, l bot.InviteLink) {
 	f.links[l.URL] = &fakeLink{chat: chat, link: l}
 }
 
+// clear forgets the calls made and the messages sent so far (not what
+// the messages show), for a test that looks at what comes next.
+func (f *fakeTG) clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls, f.sent, f.answers = nil, nil, nil
+}
+
 // forget makes Telegram no longer know the link url (revoked and gone).
 func (f *fakeTG) forget(url string) {
 	f.mu.Lock()
@@ -1210,6 +1218,12 @@ func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }
 
 func (c *fakeClock) advance(d time.Duration) {

@@ -135,7 +135,7 @@ func TestNotifierSingles(t *testing.T) {
 				t.Errorf("%d wait for a summary, want %d", waiting, tc.requests-tc.singles)
 			}
 			// Nothing more goes out until the summary falls due.
-			e.tg.calls = nil
+			e.tg.clear()
 			process(t, n)
 			wantCalls(t, e.tg)
 		})
@@ -163,10 +163,10 @@ func TestNotifierSummaries(t *testing.T) {
 		{121 * time.Second, 0, 0, []string{"1 new join request in Fans & Friends: /requests @fans"}, 0},
 		{200 * time.Second, 1, 1, nil, 0}, // the window is over: of its own again
 	} {
-		e.clock.now = tNow.Add(s.at)
+		e.clock.set(tNow.Add(s.at))
 		e.ask(t, tGroup, asked, s.ask)
 		asked += s.ask
-		e.tg.sent = nil
+		e.tg.clear()
 		next := process(t, n)
 		singles, summaries := sentTo(e.tg, tAdmin)
 		var read []string
@@ -212,7 +212,7 @@ func TestNotifierWindowAcrossRuns(t *testing.T) {
 			process(t, n)
 			e.clock.advance(10 * time.Second)
 			e.ask(t, tGroup, 100, tc.then)
-			e.tg.sent = nil
+			e.tg.clear()
 			next := process(t, n)
 			if singles, _ := sentTo(e.tg, tAdmin); len(singles) != tc.singles {
 				t.Errorf("%d notifications of their own, want %d", len(singles), tc.singles)
@@ -223,12 +223,12 @@ func TestNotifierWindowAcrossRuns(t *testing.T) {
 			if tc.clockBack == 0 {
 				return
 			}
-			e.clock.now = next
+			e.clock.set(next)
 			process(t, n)
 			if _, summaries := sentTo(e.tg, tAdmin); len(summaries) != 1 {
 				t.Fatalf("%d summaries when it fell due", len(summaries))
 			}
-			e.clock.now = tNow.Add(tc.clockBack)
+			e.clock.set(tNow.Add(tc.clockBack))
 			e.ask(t, tGroup, 200, 1)
 			if next := process(t, n); !next.Equal(tNow.Add(tc.after)) {
 				t.Errorf("after the clock went back, the next summary at %v, want +%v", next, tc.after)
@@ -382,7 +382,7 @@ func TestNotifierOutcomes(t *testing.T) {
 				tc.setup(e)
 			}
 			tc.answer(e)
-			e.tg.calls = nil
+			e.tg.clear()
 			_, err := n.process(context.Background())
 			if tc.retry {
 				wantFailure(t, err)
@@ -406,7 +406,7 @@ func TestNotifierOutcomes(t *testing.T) {
 				}
 			}
 			// Once.
-			e.tg.calls = nil
+			e.tg.clear()
 			process(t, n)
 			wantCalls(t, e.tg)
 		})
@@ -418,7 +418,7 @@ func TestNotifierOutcomes(t *testing.T) {
 		n := e.notifier()
 		process(t, n)
 		approve(e)
-		e.tg.calls = nil
+		e.tg.clear()
 		process(t, n)
 		wantCalls(t, e.tg)
 		if got := notes(e, tAdmin, store.NotificationSent); len(got) != 1 || !got[0].edited {
@@ -450,7 +450,7 @@ func TestNotifierRequestAnsweredWhileSending(t *testing.T) {
 	if len(sent) != 1 || sent[0].MessageID != 101 || sent[0].Outcome != store.RequestDeclined {
 		t.Fatalf("the notification is %+v, want it sent with the outcome", e.st.outbox())
 	}
-	e.tg.calls = nil
+	e.tg.clear()
 	process(t, n)
 	wantCalls(t, e.tg, line("Edit", tAdmin, 101, "buttons=0"))
 	msg, _ := e.tg.message(101)
