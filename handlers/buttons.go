@@ -1,9 +1,6 @@
 package handlers
 
 import (
-	"context"
-	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -46,28 +43,6 @@ func parseButton(data string) (prefix, action string, item int64, ok bool) {
 	return parts[0] + ":", parts[1], item, true
 }
 
-// editButtons replaces the buttons of the message a button was pressed
-// under with what change makes of each of its rows (nil drops the row).
-// A message that is gone is not an error.
-func (d *Deps) editButtons(ctx context.Context, u *bot.Update, change func(row []bot.Button) []bot.Button) error {
-	q := u.Callback
-	if q.Message == nil || u.Chat == nil {
-		return nil
-	}
-	var rows [][]bot.Button
-	for _, r := range q.Message.Buttons {
-		row := change(slices.Clone(r))
-		if len(row) > 0 {
-			rows = append(rows, row)
-		}
-	}
-	err := d.TG.EditButtons(ctx, u.Chat.ID, q.Message.ID, rows)
-	if errors.Is(err, bot.ErrMessageGone) {
-		return nil
-	}
-	return err
-}
-
 // cut shortens s to at most n UTF-16 code units (as Telegram counts the
 // 200 of a callback answer), ending it with "…" when it is cut.
 func cut(s string, n int) string {
@@ -86,14 +61,4 @@ func cut(s string, n int) string {
 		used += w
 	}
 	return s
-}
-
-// hasData tells whether a row holds a button with data.
-func hasData(row []bot.Button, data string) bool {
-	for _, b := range row {
-		if b.Data == data {
-			return true
-		}
-	}
-	return false
 }

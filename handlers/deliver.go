@@ -169,6 +169,11 @@ func (d *Deps) runPending(ctx context.Context, u *bot.Update, token string) (boo
 	case err != nil:
 		return false, fmt.Errorf("pending command: %w", err)
 	case c.UserID != u.From.ID:
+		// Someone else's: the button is in the group, for every member to
+		// press. It waits for its asker still.
+		if err := d.Messages.SavePendingCommand(ctx, c); err != nil {
+			return false, fmt.Errorf("keep pending command: %w", err)
+		}
 		return false, nil
 	}
 	run := *u

@@ -26,6 +26,7 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
+	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store"
 )
 
@@ -38,6 +39,7 @@ const (
 	tCarol   int64 = 5000000003     // a requester without a username
 	tDave    int64 = 5000000004     // a requester, @dave
 	tEve     int64 = 5000000005     // a requester, @eve
+	tMember  int64 = 5000000006     // Mia, a member of the group, no admin
 	tMsgID         = 10             // the command's message
 	tListID        = 20             // the bot's message a button is under
 	tQueryID       = "q-1"          // the button press
@@ -47,8 +49,8 @@ const (
 // tNow is the fakes' clock.
 var tNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
-// catalog is the English catalog the handlers speak in the tests.
-var catalog = func() *text.Catalog {
+// tCatalog is what the handlers speak in the tests, English by default.
+var tCatalog = func() *text.Catalog {
 	c, err := text.New("en")
 	if err != nil {
 		panic(err)
@@ -84,10 +86,11 @@ type fakeTG struct {
 	made    int                    // links made, for their URLs
 	sent    []bot.Outgoing         // Send
 	answers []fakeAnswer           // AnswerButton
-	edits   []fakeButtonEdit       // EditButtons
 	texts   map[int]string         // Send and Edit: message ID → text
 	buttons map[int][][]bot.Button // Send, Edit and EditButtons: message ID → buttons
 	nextMsg int                    // the next message ID Send gives
+	blocked map[int64]bool         // people the bot may not write to (block)
+	onSend  func(m bot.Outgoing)   // called after each Send that went out, without the lock
 }
 
 type fakeLink struct {
@@ -100,15 +103,23 @@ type fakeAnswer struct {
 	alert       bool
 }
 
-type fakeButtonEdit struct {
-	chat    int64
-	message int
-	rows    [][]bot.Button
-}
-
 func newFakeTG() *fakeTG {
 	return &fakeTG{fails: map[string][]error{}, links: map[string]*fakeLink{}, texts: map[int]string{},
-		buttons: map[int][][]bot.Button{}, nextMsg: 100}
+		buttons: map[int][][]bot.Button{}, nextMsg: 100, blocked: map[int64]bool{}}
+}
+
+// block makes the bot unable to write to user, as Telegram is when the
+// user never started it or blocked it: Typing and Send to them fail with
+// bot.ErrBlocked. Everyone else may be written to.
+func (f *fakeTG) block(user int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blocked[user] = true
+}
+
+// errBlocked is Telegram's 403 as the client wraps it.
+func errBlocked(method string) error {
+	return fmt.Errorf("%s: Forbidden: bot can't initiate conversation with a user: %w", method, bot.ErrBlocked)
 }
 
 // failNext makes the next calls of method return errs, one each, in order;
@@ -155,11 +166,11 @@ func (f *fakeTG) pressAnswers() []fakeAnswer {
 	return slices.Clone(f.answers)
 }
 
-// buttonEdits is what EditButtons did so far.
-func (f *fakeTG) buttonEdits() []fakeButtonEdit {
+// message is the text and buttons of message id as Telegram shows it now.
+func (f *fakeTG) message(id int) (string, [][]bot.Button) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.edits)
+	return f.texts[id], f.buttons[id]
 }
 
 // link is the link url as Telegram has it, and whether it knows it.
@@ -178,6 +189,21 @@ func (f *fakeTG) know(chat int64, l bot.InviteLink) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.links[l.URL] = &fakeLink{chat: chat, link: l}
+}
+
+// clear forgets the calls made and the messages sent so far (not what
+// the messages show), for a test that looks at what comes next.
+func (f *fakeTG) clear() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls, f.sent, f.answers = nil, nil, nil
+}
+
+// forget makes Telegram no longer know the link url (revoked and gone).
+func (f *fakeTG) forget(url string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.links, url)
 }
 
 // specText is a LinkSpec on one line, for the log.
@@ -274,29 +300,44 @@ func (f *fakeTG) DeclineRequest(_ context.Context, chatID, userID int64) error {
 	return f.begin("DeclineRequest", "%d %d", chatID, userID)
 }
 
-// Send logs "Send CHAT reply=ID buttons=N" (N: the buttons in all).
+// Send logs "Send CHAT reply=ID buttons=N" (N: the buttons in all). To a
+// person the bot may not write to, it fails with bot.ErrBlocked.
 func (f *fakeTG) Send(_ context.Context, m bot.Outgoing) (int, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	n := 0
 	for _, r := range m.Buttons {
 		n += len(r)
 	}
-	if err := f.begin("Send", "%d reply=%d buttons=%d", m.ChatID, m.ReplyTo, n); err != nil {
+	err := f.begin("Send", "%d reply=%d buttons=%d", m.ChatID, m.ReplyTo, n)
+	if err == nil && f.blocked[m.ChatID] {
+		err = errBlocked("sendMessage")
+	}
+	if err != nil {
+		f.mu.Unlock()
 		return 0, err
 	}
 	f.sent = append(f.sent, m)
 	f.nextMsg++
-	f.texts[f.nextMsg] = m.Text
-	f.buttons[f.nextMsg] = m.Buttons
-	return f.nextMsg, nil
+	id := f.nextMsg
+	f.texts[id] = m.Text
+	f.buttons[id] = m.Buttons
+	hook := f.onSend
+	f.mu.Unlock()
+	if hook != nil {
+		hook(m)
+	}
+	return id, nil
 }
 
-// Edit logs "Edit CHAT MESSAGE".
+// Edit logs "Edit CHAT MESSAGE buttons=N".
 func (f *fakeTG) Edit(_ context.Context, chatID int64, messageID int, html string, buttons [][]bot.Button) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.begin("Edit", "%d %d", chatID, messageID); err != nil {
+	n := 0
+	for _, r := range buttons {
+		n += len(r)
+	}
+	if err := f.begin("Edit", "%d %d buttons=%d", chatID, messageID, n); err != nil {
 		return err
 	}
 	f.texts[messageID] = html
@@ -311,8 +352,21 @@ func (f *fakeTG) EditButtons(_ context.Context, chatID int64, messageID int, but
 	if err := f.begin("EditButtons", "%d %d", chatID, messageID); err != nil {
 		return err
 	}
-	f.edits = append(f.edits, fakeButtonEdit{chat: chatID, message: messageID, rows: buttons})
 	f.buttons[messageID] = buttons
+	return nil
+}
+
+// Typing logs "Typing CHAT". To a person the bot may not write to (block),
+// it fails with bot.ErrBlocked, as sendChatAction does.
+func (f *fakeTG) Typing(_ context.Context, chatID int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.begin("Typing", "%d", chatID); err != nil {
+		return err
+	}
+	if f.blocked[chatID] {
+		return errBlocked("sendChatAction")
+	}
 	return nil
 }
 
@@ -332,31 +386,55 @@ type storePort interface {
 	LinkStore
 	RequestStore
 	ChatStore
+	ChatSettingsStore
+	MessageStore
+	NotifyStore
 }
 
 var _ storePort = (*fakeStore)(nil)
 
 // fakeStore is the store in memory: links numbered #N per chat from 1,
-// join requests one per user and chat, chats and the users' choice of one.
-// failNext makes a method fail; calls records the methods called.
+// join requests one per user and chat, chats and the users' choice of one,
+// chats' settings, the bot's messages with buttons, the commands waiting
+// for a private chat, and the outbox of notifications, which join requests
+// fill and answers settle as the SQLite store's do. failNext makes a method
+// fail; calls records the methods called.
 type fakeStore struct {
 	//lint:ignore U1000 it lets the fake stand for the interfaces when they grow
 	storePort // nil: a method the fake lacks panics
 
-	mu       sync.Mutex
-	links    []store.Link
-	requests map[[2]int64]store.JoinRequest
-	joins    []store.Join // RecordJoin, every call
-	counted  map[string]bool
-	chats    map[int64]store.Chat
-	chosen   map[int64]int64
-	fails    map[string][]error
-	calls    []string
+	mu        sync.Mutex
+	links     []store.Link
+	requests  map[[2]int64]store.JoinRequest
+	joins     []store.Join // RecordJoin, every call
+	counted   map[string]bool
+	chats     map[int64]store.Chat
+	chosen    map[int64]int64
+	settings  map[int64]store.ChatSettings
+	records   map[[2]int64]store.ButtonMessage // chat, message → record
+	commands  map[string]store.PendingCommand  // token → command
+	subs      map[[2]int64]store.Subscriber    // chat, admin
+	notes     []fakeNote                       // the outbox, in order of ID
+	summaries map[[2]int64]fakeSummary         // admin, chat
+	fails     map[string][]error
+	calls     []string
 }
+
+// fakeNote is a notification and whether its message shows its outcome.
+type fakeNote struct {
+	store.Notification
+	edited bool
+}
+
+// fakeSummary is when the last summary to an admin about a chat went out
+// and since when notifications wait for the next.
+type fakeSummary struct{ sentAt, backlogSince time.Time }
 
 func newFakeStore() *fakeStore {
 	return &fakeStore{requests: map[[2]int64]store.JoinRequest{}, counted: map[string]bool{},
-		chats: map[int64]store.Chat{}, chosen: map[int64]int64{}, fails: map[string][]error{}}
+		chats: map[int64]store.Chat{}, chosen: map[int64]int64{}, settings: map[int64]store.ChatSettings{},
+		records: map[[2]int64]store.ButtonMessage{}, commands: map[string]store.PendingCommand{},
+		subs: map[[2]int64]store.Subscriber{}, summaries: map[[2]int64]fakeSummary{}, fails: map[string][]error{}}
 }
 
 // failNext makes the next calls of method return errs, one each; a nil
@@ -387,7 +465,9 @@ func (s *fakeStore) writes() []string {
 	for _, c := range s.calls {
 		switch c {
 		case "AddLink", "EditLink", "RevokeLink", "AddJoinRequest", "AnswerJoinRequest", "RecordJoin",
-			"SaveChat", "ChooseChat", "MoveChat":
+			"SaveChat", "NoteChat", "ChooseChat", "MoveChat", "SaveChatSettings", "SaveButtonMessage",
+			"SavePendingCommand", "TakePendingCommand", "SetNotify", "NotificationSent", "NotificationsSummarized",
+			"WaitForSummary", "NotificationEdited":
 			out = append(out, c)
 		}
 	}
@@ -606,7 +686,46 @@ func (s *fakeStore) AddJoinRequest(_ context.Context, r store.JoinRequest) error
 	}
 	r.State, r.AnsweredBy, r.AnsweredAt, r.Counted, r.Joined = store.RequestPending, 0, time.Time{}, false, false
 	s.requests[key] = r
+	s.enqueue(r)
 	return nil
+}
+
+// enqueue puts a notification of r in the outbox for each subscriber of
+// its chat but the requester; a request seen again makes none. Call with
+// s.mu held.
+func (s *fakeStore) enqueue(r store.JoinRequest) {
+	admins := make([]int64, 0, len(s.subs))
+	for key := range s.subs {
+		if key[0] == r.ChatID && key[1] != r.UserID {
+			admins = append(admins, key[1])
+		}
+	}
+	slices.Sort(admins)
+	for _, admin := range admins {
+		if slices.ContainsFunc(s.notes, func(n fakeNote) bool {
+			return n.ChatID == r.ChatID && n.RequesterID == r.UserID && n.RequestedAt.Equal(r.RequestedAt) && n.AdminID == admin
+		}) {
+			continue
+		}
+		s.notes = append(s.notes, fakeNote{Notification: store.Notification{ID: int64(len(s.notes) + 1), ChatID: r.ChatID,
+			RequesterID: r.UserID, RequestedAt: r.RequestedAt, AdminID: admin, Language: s.subs[[2]int64{r.ChatID, admin}].Language,
+			State: store.NotificationPending}})
+	}
+}
+
+// settle gives the notifications of a request its outcome and drops those
+// not yet sent. Call with s.mu held.
+func (s *fakeStore) settle(chatID, requesterID int64, outcome store.RequestState) {
+	for i := range s.notes {
+		n := &s.notes[i]
+		if n.ChatID != chatID || n.RequesterID != requesterID || n.Outcome != "" {
+			continue
+		}
+		n.Outcome = outcome
+		if n.State == store.NotificationPending {
+			n.State = store.NotificationDropped
+		}
+	}
 }
 
 func (s *fakeStore) JoinRequest(_ context.Context, chatID, userID int64) (store.JoinRequest, error) {
@@ -655,6 +774,7 @@ func (s *fakeStore) AnswerJoinRequest(_ context.Context, chatID, userID int64, s
 		return r, false, nil
 	}
 	r.State, r.AnsweredBy, r.AnsweredAt = state, by, at
+	s.settle(chatID, userID, state)
 	if state == store.RequestApproved {
 		if i := s.find(func(l store.Link) bool { return l.ChatID == chatID && l.URL == r.InviteLink }); i >= 0 {
 			s.links[i].Joins++
@@ -681,6 +801,7 @@ func (s *fakeStore) RecordJoin(_ context.Context, j store.Join) (bool, error) {
 		}
 		r.Joined = true
 		s.requests[key] = r
+		s.settle(j.ChatID, j.UserID, r.State)
 	}
 	i := s.find(func(l store.Link) bool { return j.InviteLink != "" && l.ChatID == j.ChatID && l.URL == j.InviteLink })
 	once := fmt.Sprint(j.ChatID, j.UserID, j.InviteLink, j.At.Unix())
@@ -786,6 +907,272 @@ func (s *fakeStore) MoveChat(_ context.Context, from, to int64) error {
 	return nil
 }
 
+// NoteChat records a chat's type, title and username, keeping what is
+// known of the bot's status there.
+func (s *fakeStore) NoteChat(_ context.Context, id int64, typ, title, username string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("NoteChat"); err != nil {
+		return err
+	}
+	c := s.chats[id]
+	c.ID, c.Type, c.Title, c.Username = id, typ, title, username
+	s.chats[id] = c
+	return nil
+}
+
+func (s *fakeStore) ChatSettings(_ context.Context, chatID int64) (store.ChatSettings, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("ChatSettings"); err != nil {
+		return store.ChatSettings{}, err
+	}
+	c, ok := s.settings[chatID]
+	if !ok {
+		c.ChatID = chatID
+	}
+	return c, nil
+}
+
+func (s *fakeStore) SaveChatSettings(_ context.Context, c store.ChatSettings) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("SaveChatSettings"); err != nil {
+		return err
+	}
+	s.settings[c.ChatID] = c
+	return nil
+}
+
+// chatSettings is what the chat set, as stored.
+func (s *fakeStore) chatSettings(chatID int64) (store.ChatSettings, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.settings[chatID]
+	return c, ok
+}
+
+func (s *fakeStore) SaveButtonMessage(_ context.Context, m store.ButtonMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("SaveButtonMessage"); err != nil {
+		return err
+	}
+	m.Items = slices.Clone(m.Items)
+	s.records[[2]int64{m.ChatID, int64(m.MessageID)}] = m
+	return nil
+}
+
+func (s *fakeStore) ButtonMessage(_ context.Context, chatID int64, messageID int) (store.ButtonMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("ButtonMessage"); err != nil {
+		return store.ButtonMessage{}, err
+	}
+	m, ok := s.records[[2]int64{chatID, int64(messageID)}]
+	if !ok {
+		return store.ButtonMessage{}, fmt.Errorf("button message: %w", store.ErrNotFound)
+	}
+	m.Items = slices.Clone(m.Items)
+	return m, nil
+}
+
+// record is the record of the bot's message messageID in chatID.
+func (s *fakeStore) record(chatID int64, messageID int) (store.ButtonMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.records[[2]int64{chatID, int64(messageID)}]
+	return m, ok
+}
+
+func (s *fakeStore) SavePendingCommand(_ context.Context, c store.PendingCommand) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("SavePendingCommand"); err != nil {
+		return err
+	}
+	s.commands[c.Token] = c
+	return nil
+}
+
+func (s *fakeStore) TakePendingCommand(_ context.Context, token string) (store.PendingCommand, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("TakePendingCommand"); err != nil {
+		return store.PendingCommand{}, err
+	}
+	c, ok := s.commands[token]
+	if !ok {
+		return store.PendingCommand{}, fmt.Errorf("take pending command: %w", store.ErrNotFound)
+	}
+	delete(s.commands, token)
+	return c, nil
+}
+
+// pendingCommands are the commands waiting for a private chat.
+func (s *fakeStore) pendingCommands() []store.PendingCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]store.PendingCommand, 0, len(s.commands))
+	for _, c := range s.commands {
+		out = append(out, c)
+	}
+	return out
+}
+
+func (s *fakeStore) SetNotify(_ context.Context, sub store.Subscriber, on bool, _ time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("SetNotify"); err != nil {
+		return err
+	}
+	key := [2]int64{sub.ChatID, sub.UserID}
+	if on {
+		s.subs[key] = sub
+	} else {
+		delete(s.subs, key)
+	}
+	return nil
+}
+
+func (s *fakeStore) Notifying(_ context.Context, chatID, userID int64) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("Notifying"); err != nil {
+		return false, err
+	}
+	_, ok := s.subs[[2]int64{chatID, userID}]
+	return ok, nil
+}
+
+// subscriber is chatID's subscriber userID, if they are one.
+func (s *fakeStore) subscriber(chatID, userID int64) (store.Subscriber, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub, ok := s.subs[[2]int64{chatID, userID}]
+	return sub, ok
+}
+
+// notesWhere are the notifications that keep accepts, in order.
+func (s *fakeStore) notesWhere(keep func(n fakeNote) bool) []store.Notification {
+	var out []store.Notification
+	for _, n := range s.notes {
+		if keep(n) {
+			out = append(out, n.Notification)
+		}
+	}
+	return out
+}
+
+func (s *fakeStore) PendingNotifications(context.Context) ([]store.Notification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("PendingNotifications"); err != nil {
+		return nil, err
+	}
+	return s.notesWhere(func(n fakeNote) bool { return n.State == store.NotificationPending }), nil
+}
+
+func (s *fakeStore) NotificationsToEdit(context.Context) ([]store.Notification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("NotificationsToEdit"); err != nil {
+		return nil, err
+	}
+	return s.notesWhere(func(n fakeNote) bool {
+		return n.State == store.NotificationSent && n.Outcome != "" && !n.edited
+	}), nil
+}
+
+// note is notification id; call with s.mu held.
+func (s *fakeStore) note(id int64) *fakeNote {
+	for i := range s.notes {
+		if s.notes[i].ID == id {
+			return &s.notes[i]
+		}
+	}
+	return nil
+}
+
+// NotificationSent marks a pending notification, or one dropped while it
+// was being sent, sent as messageID.
+func (s *fakeStore) NotificationSent(_ context.Context, id int64, messageID int, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("NotificationSent"); err != nil {
+		return err
+	}
+	if n := s.note(id); n != nil && (n.State == store.NotificationPending || n.State == store.NotificationDropped) {
+		n.State, n.MessageID, n.SentAt = store.NotificationSent, messageID, at
+	}
+	return nil
+}
+
+func (s *fakeStore) NotificationsSummarized(_ context.Context, adminID, chatID int64, ids []int64, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("NotificationsSummarized"); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if n := s.note(id); n != nil && n.State == store.NotificationPending {
+			n.State, n.SentAt = store.NotificationSummarized, at
+		}
+	}
+	s.summaries[[2]int64{adminID, chatID}] = fakeSummary{sentAt: at}
+	return nil
+}
+
+func (s *fakeStore) NotifyWindow(_ context.Context, adminID, chatID int64, since time.Time) (store.NotifyWindow, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("NotifyWindow"); err != nil {
+		return store.NotifyWindow{}, err
+	}
+	var w store.NotifyWindow
+	for _, n := range s.notes {
+		if n.AdminID == adminID && n.ChatID == chatID && n.State == store.NotificationSent && !n.SentAt.Before(since) {
+			w.Singles++
+		}
+	}
+	sum := s.summaries[[2]int64{adminID, chatID}]
+	w.LastSummary, w.BacklogSince = sum.sentAt, sum.backlogSince
+	return w, nil
+}
+
+func (s *fakeStore) WaitForSummary(_ context.Context, adminID, chatID int64, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("WaitForSummary"); err != nil {
+		return err
+	}
+	key := [2]int64{adminID, chatID}
+	if sum := s.summaries[key]; sum.backlogSince.IsZero() {
+		sum.backlogSince = at
+		s.summaries[key] = sum
+	}
+	return nil
+}
+
+func (s *fakeStore) NotificationEdited(_ context.Context, id int64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("NotificationEdited"); err != nil {
+		return err
+	}
+	if n := s.note(id); n != nil {
+		n.edited = true
+	}
+	return nil
+}
+
+// outbox is every notification, in order.
+func (s *fakeStore) outbox() []fakeNote {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.notes)
+}
+
 // fakeAccess is ChatAccess: who may act on which chat from a private chat.
 type fakeAccess struct {
 	ChatAccess // nil: a method the fake lacks panics
@@ -821,19 +1208,83 @@ func (a *fakeAccess) Manageable(context.Context, int64) ([]store.Chat, bool, err
 	return slices.Clone(a.manageable), a.more, nil
 }
 
-// env is one test's handlers over fresh fakes.
+// fakeClock is the handlers' clock: tNow until a test moves it.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// fakeChecker is Checker: what each person may do in the group.
+type fakeChecker struct {
+	mu      sync.Mutex
+	verdict map[int64]middleware.Verdict // user → verdict; NotAdmin if absent
+	err     error
+	asked   []string // "CHAT USER" per call
+}
+
+func (c *fakeChecker) Check(_ context.Context, chatID, userID int64) (middleware.Verdict, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.asked = append(c.asked, line(chatID, userID))
+	if c.err != nil {
+		return middleware.NotAdmin, c.err
+	}
+	return c.verdict[userID], nil
+}
+
+// env is one test's handlers over fresh fakes. The handlers are wired as
+// cmd/internal/app wires them: the chats' settings, the records of the
+// messages with buttons and the waiting commands in the store; Replay
+// records what it is handed (replays).
 type env struct {
 	tg      *fakeTG
 	st      *fakeStore
 	acc     *fakeAccess
+	admins  *fakeChecker
+	clock   *fakeClock
 	deps    *Deps
 	repeats []string // what Links told CountRepeats
+
+	mu      sync.Mutex
+	replays []bot.Update // what Replay was handed
 }
 
 func newEnv() *env {
-	e := &env{tg: newFakeTG(), st: newFakeStore(), acc: &fakeAccess{}}
-	e.deps = &Deps{TG: e.tg, Text: catalog, Username: tBotName, Now: func() time.Time { return tNow }}
+	e := &env{tg: newFakeTG(), st: newFakeStore(), acc: &fakeAccess{}, clock: &fakeClock{now: tNow},
+		admins: &fakeChecker{verdict: map[int64]middleware.Verdict{tAdmin: middleware.CanInvite}}}
+	e.deps = &Deps{TG: e.tg, Text: tCatalog, Settings: e.st, Messages: e.st, Username: tBotName, Now: e.clock.Now,
+		Replay: func(_ context.Context, u *bot.Update) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.replays = append(e.replays, *u)
+			return nil
+		}}
 	return e
+}
+
+// replayed is what Replay was handed so far.
+func (e *env) replayed() []bot.Update {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.replays)
 }
 
 func (e *env) links() *Links {
@@ -844,7 +1295,38 @@ func (e *env) links() *Links {
 
 func (e *env) requests() *Requests { return NewRequests(e.deps, e.st) }
 func (e *env) chats() *Chats       { return NewChats(e.deps, e.st, e.acc) }
-func (e *env) general() *General   { return NewGeneral(e.deps) }
+func (e *env) general() *General   { return NewGeneral(e.deps, e.admins) }
+func (e *env) settings() *Settings { return NewSettings(e.deps, e.st) }
+func (e *env) notifier() *Notifier { return NewNotifier(e.deps, e.st, e.requests()) }
+
+// chatMode makes the group's answers that show links go to the group
+// (/replies chat).
+func (e *env) chatMode() {
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
+	e.st.settings[tGroup] = store.ChatSettings{ChatID: tGroup, Replies: store.RepliesChat}
+}
+
+// remember stores the record of the bot's message m.MessageID in m.ChatID
+// (tListID in the group if unset), as the handler that sent it would have.
+func (e *env) remember(m store.ButtonMessage) store.ButtonMessage {
+	if m.ChatID == 0 {
+		m.ChatID = tGroup
+	}
+	if m.MessageID == 0 {
+		m.MessageID = tListID
+	}
+	if m.TargetID == 0 {
+		m.TargetID = tGroup
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = tNow.Add(-time.Minute)
+	}
+	e.st.mu.Lock()
+	defer e.st.mu.Unlock()
+	e.st.records[[2]int64{m.ChatID, int64(m.MessageID)}] = m
+	return m
+}
 
 // seed stores l (its chat, number and creation filled in if unset) and
 // makes Telegram know it as the bot's; a revoked l is revoked in both.
@@ -924,6 +1406,28 @@ func privateCommand(name, args string) *bot.Update {
 	return u
 }
 
+// anonymousCommand is /name args sent in the group by an anonymous admin
+// (sender_chat the group, from GroupAnonymousBot), run after Ada confirmed
+// it: Target is the group, Actor Ada.
+func anonymousCommand(name, args string) *bot.Update {
+	u := groupCommand(name, args)
+	u.From = &bot.User{ID: 1087968824, IsBot: true, FirstName: "Group", Username: "GroupAnonymousBot"}
+	u.Message.SenderChat = groupChat()
+	return u
+}
+
+// memberCommand is /name args sent in the group by Mia, a member who may
+// not manage links, before any check.
+func memberCommand(name, args string) *bot.Update {
+	u := unchecked(groupCommand(name, args))
+	u.From = memberUser()
+	return u
+}
+
+func memberUser() *bot.User {
+	return &bot.User{ID: tMember, FirstName: "Mia", Username: "mia", LanguageCode: "en"}
+}
+
 // unchecked is a command before any access check: no Target, no Actor.
 func unchecked(u *bot.Update) *bot.Update {
 	u.Target, u.Actor = nil, nil
@@ -937,11 +1441,22 @@ func replayed(u *bot.Update) *bot.Update {
 }
 
 // press is a press, in the group, of the button with data under the bot's
-// message that has rows, let through by the button check.
+// message tListID that has rows, let through by the button check.
 func press(data string, rows [][]bot.Button) *bot.Update {
 	u := &bot.Update{ID: 2, Kind: "callback_query", Chat: groupChat(), From: adminUser(),
 		Callback: &bot.Callback{ID: tQueryID, Data: data, Message: &bot.Message{ID: tListID, Date: tNow, Buttons: rows}}}
 	u.Target, u.Actor = u.Chat, u.From
+	return u
+}
+
+// privatePress is a press in Ada's private chat of the button with data
+// under the bot's message messageID, let through by the button check,
+// which found the group as the record's target.
+func privatePress(data string, messageID int) *bot.Update {
+	u := press(data, nil)
+	u.Chat = &bot.Chat{ID: tAdmin, Type: "private", FirstName: "Ada", Username: "ada"}
+	u.Callback.Message.ID = messageID
+	u.Target = groupChat()
 	return u
 }
 
@@ -953,7 +1468,7 @@ var htmlTags = regexp.MustCompile(`<[^>]*>`)
 func plain(s string) string { return html.UnescapeString(htmlTags.ReplaceAllString(s, "")) }
 
 // says is the English text of m with its values.
-func says(id string, kv ...any) string { return catalog.Default().P(id, kv...) }
+func says(id string, kv ...any) string { return tCatalog.Default().P(id, kv...) }
 
 // textErr is err as a *text.Error, failing t if it is none.
 func textErr(t *testing.T, err error) *text.Error {
@@ -973,7 +1488,7 @@ func wantTextErr(t *testing.T, err error, code text.Code, id string, words ...st
 	if e.Code != code || e.Msg.ID != id {
 		t.Fatalf("err = %v; want %s %s", e, code, id)
 	}
-	msg := catalog.Default().Plain(e.Msg)
+	msg := tCatalog.Default().Plain(e.Msg)
 	for _, w := range words {
 		if !strings.Contains(msg, w) {
 			t.Errorf("the person reads %q; missing %q", msg, w)
@@ -1043,8 +1558,74 @@ func line(words ...any) string {
 	return strings.Join(s, " ")
 }
 
-// callbackData is a button's data as the handlers write it: PREFIX ACTION
-// ":" CHAT ":" ID.
-func callbackData(prefix, action string, chat, id int64) string {
-	return fmt.Sprintf("%s%s:%d:%d", prefix, action, chat, id)
+// The calls around an answer that shows links, to Ada's command in the
+// group in private mode (the default): the probe of her private chat
+// before anything is done, then the answer there and one line in the
+// group.
+var (
+	probe     = line("Typing", tAdmin)
+	toAdmin   = line("Send", tAdmin, "reply=0 buttons=0")
+	groupLine = line("Send", tGroup, "reply=10 buttons=0")
+)
+
+// privateAnswer is the answer to Ada's command in the group that went to
+// her private chat, as she reads it. It fails t unless exactly two
+// messages were sent: the answer to Ada, not as a reply (the command is in
+// another chat), then the group's one line, a reply to the command without
+// a URL or a button, that says where the answer went.
+func privateAnswer(t *testing.T, tg *fakeTG) string {
+	t.Helper()
+	m := tg.messages()
+	if len(m) != 2 {
+		t.Fatalf("%d messages sent, want the answer and the group's line: %+v", len(m), m)
+	}
+	if m[0].ChatID != tAdmin || m[0].ReplyTo != 0 {
+		t.Errorf("the answer went to chat %d as a reply to %d; want Ada's private chat, no reply", m[0].ChatID, m[0].ReplyTo)
+	}
+	wantGroupLine(t, m[1], says("private.sent", "Name", "@ada"))
+	return plain(m[0].Text)
+}
+
+// wantGroupLine fails t unless m is the one line the group gets, as a
+// reply to the command, saying want, without any URL or button.
+func wantGroupLine(t *testing.T, m bot.Outgoing, want string) {
+	t.Helper()
+	if m.ChatID != tGroup || m.ReplyTo != tMsgID || len(m.Buttons) != 0 {
+		t.Errorf("the group's line went to chat %d as a reply to %d with %d button rows", m.ChatID, m.ReplyTo, len(m.Buttons))
+	}
+	if got := plain(m.Text); got != want {
+		t.Errorf("the group reads %q, want %q", got, want)
+	}
+	wantNoURL(t, m.Text)
+}
+
+// wantNoURL fails t if html shows an invite link.
+func wantNoURL(t *testing.T, html string) {
+	t.Helper()
+	if strings.Contains(html, "https://t.me/+") {
+		t.Errorf("an invite link's URL in %q", html)
+	}
+}
+
+// wantOpenButton fails t unless m is the group's one line, a reply to the
+// command, that asks Ada to open a private chat, with one button that
+// opens it with the start parameter token; it returns token.
+func wantOpenButton(t *testing.T, m bot.Outgoing) string {
+	t.Helper()
+	if m.ChatID != tGroup || m.ReplyTo != tMsgID {
+		t.Errorf("sent to chat %d as a reply to %d; want the group, a reply to the command", m.ChatID, m.ReplyTo)
+	}
+	if got, want := plain(m.Text), says("private.open", "Name", "@ada"); got != want {
+		t.Errorf("the group reads %q, want %q", got, want)
+	}
+	wantNoURL(t, m.Text)
+	if len(m.Buttons) != 1 || len(m.Buttons[0]) != 1 {
+		t.Fatalf("buttons %+v, want one", m.Buttons)
+	}
+	b := m.Buttons[0][0]
+	token, ok := strings.CutPrefix(b.URL, "https://t.me/"+tBotName+"?start=")
+	if !ok || token == "" || b.Data != "" || b.Text != says("private.open_button") {
+		t.Errorf("the button is %+v, want %q opening the private chat with a start parameter", b, says("private.open_button"))
+	}
+	return token
 }

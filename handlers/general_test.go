@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
+	"github.com/invitebot/invitebot/middleware"
 )
 
 // channelPost is a command posted in a channel: no sender.
@@ -22,26 +24,79 @@ func channelPost(name string) *bot.Update {
 func stalePress() *bot.Update { return unchecked(press("old:button", nil)) }
 
 func TestHelp(t *testing.T) {
+	whole := []string{"I manage invite links", "pick @" + tBotName, "/createlink", "/use CHAT"}
 	for _, tc := range []struct {
-		name string
-		u    *bot.Update
-		to   int64 // 0: no answer
+		name  string
+		setup func(e *env)
+		u     *bot.Update
+		to    int64    // 0: no answer
+		short bool     // one line and a button, not the whole help
+		asked []string // the checker, "CHAT USER"
+		fail  bool
 	}{
-		{"in a group", unchecked(groupCommand("help", "")), tGroup},
-		{"in a private chat", privateMessage("start", ""), tAdmin},
-		{"in a channel", channelPost("help"), 0},
-		{"not a message", stalePress(), 0},
+		{"an admin in a group: the whole help", nil, unchecked(groupCommand("help", "")), tGroup, false,
+			[]string{line(tGroup, tAdmin)}, false},
+		{"a member in a group: one line and a button", nil, memberCommand("help", ""), tGroup, true,
+			[]string{line(tGroup, tMember)}, false},
+		{"/start of a member in a group too", nil, memberCommand("start", ""), tGroup, true,
+			[]string{line(tGroup, tMember)}, false},
+		{"an admin without the right: one line", func(e *env) { e.admins.verdict[tMember] = middleware.AdminWithoutRight },
+			memberCommand("help", ""), tGroup, true, []string{line(tGroup, tMember)}, false},
+		{"an anonymous admin: the whole help, nobody checked", nil, unchecked(anonymousCommand("help", "")), tGroup, false, nil, false},
+		{"a bot: one line, nobody checked", nil, func() *bot.Update {
+			u := memberCommand("help", "")
+			u.From.IsBot = true
+			return u
+		}(), tGroup, true, nil, false},
+		{"no sender: one line", nil, func() *bot.Update { u := memberCommand("help", ""); u.From = nil; return u }(), tGroup, true, nil, false},
+		{"without a checker, the whole help", func(e *env) { e.admins = nil }, memberCommand("help", ""), tGroup, false, nil, false},
+		{"a check that fails is a failure", func(e *env) { e.admins.err = errNetwork }, memberCommand("help", ""), 0, false,
+			[]string{line(tGroup, tMember)}, true},
+		{"in a private chat", nil, privateMessage("start", ""), tAdmin, false, nil, false},
+		{"a member's, in a private chat: the whole help", nil, start(memberUser(), ""), tMember, false, nil, false},
+		{"in a channel", nil, channelPost("help"), 0, false, nil, false},
+		{"not a message", nil, stalePress(), 0, false, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv()
-			if err := e.general().Help(context.Background(), tc.u); err != nil {
+			if tc.setup != nil {
+				tc.setup(e)
+			}
+			var g *General
+			if e.admins == nil {
+				g = NewGeneral(e.deps, nil)
+			} else {
+				g = e.general()
+			}
+			err := g.Help(context.Background(), tc.u)
+			if tc.fail {
+				wantFailure(t, err)
+			} else if err != nil {
 				t.Fatal(err)
+			}
+			if e.admins != nil && !slices.Equal(e.admins.asked, tc.asked) {
+				t.Errorf("checked %v, want %v", e.admins.asked, tc.asked)
 			}
 			if tc.to == 0 {
 				wantCalls(t, e.tg)
 				return
 			}
-			wantContains(t, reply(t, e.tg, tc.to), "I manage invite links", "pick @"+tBotName, "/createlink", "/use CHAT")
+			got := reply(t, e.tg, tc.to)
+			m := e.tg.messages()[0]
+			if !tc.short {
+				wantContains(t, got, whole...)
+				if len(m.Buttons) > 0 {
+					t.Errorf("buttons under the whole help: %v", m.Buttons)
+				}
+				return
+			}
+			if want := says("help.short"); got != want {
+				t.Errorf("the group reads %q, want %q", got, want)
+			}
+			want := [][]bot.Button{{{Text: "Open a private chat with me", URL: "https://t.me/" + tBotName + "?start=help"}}}
+			if !slices.EqualFunc(m.Buttons, want, slices.Equal) {
+				t.Errorf("buttons %+v, want %+v", m.Buttons, want)
+			}
 		})
 	}
 }
@@ -144,7 +199,7 @@ func TestAnswer(t *testing.T) {
 			[]string{line("Send", tGroup, "reply=10 buttons=0")}, usage},
 		{"in a private chat, there", privateCommand("links", "x"), mistake, nil,
 			[]string{line("Send", tAdmin, "reply=10 buttons=0")}, usage},
-		{"a refusal of a press is an alert", press("lk:r:1:2", nil), text.Err(text.Invalid, "button.stale"), nil,
+		{"a refusal of a press is an alert", press("lk:r:2", nil), text.Err(text.Invalid, "button.stale"), nil,
 			[]string{line("AnswerButton", tQueryID, "alert=true")}, "This button no longer works."},
 		{"with its values", groupCommand("editlink", "#9"), text.Err(text.NotFound, "link.no_number", "N", 9, "Chat", text.M("chat.this")), nil,
 			[]string{line("Send", tGroup, "reply=10 buttons=0")}, "There is no link #9 of mine in this chat."},

@@ -320,10 +320,6 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return err
 	}
-	dst, ok, err := h.linksDest(ctx, u)
-	if !ok {
-		return err
-	}
 	all := false
 	switch a := args(u); {
 	case a == "":
@@ -338,22 +334,28 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 		return fmt.Errorf("list links: %w", err)
 	}
 	now := h.now()
-	p := dst.p
-	var (
-		entries = make([]string, 0, len(links))
-		shown   = make([]store.Link, 0, len(links))
-	)
+	shown := make([]store.Link, 0, len(links))
 	for _, l := range links {
 		if all || l.State(now) == store.StateActive {
-			entries = append(entries, describeLink(p, l, now))
 			shown = append(shown, l)
 		}
 	}
-	if len(entries) == 0 {
+	if len(shown) == 0 {
 		if all {
 			return text.Err(text.NotFound, "links.none_all", "Chat", chatName(u))
 		}
 		return text.Err(text.NotFound, "links.none", "Chat", chatName(u))
+	}
+	// Mistakes and refusals are told where the command was sent; the
+	// list goes where answers that show links go.
+	dst, ok, err := h.linksDest(ctx, u)
+	if !ok {
+		return err
+	}
+	p := dst.p
+	entries := make([]string, len(shown))
+	for i, l := range shown {
+		entries[i] = describeLink(p, l, now)
 	}
 	title := p.S("links.title_active", "Chat", chat.Title)
 	if all {

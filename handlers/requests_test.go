@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
@@ -70,8 +73,33 @@ func TestOnJoinRequest(t *testing.T) {
 			case tc.stored != nil && r != *tc.stored:
 				t.Errorf("stored\n\t%+v\nwant\n\t%+v", r, *tc.stored)
 			}
+			if tc.stored != nil {
+				// The chat's title, for the notifications.
+				if c, _ := e.st.chat(tGroup); c.Title != "Fans & Friends" || c.Type != "supergroup" {
+					t.Errorf("the chat is noted as %+v", c)
+				}
+			}
 		})
 	}
+	t.Run("noting the chat keeps what is known of the bot there", func(t *testing.T) {
+		e := newEnv()
+		e.st.chats[tGroup] = store.Chat{ID: tGroup, Type: "supergroup", Title: "Old title", BotStatus: "administrator", BotCanInvite: true}
+		if err := e.requests().OnJoinRequest(context.Background(), full()); err != nil {
+			t.Fatal(err)
+		}
+		want := store.Chat{ID: tGroup, Type: "supergroup", Title: "Fans & Friends", BotStatus: "administrator", BotCanInvite: true}
+		if c, _ := e.st.chat(tGroup); c != want {
+			t.Errorf("the chat is %+v, want %+v", c, want)
+		}
+	})
+	t.Run("a store failure noting the chat is a failure, nothing stored", func(t *testing.T) {
+		e := newEnv()
+		e.st.failNext("NoteChat", errDisk)
+		wantFailure(t, e.requests().OnJoinRequest(context.Background(), full()))
+		if _, ok := e.st.request(tGroup, tBob); ok {
+			t.Errorf("the request was stored")
+		}
+	})
 	t.Run("a store failure is a failure", func(t *testing.T) {
 		e := newEnv()
 		e.st.failNext("AddJoinRequest", errDisk)
@@ -163,11 +191,13 @@ func TestOnChatMember(t *testing.T) {
 	})
 }
 
-// requestButtonTexts are the Approve and Decline buttons of /requests for user.
+// requestButtonTexts are the Approve and Decline buttons of /requests for
+// user: their data names the requester and nothing else (the chat is the
+// message's record's).
 func requestButtonTexts(name string, user int64) []string {
 	return []string{
-		fmt.Sprintf("Approve %s=rq:a:%d:%d", name, tGroup, user),
-		fmt.Sprintf("Decline %s=rq:d:%d:%d", name, tGroup, user),
+		fmt.Sprintf("Approve %s=rq:a:%d", name, user),
+		fmt.Sprintf("Decline %s=rq:d:%d", name, user),
 	}
 }
 
@@ -206,6 +236,23 @@ func TestRequestsList(t *testing.T) {
 				t.Errorf("a row of %d buttons, want a request's two", len(row))
 			}
 		}
+		rec, ok := e.st.record(tGroup, 101)
+		wantRec := store.ButtonMessage{ChatID: tGroup, MessageID: 101, Kind: kindRequests, TargetID: tGroup,
+			Items: []int64{tBob, tCarol, tDave, tEve}, Title: "Pending join requests in <b>Fans &amp; Friends</b>:", CreatedAt: tNow}
+		if !ok || !recordsEqual(rec, wantRec) {
+			t.Errorf("the record is %+v, want %+v", rec, wantRec)
+		}
+	})
+	t.Run("from a private chat, there, acting on the group", func(t *testing.T) {
+		e := newEnv()
+		seedRequests(e)
+		if err := e.requests().List(context.Background(), privateCommand("requests", "")); err != nil {
+			t.Fatal(err)
+		}
+		wantCalls(t, e.tg, line("Send", tAdmin, "reply=10 buttons=8"))
+		if rec, ok := e.st.record(tAdmin, 101); !ok || rec.TargetID != tGroup || rec.Kind != kindRequests {
+			t.Errorf("the record is %+v", rec)
+		}
 	})
 	t.Run("pages of at most 20 requests", func(t *testing.T) {
 		e := newEnv()
@@ -233,6 +280,12 @@ func TestRequestsList(t *testing.T) {
 		if next != 45 {
 			t.Errorf("%d requests with buttons, want 45", next)
 		}
+		for i, first := range []int{0, 20, 40} {
+			rec, _ := e.st.record(tGroup, 101+i)
+			if len(rec.Items) == 0 || rec.Items[0] != 6000000000+int64(first) || len(rec.Items) != min(20, 45-first) {
+				t.Errorf("page %d: the record holds %v", i+1, rec.Items)
+			}
+		}
 	})
 	t.Run("none", func(t *testing.T) {
 		e := newEnv()
@@ -254,6 +307,12 @@ func TestRequestsList(t *testing.T) {
 		e.st.failNext("LinkByURL", errDisk)
 		wantFailure(t, e.requests().List(context.Background(), groupCommand("requests", "")))
 		wantCalls(t, e.tg)
+	})
+	t.Run("a store failure when recording the page is a failure", func(t *testing.T) {
+		e := newEnv()
+		seedRequests(e)
+		e.st.failNext("SaveButtonMessage", errDisk)
+		wantFailure(t, e.requests().List(context.Background(), groupCommand("requests", "")))
 	})
 }
 
@@ -445,63 +504,90 @@ func TestAnswerAll(t *testing.T) {
 	})
 }
 
-// pressRows are the buttons of a /requests message for @bob and Carol.
-func pressRows() [][]bot.Button {
-	return [][]bot.Button{
-		{{Text: "Approve @bob", Data: callbackData(RequestButtons, "a", tGroup, tBob)}, {Text: "Decline @bob", Data: callbackData(RequestButtons, "d", tGroup, tBob)}},
-		{{Text: "Approve Carol", Data: callbackData(RequestButtons, "a", tGroup, tCarol)}, {Text: "Decline Carol", Data: callbackData(RequestButtons, "d", tGroup, tCarol)}},
-	}
+// seedRequestPage gives the requests (seedRequests) and a page of
+// /requests in chat that shows @bob's and Carol's, as List records it.
+func seedRequestPage(e *env, chat int64) {
+	seedRequests(e)
+	e.remember(store.ButtonMessage{ChatID: chat, Kind: kindRequests, Items: []int64{tBob, tCarol},
+		Title: "Pending join requests in <b>Fans &amp; Friends</b>:"})
 }
 
 func TestRequestsPress(t *testing.T) {
-	editAndAnswer := []string{line("EditButtons", tGroup, tListID), line("AnswerButton", tQueryID, "alert=false")}
+	answered := line("AnswerButton", tQueryID, "alert=false")
+	shown := line("Edit", tGroup, tListID, "buttons=2") // Carol's two are left
 	for _, tc := range []struct {
 		name   string
-		action string
+		data   string
 		setup  func(e *env)
 		calls  []string
-		label  string // the one button left in @bob's row
 		answer string
-		state  store.RequestState
+		state  store.RequestState // @bob's after
+		page   []string           // in the page as shown after; nil: not shown
+		warned bool               // the log warns that the page could not be shown
 	}{
-		{"approve", "a", nil, append([]string{line("ApproveRequest", tGroup, tBob)}, editAndAnswer...),
-			"✓ @bob approved by @ada", "Approved @bob.", store.RequestApproved},
-		{"decline", "d", nil, append([]string{line("DeclineRequest", tGroup, tBob)}, editAndAnswer...),
-			"✗ @bob declined by @ada", "Declined @bob.", store.RequestDeclined},
-		{"answered already", "d", func(e *env) {
+		{"approve", "rq:a:5000000002", nil, []string{line("ApproveRequest", tGroup, tBob), shown, answered},
+			"Approved @bob.", store.RequestApproved,
+			[]string{"Pending join requests in Fans & Friends:\n\nBob Builder @bob", "→ approved", "Carol · ID"}, false},
+		{"decline", "rq:d:5000000002", nil, []string{line("DeclineRequest", tGroup, tBob), shown, answered},
+			"Declined @bob.", store.RequestDeclined, []string{"→ declined"}, false},
+		{"answered already: nothing asked, the page shows it", "rq:d:5000000002", func(e *env) {
 			e.seedRequest(store.JoinRequest{UserID: tBob, Username: "bob", State: store.RequestApproved, AnsweredBy: tAdmin, AnsweredAt: tRevoked})
-		}, editAndAnswer, "@bob: approved", "This request is no longer pending: approved.", store.RequestApproved},
-		{"handled elsewhere", "a", func(e *env) { e.tg.failNext("ApproveRequest", errRequestGone) },
-			append([]string{line("ApproveRequest", tGroup, tBob)}, editAndAnswer...),
-			"@bob: handled elsewhere", "@bob's request was handled already", store.RequestGone},
-		{"buttons that cannot change still answer", "a", func(e *env) { e.tg.failNext("EditButtons", errNetwork) },
-			append([]string{line("ApproveRequest", tGroup, tBob)}, editAndAnswer...), "", "Approved @bob.", store.RequestApproved},
+		}, []string{shown, answered}, "This request is no longer pending: approved.", store.RequestApproved, []string{"→ approved"}, false},
+		{"handled elsewhere", "rq:a:5000000002", func(e *env) { e.tg.failNext("ApproveRequest", errRequestGone) },
+			[]string{line("ApproveRequest", tGroup, tBob), shown, answered},
+			"@bob's request was handled already", store.RequestGone, []string{"→ handled elsewhere"}, false},
+		{"a page that cannot be shown still answers, with a warning", "rq:a:5000000002", func(e *env) { e.tg.failNext("Edit", errNetwork) },
+			[]string{line("ApproveRequest", tGroup, tBob), shown, answered}, "Approved @bob.", store.RequestApproved, nil, true},
+		{"a page that is gone still answers, without a warning", "rq:a:5000000002", func(e *env) { e.tg.failNext("Edit", errMessageGone) },
+			[]string{line("ApproveRequest", tGroup, tBob), shown, answered}, "Approved @bob.", store.RequestApproved, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv()
-			seedRequests(e)
+			seedRequestPage(e, tGroup)
 			if tc.setup != nil {
 				tc.setup(e)
 			}
-			data := callbackData(RequestButtons, tc.action, tGroup, tBob)
-			if err := e.requests().Press(context.Background(), press(data, pressRows())); err != nil {
+			var log bytes.Buffer
+			ctx := zerolog.New(&log).WithContext(context.Background())
+			if err := e.requests().Press(ctx, press(tc.data, nil)); err != nil {
 				t.Fatal(err)
 			}
 			wantCalls(t, e.tg, tc.calls...)
-			a := e.tg.pressAnswers()
-			if len(a) != 1 || a[0].alert || !strings.Contains(a[0].text, tc.answer) {
-				t.Errorf("answered %+v, want %q", a, tc.answer)
-			}
-			if edits := e.tg.buttonEdits(); len(edits) == 1 && tc.label != "" {
-				want := [][]bot.Button{{{Text: tc.label, Data: callbackData(RequestButtons, "a", tGroup, tBob)}}, pressRows()[1]}
-				if !slices.EqualFunc(edits[0].rows, want, slices.Equal) {
-					t.Errorf("buttons now %v, want %v", edits[0].rows, want)
-				}
-			}
+			wantAnswer(t, e.tg, tc.answer, false)
 			if r, _ := e.st.request(tGroup, tBob); r.State != tc.state {
 				t.Errorf("the request is %s, want %s", r.State, tc.state)
 			}
+			if warned := strings.Contains(log.String(), "could not show the new state"); warned != tc.warned {
+				t.Errorf("warned = %v, want %v; the log:\n%s", warned, tc.warned, log.String())
+			}
+			if tc.page == nil {
+				return
+			}
+			page, rows := e.tg.message(tListID)
+			wantContains(t, plain(page), tc.page...)
+			if got, want := buttonTexts(t, rows), requestButtonTexts("Carol", tCarol); !slices.Equal(got, want) {
+				t.Errorf("the page's buttons %v, want Carol's alone %v", got, want)
+			}
+			if strings.Count(plain(page), "→") != 1 {
+				t.Errorf("the page does not show one request answered: %q", plain(page))
+			}
 		})
+	}
+}
+
+func TestRequestsPressNotification(t *testing.T) {
+	e := newEnv()
+	seedRequests(e)
+	title := "New join request in <b>Fans &amp; Friends</b>:"
+	e.remember(store.ButtonMessage{ChatID: tAdmin, MessageID: 40, Kind: kindRequest, Items: []int64{tEve}, Title: title})
+	if err := e.requests().Press(context.Background(), privatePress("rq:a:5000000005", 40)); err != nil {
+		t.Fatal(err)
+	}
+	wantCalls(t, e.tg, line("ApproveRequest", tGroup, tEve), line("Edit", tAdmin, 40, "buttons=0"), line("AnswerButton", tQueryID, "alert=false"))
+	text, _ := e.tg.message(40)
+	wantContains(t, plain(text), "New join request in Fans & Friends:\n\nEve @eve · ID 5000000005", "through #3", "→ approved")
+	if r, _ := e.st.request(tGroup, tEve); r.State != store.RequestApproved || r.AnsweredBy != tAdmin {
+		t.Errorf("the request is %s by %d", r.State, r.AnsweredBy)
 	}
 }
 
@@ -513,20 +599,28 @@ func TestRequestsPressRefused(t *testing.T) {
 		id         string
 		calls      []string
 	}{
-		{"data that is no button's", "rq:a:1", nil, text.Invalid, "button.stale", nil},
-		{"another action", callbackData(RequestButtons, "r", tGroup, tBob), nil, text.Invalid, "button.stale", nil},
-		{"another chat's button", callbackData(RequestButtons, "a", tOther, tBob), nil, text.Invalid, "button.stale", nil},
-		{"no such request", callbackData(RequestButtons, "a", tGroup, 42), nil, text.Conflict, "requests.press_gone", nil},
-		{"no rights", callbackData(RequestButtons, "a", tGroup, tBob), func(e *env) { e.tg.failNext("ApproveRequest", errNoRights) },
+		{"data that is no button's", "rq:a", nil, text.Invalid, "button.stale", nil},
+		{"another action", "rq:r:5000000002", nil, text.Invalid, "button.stale", nil},
+		{"a requester the message does not show", "rq:a:5000000004", nil, text.Invalid, "button.stale", nil},
+		{"a message of links", "rq:a:5000000002", func(e *env) {
+			e.remember(store.ButtonMessage{Kind: kindLinks, Items: []int64{tBob}})
+		}, text.Invalid, "button.stale", nil},
+		{"a message without a record", "rq:a:5000000002", func(e *env) {
+			delete(e.st.records, [2]int64{tGroup, tListID})
+		}, text.Invalid, "button.stale", nil},
+		{"no such request", "rq:a:42", func(e *env) {
+			e.remember(store.ButtonMessage{Kind: kindRequests, Items: []int64{tBob, 42}})
+		}, text.Conflict, "requests.press_gone", nil},
+		{"no rights", "rq:a:5000000002", func(e *env) { e.tg.failNext("ApproveRequest", errNoRights) },
 			text.Forbidden, "telegram.no_right", []string{line("ApproveRequest", tGroup, tBob)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv()
-			seedRequests(e)
+			seedRequestPage(e, tGroup)
 			if tc.setup != nil {
 				tc.setup(e)
 			}
-			err := e.requests().Press(context.Background(), press(tc.data, pressRows()))
+			err := e.requests().Press(context.Background(), press(tc.data, nil))
 			wantTextErr(t, err, tc.code, tc.id)
 			wantCalls(t, e.tg, tc.calls...)
 			if w := e.st.writes(); len(w) > 0 {
@@ -534,4 +628,11 @@ func TestRequestsPressRefused(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a store failure is a failure", func(t *testing.T) {
+		e := newEnv()
+		seedRequestPage(e, tGroup)
+		e.st.failNext("JoinRequest", errDisk)
+		wantFailure(t, e.requests().Press(context.Background(), press("rq:a:5000000002", nil)))
+		wantCalls(t, e.tg)
+	})
 }
