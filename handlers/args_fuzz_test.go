@@ -95,7 +95,7 @@ func argsInputs[T any](cases []T) []string {
 // argsArgTemplates put a hostile piece (%) between and into the words of
 // /createlink and /editlink arguments.
 var argsArgTemplates = []string{
-	"#3%Summer%limit=5", "name=Summer%sale%request", "expire=7d%", "limit=%5", "t.me/+AbC% norequest",
+	"#3%Summer%limit=5", "name=Summer%sale%request", "expire=7d%", "limit=%5", "t.me/+AbC% norequest", "join=%verify",
 }
 
 // short quotes the start of s for a failure message; the fuzzer prints the
@@ -206,6 +206,9 @@ func argsCreateText(a CreateArgs) string {
 	if a.JoinRequest {
 		w = append(w, "request")
 	}
+	if a.JoinMode != "" {
+		w = append(w, "join="+string(a.JoinMode))
+	}
 	return strings.Join(w, " ")
 }
 
@@ -230,6 +233,13 @@ func argsEditText(a EditArgs) string {
 			w = append(w, "request")
 		} else {
 			w = append(w, "norequest")
+		}
+	}
+	if a.JoinMode != nil {
+		if *a.JoinMode == "" {
+			w = append(w, "join=none")
+		} else {
+			w = append(w, "join="+string(*a.JoinMode))
 		}
 	}
 	return strings.Join(w, " ")
@@ -291,6 +301,8 @@ func FuzzParseCreateArgs(f *testing.F) {
 			t.Fatalf("limit %d", a.MemberLimit)
 		case a.MemberLimit > 0 && a.JoinRequest:
 			t.Fatalf("limit %d with request", a.MemberLimit)
+		case a.JoinMode != "" && !a.JoinRequest:
+			t.Fatalf("join=%s without request", a.JoinMode)
 		}
 		text := argsCreateText(a)
 		if b, err := ParseCreateArgs(text, argsNow); err != nil || !reflect.DeepEqual(a, b) {
@@ -314,8 +326,11 @@ func FuzzParseEditArgs(f *testing.F) {
 			return
 		}
 		argsCheckRef(t, a.Ref, false)
-		if a.Name == nil && a.ExpiresAt == nil && a.MemberLimit == nil && a.JoinRequest == nil {
+		if a.Name == nil && a.ExpiresAt == nil && a.MemberLimit == nil && a.JoinRequest == nil && a.JoinMode == nil {
 			t.Fatal("accepted without a change")
+		}
+		if a.JoinMode != nil && *a.JoinMode != "" && (a.JoinRequest == nil || !*a.JoinRequest) {
+			t.Fatalf("join=%s without request", *a.JoinMode)
 		}
 		if a.Name != nil {
 			argsCheckName(t, *a.Name)

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/invitebot/invitebot/handlers/text"
+	"github.com/invitebot/invitebot/store"
 )
 
 // argsNow is the fixed time the tests parse against.
@@ -275,6 +276,9 @@ var argsCreateCases = []struct {
 	{"  Partners\t\n limit=5\u3000", CreateArgs{Name: "Partners", MemberLimit: 5}},
 	{"Partners\u00a0limit=5", CreateArgs{Name: "Partners", MemberLimit: 5}},
 	{"Ärzte #1", CreateArgs{Name: "Ärzte #1"}},
+	{"Partners join=verify", CreateArgs{Name: "Partners", JoinRequest: true, JoinMode: store.JoinVerify}},
+	{"Partners JOIN=Auto request", CreateArgs{Name: "Partners", JoinRequest: true, JoinMode: store.JoinAuto}},
+	{"join=manual expire=7d", CreateArgs{JoinRequest: true, JoinMode: store.JoinManual, ExpiresAt: argsAfter(7 * 24 * time.Hour)}},
 }
 
 func TestParseCreateArgs(t *testing.T) {
@@ -306,11 +310,16 @@ var argsCreateRefused = []struct{ in, want string }{
 	{"limit=5 LIMIT=6", "limit is given twice"},
 	{"request Request", "request is given twice"},
 	{"name=a name=b", "name is given twice; give it once, e.g. /createlink name=Summer sale."},
-	{"colour=red", `Unknown option “colour=red”. Options are expire=WHEN, limit=N and request, e.g. /createlink Partners expire=7d limit=50.`},
+	{"colour=red", `Unknown option “colour=red”. Options are expire=WHEN, limit=N, request and join=manual|auto|verify, e.g. /createlink Partners expire=7d limit=50.`},
+	{"Partners join=closed", "join= takes manual, auto or verify, not “closed”, e.g. /createlink Partners join=verify."},
+	{"Partners join=none", "join= takes manual, auto or verify, not “none”"},
+	{"Partners join=", "join= needs a value, e.g. /createlink Partners join=verify."},
+	{"Partners join=verify limit=5", "can't be combined"},
+	{"join=auto join=verify", "join is given twice"},
 	{"Partners =5", `Unknown option “=5”`},
 	{"request=yes", `Unknown option “request=yes”`},
 	{"norequest", `Unknown option “norequest”`},
-	{"Partners limit=5 request", "limit and request can't be combined: Telegram doesn't allow a member limit on links that need approval."},
+	{"Partners limit=5 request", "limit and request (or join=) can't be combined: Telegram doesn't allow a member limit on links that need approval."},
 	{"request limit=99999", "can't be combined"},
 	{"Partners name=Summer", `The name is given both as plain words (“Partners”) and with name=`},
 	{"name=Summer limit=5 sale", `plain words (“sale”)`},
@@ -363,6 +372,10 @@ var argsEditCases = []struct {
 	{"Summer sale expire=7d", EditArgs{Ref: Ref{Name: "Summer sale"}, ExpiresAt: new(argsAfter(7 * 24 * time.Hour))}},
 	{"https://t.me/+AbC expire=2026-12-31", EditArgs{Ref: Ref{URL: "https://t.me/+AbC"}, ExpiresAt: new(argsDate(2026, 12, 31, 0, 0))}},
 	{"t.me/joinchat/AbC request", EditArgs{Ref: Ref{URL: "https://t.me/joinchat/AbC"}, JoinRequest: new(true)}},
+	{"#3 join=verify", EditArgs{Ref: argsRef3, JoinRequest: new(true), JoinMode: new(store.JoinVerify)}},
+	{"#3 join=auto request limit=none", EditArgs{Ref: argsRef3, JoinRequest: new(true), JoinMode: new(store.JoinAuto), MemberLimit: new(0)}},
+	{"#3 join=none", EditArgs{Ref: argsRef3, JoinMode: new(store.JoinMode(""))}},
+	{"#3 join=none norequest", EditArgs{Ref: argsRef3, JoinMode: new(store.JoinMode("")), JoinRequest: new(false)}},
 }
 
 func TestParseEditArgs(t *testing.T) {
@@ -389,6 +402,9 @@ func formatEditArgs(a EditArgs) string {
 	if a.JoinRequest != nil {
 		s += fmt.Sprintf(" request=%t", *a.JoinRequest)
 	}
+	if a.JoinMode != nil {
+		s += fmt.Sprintf(" join=%q", *a.JoinMode)
+	}
 	return s
 }
 
@@ -405,13 +421,17 @@ var argsEditRefused = []struct{ in, want string }{
 	{"#3 Summer sale limit=5", `“Summer sale” after #3 is not an option; to rename the link write name=Summer sale`},
 	{"#3 limit=5 sale", `“sale” after limit=5 is not an option; a new name goes after name=`},
 	{"#3 request Summer", `“Summer” after request is not an option`},
-	{"#3 request limit=5", "limit and request can't be combined"},
+	{"#3 request limit=5", "limit and request (or join=) can't be combined"},
+	{"#3 join=verify limit=5", "can't be combined"},
+	{"#3 join=auto norequest", "join= needs requests to join, which norequest turns off"},
+	{"#3 join=closed", "join= takes manual, auto, verify or none (the chat's way), not “closed”"},
+	{"#3 join=verify Summer", `“Summer” after join=verify is not an option`},
 	{"#3 limit=5 REQUEST", "can't be combined"},
 	{"#3 request norequest", "request and norequest contradict each other"},
 	{"#3 limit=5 limit=6", "limit is given twice; give it once, e.g. /editlink #3 limit=50."},
 	{"#3 norequest norequest", "norequest is given twice"},
 	{"#3 name=a name=b", "name is given twice"},
-	{"#3 colour=red", `Unknown option “colour=red”. Options are name=NAME, expire=WHEN|never, limit=N|none, request and norequest`},
+	{"#3 colour=red", `Unknown option “colour=red”. Options are name=NAME, expire=WHEN|never, limit=N|none, request, norequest and join=manual|auto|verify|none`},
 	{"#3 limit=", "limit= needs a value, e.g. /editlink #3 limit=50."},
 	{"#3 expire=", "expire= needs a value"},
 	{"#3 limit=0", "limit must be a whole number from 1 to 99999, or none for no limit"},
