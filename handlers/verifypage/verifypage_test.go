@@ -384,6 +384,7 @@ func TestRefusals(t *testing.T) {
 		status int
 		says   string
 		noLook bool // the gate must not even be asked
+		passed bool // the page asked the gate to pass (which refused)
 	}{
 		{name: "GET unknown token", do: func(w *world) response { return w.get(verifypage.Prefix + unknown) }, status: 404, says: "Page not found"},
 		{name: "GET handled token", do: func(w *world) response { return w.get(verifypage.Prefix + handled) }, status: 409, says: "Already answered"},
@@ -421,14 +422,14 @@ func TestRefusals(t *testing.T) {
 		{name: "POST, deadline passed since", setup: func(w *world) { w.clock.Advance(10 * time.Minute) },
 			do: func(w *world) response { return w.press(pending, w.initData(bob, 0)) }, status: 410, says: "Too late"},
 		{name: "POST, the gate says expired", setup: func(w *world) { w.gate.set(pending, func(r *fakeReq) { r.passErrs = []error{verifypage.ErrExpired} }) },
-			do: func(w *world) response { return w.press(pending, w.initData(bob, 0)) }, status: 410, says: "Too late"},
+			do: func(w *world) response { return w.press(pending, w.initData(bob, 0)) }, passed: true, status: 410, says: "Too late"},
 		{name: "POST, the gate says another user", setup: func(w *world) {
 			w.gate.set(pending, func(r *fakeReq) { r.passErrs = []error{verifypage.ErrWrongUser} })
 		},
-			do: func(w *world) response { return w.press(pending, w.initData(bob, 0)) }, status: 403, says: "Not your request"},
+			do: func(w *world) response { return w.press(pending, w.initData(bob, 0)) }, passed: true, status: 403, says: "Not your request"},
 		{name: "POST, answered meanwhile", setup: func(w *world) {
 			w.gate.set(pending, func(r *fakeReq) { r.passErrs = []error{fmt.Errorf("gate: %w", verifypage.ErrHandled)} })
-		}, do: func(w *world) response { return w.press(pending, w.initData(bob, 0)) }, status: 409, says: "Already answered"},
+		}, do: func(w *world) response { return w.press(pending, w.initData(bob, 0)) }, passed: true, status: 409, says: "Already answered"},
 		{name: "POST, the gate fails", setup: func(w *world) {
 			w.gate.set(pending, func(r *fakeReq) { r.requestErr = errors.New("database is locked") })
 		},
@@ -451,9 +452,12 @@ func TestRefusals(t *testing.T) {
 			if strings.Contains(r.body, button) {
 				t.Errorf("a refusal shows the button:\n%s", r.body)
 			}
-			lookups, _, approved := w.gate.counts()
+			lookups, passes, approved := w.gate.counts()
 			if len(approved) != 0 {
 				t.Errorf("approved %q", approved)
+			}
+			if !tc.passed && passes != 0 {
+				t.Errorf("the gate was asked to pass %d times", passes)
 			}
 			if tc.noLook && lookups != 0 {
 				t.Errorf("the gate was asked %d times", lookups)
@@ -558,6 +562,19 @@ func TestRateLimits(t *testing.T) {
 		}
 		w.clock.Advance(time.Second)
 		wantPage(t, w.get(page, "X-Forwarded-For", "198.51.100.200"), http.StatusOK)
+	})
+	t.Run("refused overall, not charged", func(t *testing.T) {
+		w := newWorld(t, func(o *verifypage.Options) {
+			o.ForwardedFor = true
+			o.PerClient = verifypage.Limit{Every: time.Hour, Burst: 1}
+			o.Overall = verifypage.Limit{Every: time.Second, Burst: 1}
+		})
+		wantPage(t, w.get(page, "X-Forwarded-For", "198.51.100.1"), http.StatusOK)
+		wantPage(t, w.get(page, "X-Forwarded-For", "198.51.100.2"), http.StatusTooManyRequests)
+		w.clock.Advance(time.Second)
+		// 198.51.100.2's own request is still there: the overall limit
+		// refused it, and it cost the client nothing.
+		wantPage(t, w.get(page, "X-Forwarded-For", "198.51.100.2"), http.StatusOK)
 	})
 	t.Run("assets count", func(t *testing.T) {
 		w := newWorld(t, func(o *verifypage.Options) { o.PerClient = verifypage.Limit{Every: time.Minute, Burst: 2} })
