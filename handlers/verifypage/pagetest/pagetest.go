@@ -83,6 +83,7 @@ func Chromium(t testing.TB) string {
 	msg := fmt.Sprintf("pagetest: no Chromium found (tried %s on the PATH); install Debian's chromium package to run the browser tests", strings.Join(Names, ", "))
 	if os.Getenv(RequireEnv) == "1" {
 		t.Fatalf("%s (%s=1 requires it)", msg, RequireEnv)
+		return ""
 	}
 	t.Skip(msg)
 	return ""

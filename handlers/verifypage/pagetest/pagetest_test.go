@@ -121,3 +121,40 @@ func TestLaunchURL(t *testing.T) {
 		t.Errorf("LaunchURL = %s, want %s", got, want)
 	}
 }
+
+// tb records what Chromium does with the test instead of doing it.
+type tb struct {
+	testing.TB
+	skipped, failed string
+}
+
+func (r *tb) Helper()                      {}
+func (r *tb) Skip(args ...any)             { r.skipped = fmt.Sprint(args...) }
+func (r *tb) Fatalf(f string, args ...any) { r.failed = fmt.Sprintf(f, args...) }
+
+// TestChromiumMissing: without Chromium a test skips, saying why, unless
+// CI requires it; then it fails.
+func TestChromiumMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv(pagetest.RequireEnv, "")
+	r := &tb{TB: t}
+	if path := pagetest.Chromium(r); path != "" || !strings.Contains(r.skipped, "no Chromium found") || r.failed != "" {
+		t.Errorf("Chromium = %q, skipped %q, failed %q", path, r.skipped, r.failed)
+	}
+	t.Setenv(pagetest.RequireEnv, "1")
+	r = &tb{TB: t}
+	if pagetest.Chromium(r); !strings.Contains(r.failed, "INVITEBOT_REQUIRE_CHROMIUM=1") || r.skipped != "" {
+		t.Errorf("with %s=1: skipped %q, failed %q", pagetest.RequireEnv, r.skipped, r.failed)
+	}
+
+	dir := t.TempDir()
+	fake := dir + "/chromium-browser"
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	r = &tb{TB: t}
+	if path := pagetest.Chromium(r); path != fake || r.skipped != "" || r.failed != "" {
+		t.Errorf("Chromium = %q, skipped %q, failed %q", path, r.skipped, r.failed)
+	}
+}
