@@ -168,16 +168,20 @@ func (h *handler) press(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		h.outcome(w, p, http.StatusForbidden, "wrong_user", d.User.ID)
 		return
 	}
-	switch err := h.o.Gate.Pass(ctx, token, d.User.ID); {
-	case err == nil:
+	err = h.o.Gate.Pass(ctx, token, d.User.ID)
+	if err == nil {
 		h.o.Log.Info().Int64("user_id", d.User.ID).Str("outcome", "approved").Msg("verification page: request approved")
 		h.render(w, http.StatusOK, h.view(p, p.P("page.approved.title"), p.P("page.approved.text", "Chat", req.ChatTitle)))
-	case h.gateRefused(w, r, err, d.User.ID, p):
-	default:
-		h.o.Log.Warn().Err(err).Int64("user_id", d.User.ID).Msg("verification page: the approval failed")
-		w.Header().Set("Retry-After", "5")
-		h.render(w, http.StatusServiceUnavailable, h.check(p, token, req, true, raw))
+		return
 	}
+	if h.gateRefused(w, r, err, d.User.ID, p) {
+		return
+	}
+	// Telegram did not confirm: the request is still pending, and the
+	// init data still good; offer the button again, with it.
+	h.o.Log.Warn().Err(err).Int64("user_id", d.User.ID).Msg("verification page: the approval failed")
+	w.Header().Set("Retry-After", "5")
+	h.render(w, http.StatusServiceUnavailable, h.check(p, token, req, true, raw))
 }
 
 // request looks token's request up, and answers if there is none (or its

@@ -144,8 +144,8 @@ type Options struct {
 	// when 0).
 	Timeout time.Duration
 	// Log gets one line per outcome: approvals at info, refusals at
-	// debug, the Gate's failures at warn. Never the token, the page's
-	// token nor init data.
+	// debug, the Gate's failures at warn (with the Gate's error as it
+	// is). Never the bot token nor init data.
 	Log zerolog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
