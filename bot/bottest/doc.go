@@ -138,6 +138,19 @@
 // of approve, decline or queue": they are the fake's. JoinRequestQueries
 // tells which query got which answer, and when.
 //
+// The Mini App itself runs outside the fake, in the test (a page the bot
+// serves, opened in a browser or with an HTTP client). WebAppInitData
+// gives the init data Telegram would hand it: the requester as a
+// WebAppUser, auth_date on the server's clock, a query_id of the Mini
+// App's session, signed with the bot's token the documented way
+// (core.telegram.org/bots/webapps, "Validating data received via the
+// Mini App"); it fails the test if the bot showed no Mini App for the
+// query. SignInitData (and the Server's method of that name, with its
+// token) signs any fields, for the bad cases: another user
+// (WebAppUserJSON), an old auth_date, a repeated key, another bot's
+// token. The signing follows Telegram's description, not a validator's
+// code, so that it can test one.
+//
 // # Updates
 //
 // Updates come from the test: PushMessage (a user writes in a chat),
