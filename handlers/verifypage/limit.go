@@ -70,7 +70,8 @@ func (l *limiter) allow(client netip.Prefix, now time.Time) (time.Duration, bool
 
 // client is who r counts as for the rate limits (see the package
 // documentation): the remote address, or the last address of
-// X-Forwarded-For if the proxy sets it; an IPv4 address whole, an IPv6
+// X-Forwarded-For if the proxy (a peer at a loopback or private address)
+// sets it; an IPv4 address whole, an IPv6
 // address's /64. A request whose address cannot be read counts as the
 // zero Prefix, one client for all such.
 func (h *handler) client(r *http.Request) netip.Prefix {
@@ -78,7 +79,10 @@ func (h *handler) client(r *http.Request) netip.Prefix {
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		addr = ap.Addr()
 	}
-	if h.o.ForwardedFor {
+	// Only a proxy can say who the client is: a peer on the same host
+	// or network. A peer from the internet (the port exposed by mistake)
+	// could write any address there.
+	if h.o.ForwardedFor && (addr.IsLoopback() || addr.IsPrivate()) {
 		if a, ok := lastForwarded(r.Header.Values("X-Forwarded-For")); ok {
 			addr = a
 		}

@@ -48,9 +48,10 @@
 // counts against its client's limit and against an overall one; over
 // either, the answer is 429 with a page and Retry-After. The client is
 // the connection's remote address, unless Options.ForwardedFor says that
-// the proxy in front sets X-Forwarded-For: then it is the header's last
-// address, the one the proxy itself saw (the addresses before it come
-// from the client and prove nothing). An IPv6 client is its /64, the
+// the proxy in front sets X-Forwarded-For and the connection comes from a
+// loopback or private address (where a proxy is): then it is the header's
+// last address, the one the proxy itself saw (the addresses before it
+// come from the client and prove nothing). An IPv6 client is its /64, the
 // block one household or phone gets.
 package verifypage
 
@@ -151,8 +152,9 @@ type Options struct {
 	Now func() time.Time
 	// ForwardedFor says that a proxy in front of the bot sets
 	// X-Forwarded-For to the client's address; the rate limits then
-	// count by it. Leave it false when clients reach the bot directly:
-	// they could write any address there.
+	// count by it, for connections from a loopback or private address
+	// (the proxy's). A connection from elsewhere could write any
+	// address there, and counts as itself.
 	ForwardedFor bool
 	// PerClient and Overall are the rate limits (DefaultPerClient and
 	// DefaultOverall when zero).

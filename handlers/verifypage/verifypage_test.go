@@ -136,6 +136,7 @@ func (g *fakeGate) counts() (lookups, passes int, approved []string) {
 // world is the page served on 127.0.0.1 with a fake gate and clock.
 type world struct {
 	t     *testing.T
+	opts  verifypage.Options
 	srv   *httptest.Server
 	gate  *fakeGate
 	clock *clock
@@ -181,6 +182,7 @@ func newWorld(t *testing.T, change ...func(*verifypage.Options)) *world {
 	for _, c := range change {
 		c(&o)
 	}
+	w.opts = o
 	mux := http.NewServeMux()
 	mux.Handle(verifypage.Prefix, verifypage.New(o))
 	w.srv = httptest.NewServer(mux)
@@ -541,6 +543,29 @@ func TestRateLimits(t *testing.T) {
 			if r := w.get(page, h...); r.status != tc.status {
 				t.Errorf("X-Forwarded-For %q: %d, want %d", tc.xff, r.status, tc.status)
 			}
+		}
+	})
+	t.Run("not from a proxy", func(t *testing.T) {
+		// A peer from the internet writes X-Forwarded-For itself: it is
+		// counted as who it is.
+		w := newWorld(t, func(o *verifypage.Options) {
+			o.PerClient = verifypage.Limit{Every: time.Minute, Burst: 1}
+			o.ForwardedFor = true
+		})
+		h := verifypage.New(w.opts)
+		status := func(xff string) int {
+			req := httptest.NewRequest(http.MethodGet, page, nil)
+			req.RemoteAddr = "203.0.113.5:4711"
+			req.Header.Set("X-Forwarded-For", xff)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec.Code
+		}
+		if got := status("198.51.100.1"); got != http.StatusOK {
+			t.Fatalf("first request: %d", got)
+		}
+		if got := status("198.51.100.2"); got != http.StatusTooManyRequests {
+			t.Errorf("a second request with another forged address: %d, want 429", got)
 		}
 	})
 	t.Run("overall", func(t *testing.T) {

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -18,6 +20,7 @@ import (
 	"github.com/invitebot/invitebot/cmd/internal/ops"
 	"github.com/invitebot/invitebot/handlers"
 	"github.com/invitebot/invitebot/handlers/text"
+	"github.com/invitebot/invitebot/handlers/verifypage"
 	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
@@ -71,14 +74,20 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	health := ops.NewHealth(cfg.PollTimeout+margin, db.Ping, nil)
 	obs := ops.Observer(metrics, health)
 	st := ops.InstrumentStore(db, metrics)
+	// The verification page needs the gate, made once Telegram answers;
+	// until then it says it is starting.
+	var page lateHandler
 	if cfg.HTTPAddr != "" {
-		srv, err := ops.Listen(cfg.HTTPAddr, ops.Handler(metrics, health), log)
+		mux := http.NewServeMux()
+		mux.Handle("/", ops.Handler(metrics, health))
+		mux.Handle(verifypage.Prefix, &page)
+		srv, err := ops.Listen(cfg.HTTPAddr, mux, log)
 		if err != nil {
 			return &ConfigError{"INVITEBOT_HTTP_ADDR", fmt.Sprintf("cannot listen on %s (%v); choose a free port, or leave INVITEBOT_HTTP_ADDR empty to serve no endpoints", cfg.HTTPAddr, err)}
 		}
 		// Deferred after the database's Close, so it runs before it.
 		defer srv.Shutdown()
-		log.Info().Str("addr", srv.Addr()).Msg("serving /healthz, /readyz and /metrics")
+		log.Info().Str("addr", srv.Addr()).Msg("serving /healthz, /readyz, /metrics and the verification page")
 		if in.Listening != nil {
 			in.Listening(srv.Addr())
 		}
@@ -109,6 +118,13 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	w := wire(me, client, catalog, st, cfg.Owners, in.Now, pageURL, metrics)
 	w.links.CountRepeats(obs.UnsureRepeat)
+	page.set(verifypage.New(verifypage.Options{
+		Gate: w.gate.Page(), BotToken: cfg.Token, Catalog: catalog, Now: in.Now,
+		Log: log.With().Str("component", "verifypage").Logger(),
+		// People reach the page through the TLS proxy of the public URL,
+		// which says who they are.
+		ForwardedFor: cfg.PublicURL != "",
+	}))
 	upgraded = w.chats.Upgraded
 	// The notifier works beside the loop, from the store's outbox; it
 	// stops with it.
@@ -130,6 +146,21 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	})
 	log.Info().Msg("stopped")
 	return err
+}
+
+// lateHandler is a handler made after the server starts: until set, it
+// answers 503.
+type lateHandler struct{ h atomic.Pointer[http.Handler] }
+
+func (l *lateHandler) set(h http.Handler) { l.h.Store(&h) }
+
+func (l *lateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h := l.h.Load(); h != nil {
+		(*h).ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, "starting", http.StatusServiceUnavailable)
 }
 
 // wiring is the bot's parts, wired.
