@@ -91,6 +91,8 @@ type Gate struct {
 	wake     chan struct{}
 	caught   chan struct{} // closed once the loop caught up (CaughtUp)
 	caughtUp sync.Once
+	// tick is the longest the worker sleeps unwoken (gateIdle).
+	tick time.Duration
 }
 
 // NewGate makes the gatekeeping. pageURL is the public address of the
@@ -100,8 +102,13 @@ func NewGate(d *Deps, st GateStore, guard GuardTelegram, requests *Requests, pag
 		obs = nopGateObserver{}
 	}
 	return &Gate{Deps: d, store: st, guard: guard, requests: requests, pageURL: pageURL, obs: obs,
-		wake: make(chan struct{}, 1), caught: make(chan struct{})}
+		wake: make(chan struct{}, 1), caught: make(chan struct{}), tick: gateIdle}
 }
+
+// SetTick sets the longest the worker sleeps when nothing wakes it (a
+// minute unless set): with a clock of the tests' own (Deps.Now), the
+// deadlines it moves past are seen within d. Call it before Run.
+func (g *Gate) SetTick(d time.Duration) { g.tick = d }
 
 type nopGateObserver struct{}
 

@@ -41,7 +41,7 @@ func (g *Gate) Run(ctx context.Context) {
 	log := zerolog.Ctx(ctx)
 	for {
 		next, err := g.work(ctx)
-		wait := gateIdle
+		wait := g.tick
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -49,7 +49,7 @@ func (g *Gate) Run(ctx context.Context) {
 			log.Error().Err(err).Msg("verifying requesters failed; trying again soon")
 			wait = gateRetry
 		case !next.IsZero():
-			wait = min(max(next.Sub(g.now()), 0), gateIdle)
+			wait = min(max(next.Sub(g.now()), 0), g.tick)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -160,7 +160,9 @@ func (g *Gate) sendCheck(ctx context.Context, v store.Verification) error {
 	default:
 		return fmt.Errorf("send check: %w", err)
 	}
-	if err := g.store.VerificationSent(ctx, v, id); err != nil {
+	// Recorded even if the bot is stopping: sent and not recorded, the
+	// check would go again after the restart.
+	if err := g.store.VerificationSent(context.WithoutCancel(ctx), v, id); err != nil {
 		return fmt.Errorf("record check: %w", err)
 	}
 	log.Debug().Msg("check sent")

@@ -30,9 +30,9 @@ const (
 
 const owners = "5000000009"
 
-func newConsoleWorld(t *testing.T) *bottest.Server {
+func newConsoleWorld(t *testing.T, opts ...bottest.Option) *bottest.Server {
 	t.Helper()
-	srv := newWorld(t)
+	srv := newWorld(t, opts...)
 	for _, u := range []bottest.User{
 		{ID: olga, FirstName: "Olga", UserName: "olga_owner"},
 		{ID: erin, FirstName: "Erin", UserName: "erin_editor"},

@@ -28,9 +28,9 @@ const (
 )
 
 // newWorld makes a fake Telegram with the test world in it.
-func newWorld(t *testing.T) *bottest.Server {
+func newWorld(t *testing.T, opts ...bottest.Option) *bottest.Server {
 	t.Helper()
-	srv := bottest.NewServer(t)
+	srv := bottest.NewServer(t, opts...)
 	t.Cleanup(func() { checkMethodsKnown(t, srv) })
 	for _, u := range []bottest.User{
 		{ID: alice, FirstName: "Alice", UserName: "alice_admin"},

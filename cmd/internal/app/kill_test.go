@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/handlers/verifypage/pagetest"
 )
 
 // TestMain lets a test run the real program as a child process: the test
@@ -25,7 +26,7 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	os.Exit(pagetest.Run(m))
 }
 
 // process is the real program running as a child process.

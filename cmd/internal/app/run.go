@@ -42,6 +42,10 @@ type Options struct {
 	Listening func(addr string)
 	// Now is the handlers' clock; nil means time.Now.
 	Now func() time.Time
+	// Tick is how often the background workers look at the clock when
+	// nothing wakes them (a deadline of a check falls due on Now's clock);
+	// 0 means a minute.
+	Tick time.Duration
 }
 
 // Run is the bot: it returns when ctx ends (nil) or start-up fails. Bad
@@ -118,6 +122,9 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	w := wire(me, client, catalog, st, cfg.Owners, in.Now, pageURL, metrics)
 	w.links.CountRepeats(obs.UnsureRepeat)
+	if in.Tick > 0 {
+		w.gate.SetTick(in.Tick)
+	}
 	page.set(verifypage.New(verifypage.Options{
 		Gate: w.gate.Page(), BotToken: cfg.Token, Catalog: catalog, Now: in.Now,
 		Log: log.With().Str("component", "verifypage").Logger(),
