@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/handlers/verifypage/pagetest"
 	"github.com/invitebot/invitebot/store"
 )
 
@@ -387,4 +390,80 @@ func TestGuardBotPageFails(t *testing.T) {
 	right, _ := rightButton(t, check)
 	h.press(frank, frank, check, 0, right)
 	approvedAtTelegram(t, srv, groupID, frank)
+}
+
+// TestVerifyPageInBrowser: the verification page, served by the program
+// itself, in a real headless Chromium: the requester presses the button
+// and is approved through the guard query; another person's init data,
+// init data without Telegram's signature and a second visit approve
+// nothing and say why; the page's text from the chat is escaped.
+func TestVerifyPageInBrowser(t *testing.T) {
+	pagetest.Chromium(t)
+	srv := guardWorld(t)
+	addr := make(chan string, 1)
+	h := startWith(t, srv, "", Options{Pace: fastPace, Listening: func(a string) { addr <- a }},
+		"INVITEBOT_OWNERS", owners, "INVITEBOT_HTTP_ADDR", "127.0.0.1:0", "INVITEBOT_PUBLIC_URL", "https://bot.example.com")
+	local := "http://" + <-addr
+	h.ask(groupID, alice, "/rules Be kind & <b>patient</b>")
+	h.ask(groupID, alice, "/joinmode verify")
+	srv.PushJoinRequest(groupID, frank, "")
+	srv.PushJoinRequest(groupID, gina, "")
+	fq, gq := queryOf(t, srv, frank), queryOf(t, srv, gina)
+	pageOf := func(q bottest.JoinRequestQuery) string {
+		path, ok := strings.CutPrefix(q.WebAppURL, "https://bot.example.com")
+		if !ok {
+			t.Fatalf("the page's URL %q is not under the public address", q.WebAppURL)
+		}
+		return local + path
+	}
+
+	// Gina's own init data on Frank's page: not hers to pass.
+	b := pagetest.Open(t, pagetest.LaunchURL(pageOf(fq), srv.WebAppInitData(gq.ID)))
+	b.Press("form button")
+	if got := b.Text("h1"); got != "Not your request" {
+		t.Errorf("another person's press: %q", got)
+	}
+	// Init data signed with another token: not Telegram's.
+	forged := bottest.SignInitData("123456:NotThisBotsToken", url.Values{
+		"user": {bottest.WebAppUserJSON(bottest.User{ID: frank, FirstName: "Frank"})}, "auth_date": {strconv.FormatInt(time.Now().Unix(), 10)}})
+	b = pagetest.Open(t, pagetest.LaunchURL(pageOf(fq), forged))
+	b.Press("form button")
+	if got := b.Text("h1"); got != "Could not check who you are" {
+		t.Errorf("forged init data: %q", got)
+	}
+	if srv.Member(groupID, frank).Status == "member" || srv.Member(groupID, gina).Status == "member" {
+		t.Fatal("a bad visit let someone in")
+	}
+
+	b = pagetest.Open(t, pagetest.LaunchURL(pageOf(fq), srv.WebAppInitData(fq.ID)), pagetest.Viewport(360, 640))
+	if got := b.Text("h1"); got != "Join Invite Test Group" {
+		t.Errorf("heading %q", got)
+	}
+	if got := b.Text(".rules-text"); got != "Be kind & <b>patient</b>" {
+		t.Errorf("rules shown as %q", got)
+	}
+	b.Press("form button")
+	if got := b.Text("h1"); got != "You're in" {
+		t.Errorf("after the press: %q", got)
+	}
+	approvedAtTelegram(t, srv, groupID, frank)
+	for _, q := range srv.JoinRequestQueries() {
+		if q.ID == fq.ID && q.Result != "approve" {
+			t.Errorf("frank's query answered %q", q.Result)
+		}
+	}
+	if p := b.Problems(); len(p) > 0 {
+		t.Errorf("the browser reported: %q", p)
+	}
+	again := pagetest.Open(t, pagetest.LaunchURL(pageOf(fq), srv.WebAppInitData(fq.ID)))
+	if got := again.Text("h1"); got != "Already answered" {
+		t.Errorf("the page opened again: %q", got)
+	}
+	db := openStore(t, h)
+	if v, err := db.Verification(context.Background(), groupID, frank); err != nil || v.State != store.VerifyPassed {
+		t.Errorf("frank's verification = %+v, %v", v, err)
+	}
+	if n := len(srv.CallsTo("answerChatJoinRequestQuery")); n != 1 {
+		t.Errorf("answerChatJoinRequestQuery called %d times, want once", n)
+	}
 }
