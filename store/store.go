@@ -248,6 +248,8 @@ type Join struct {
 	ViaRequest bool
 	By         int64
 	At         time.Time
+	// The user's names as the update gives them, for the join's record.
+	FirstName, LastName, Username string
 }
 
 // JoinRequests keeps the join requests of the chats and counts the joins

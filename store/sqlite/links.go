@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,19 @@ func (db *DB) AddLink(ctx context.Context, l store.NewLink) (store.Link, []store
 	}
 	added, err := insertLink(ctx, tx, l)
 	if err != nil {
+		return store.Link{}, nil, storeError(op, err)
+	}
+	a := store.Action{ChatID: l.ChatID, At: l.CreatedAt, By: l.CreatedBy, Kind: store.ActionLinkCreated, Link: added.Number, Details: linkDetails(added)}
+	if l.Primary {
+		a.Kind, a.Details = store.ActionLinkRotated, ""
+		for i, r := range replaced {
+			if i > 0 {
+				a.Details += " "
+			}
+			a.Details += "#" + strconv.FormatInt(r.Number, 10)
+		}
+	}
+	if err := recordAction(ctx, tx, a); err != nil {
 		return store.Link{}, nil, storeError(op, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -140,8 +154,16 @@ func (db *DB) EditLink(ctx context.Context, chatID, number int64, c store.LinkCh
 		return store.Link{}, storeError(op, err)
 	}
 
+	before, err := findLink(ctx, tx, "chat_id = ? AND number = ?", chatID, number)
+	if err != nil {
+		return store.Link{}, storeError(op, err)
+	}
 	l, err := updateLink(ctx, tx, chatID, number, c)
 	if err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	if err := recordAction(ctx, tx, store.Action{ChatID: chatID, At: c.EditedAt, By: c.EditedBy, Kind: store.ActionLinkEdited,
+		Link: number, Details: editDetails(before, l)}); err != nil {
 		return store.Link{}, storeError(op, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -165,11 +187,19 @@ func (db *DB) RevokeLink(ctx context.Context, chatID, number, by int64, at time.
 		return store.Link{}, storeError(op, err)
 	}
 
-	if _, err := tx.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		UPDATE links SET revoked_by = ?, revoked_at = ?
 		WHERE chat_id = ? AND number = ? AND revoked_at = 0`,
-		by, at.Unix(), chatID, number); err != nil {
+		by, at.Unix(), chatID, number)
+	if err != nil {
 		return store.Link{}, storeError(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return store.Link{}, storeError(op, err)
+	} else if n > 0 {
+		if err := recordAction(ctx, tx, store.Action{ChatID: chatID, At: at, By: by, Kind: store.ActionLinkRevoked, Link: number}); err != nil {
+			return store.Link{}, storeError(op, err)
+		}
 	}
 	l, err := findLink(ctx, tx, "chat_id = ? AND number = ?", chatID, number)
 	if err != nil {

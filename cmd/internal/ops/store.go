@@ -18,6 +18,8 @@ type Store interface {
 	store.Settings
 	store.Notifications
 	store.Messages
+	store.Record
+	store.History
 }
 
 //go:generate go run ./storegen

@@ -27,6 +27,13 @@ func (t *timedStore) AcceptUpdates(ctx context.Context, last int64, keep []store
 	return err
 }
 
+func (t *timedStore) Actions(ctx context.Context, chatID int64, n int) ([]store.Action, error) {
+	start := time.Now()
+	r0, err := t.s.Actions(ctx, chatID, n)
+	t.m.storeOp("Actions", start, err)
+	return r0, err
+}
+
 func (t *timedStore) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 	start := time.Now()
 	err := t.s.AddJoinRequest(ctx, r)
@@ -73,6 +80,13 @@ func (t *timedStore) ChatByUsername(ctx context.Context, username string) (store
 	start := time.Now()
 	r0, err := t.s.ChatByUsername(ctx, username)
 	t.m.storeOp("ChatByUsername", start, err)
+	return r0, err
+}
+
+func (t *timedStore) ChatJoins(ctx context.Context, chatID int64, since time.Time) ([]store.LinkJoin, error) {
+	start := time.Now()
+	r0, err := t.s.ChatJoins(ctx, chatID, since)
+	t.m.storeOp("ChatJoins", start, err)
 	return r0, err
 }
 
@@ -125,6 +139,13 @@ func (t *timedStore) Link(ctx context.Context, chatID int64, number int64) (stor
 	return r0, err
 }
 
+func (t *timedStore) LinkActions(ctx context.Context, chatID int64, number int64) ([]store.Action, error) {
+	start := time.Now()
+	r0, err := t.s.LinkActions(ctx, chatID, number)
+	t.m.storeOp("LinkActions", start, err)
+	return r0, err
+}
+
 func (t *timedStore) LinkByRequest(ctx context.Context, request string) (store.Link, error) {
 	start := time.Now()
 	r0, err := t.s.LinkByRequest(ctx, request)
@@ -136,6 +157,13 @@ func (t *timedStore) LinkByURL(ctx context.Context, chatID int64, url string) (s
 	start := time.Now()
 	r0, err := t.s.LinkByURL(ctx, chatID, url)
 	t.m.storeOp("LinkByURL", start, err)
+	return r0, err
+}
+
+func (t *timedStore) LinkJoins(ctx context.Context, chatID int64, number int64) ([]store.LinkJoin, error) {
+	start := time.Now()
+	r0, err := t.s.LinkJoins(ctx, chatID, number)
+	t.m.storeOp("LinkJoins", start, err)
 	return r0, err
 }
 
@@ -151,6 +179,20 @@ func (t *timedStore) ListLinks(ctx context.Context, chatID int64) ([]store.Link,
 	r0, err := t.s.ListLinks(ctx, chatID)
 	t.m.storeOp("ListLinks", start, err)
 	return r0, err
+}
+
+func (t *timedStore) LogChat(ctx context.Context, chatID int64) (int64, error) {
+	start := time.Now()
+	r0, err := t.s.LogChat(ctx, chatID)
+	t.m.storeOp("LogChat", start, err)
+	return r0, err
+}
+
+func (t *timedStore) LogPosted(ctx context.Context, actionID int64) error {
+	start := time.Now()
+	err := t.s.LogPosted(ctx, actionID)
+	t.m.storeOp("LogPosted", start, err)
+	return err
 }
 
 func (t *timedStore) MoveChat(ctx context.Context, from int64, to int64) error {
@@ -216,6 +258,13 @@ func (t *timedStore) PendingJoinRequests(ctx context.Context, chatID int64) ([]s
 	return r0, err
 }
 
+func (t *timedStore) PendingLogPosts(ctx context.Context) ([]store.LogPost, error) {
+	start := time.Now()
+	r0, err := t.s.PendingLogPosts(ctx)
+	t.m.storeOp("PendingLogPosts", start, err)
+	return r0, err
+}
+
 func (t *timedStore) PendingNotifications(ctx context.Context) ([]store.Notification, error) {
 	start := time.Now()
 	r0, err := t.s.PendingNotifications(ctx)
@@ -276,6 +325,13 @@ func (t *timedStore) SavePendingCommand(ctx context.Context, c store.PendingComm
 	start := time.Now()
 	err := t.s.SavePendingCommand(ctx, c)
 	t.m.storeOp("SavePendingCommand", start, err)
+	return err
+}
+
+func (t *timedStore) SetLogChat(ctx context.Context, chatID int64, logChatID int64, by int64, at time.Time) error {
+	start := time.Now()
+	err := t.s.SetLogChat(ctx, chatID, logChatID, by, at)
+	t.m.storeOp("SetLogChat", start, err)
 	return err
 }
 
