@@ -33,7 +33,7 @@ func labelsFor(p *text.Printer) *linkLabels {
 		approval: s("link.approval"), yes: s("link.yes"), no: s("link.no"), joins: s("link.joins"),
 		states: map[store.LinkState]string{
 			store.StateActive: s("link.state.active"), store.StateExpired: s("link.state.expired"),
-			store.StateRevoked: s("link.state.revoked"),
+			store.StateRevoked: s("link.state.revoked"), stateFull: s("link.state.full"),
 		},
 	}
 	labelCache.Store(p.Lang(), l)
@@ -95,8 +95,22 @@ func describeLink(p *text.Printer, l store.Link, now time.Time) string {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, l.Joins, 10)
 	b = append(b, " · "...)
-	b = append(b, lb.states[l.State(now)]...)
+	b = append(b, lb.states[shownState(l, now)]...)
 	return string(b)
+}
+
+// stateFull is the state shown of an active link whose member limit the
+// joins counted reach: a member who leaves frees a place, so it stays
+// active for Telegram and in /links.
+const stateFull store.LinkState = "full"
+
+// shownState is the state a reply shows of l at now: its State, or full.
+func shownState(l store.Link, now time.Time) store.LinkState {
+	st := l.State(now)
+	if st == store.StateActive && l.MemberLimit > 0 && l.Joins >= int64(l.MemberLimit) {
+		return stateFull
+	}
+	return st
 }
 
 // paginate packs entries, separated by blank lines, into as few messages as

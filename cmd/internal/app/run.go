@@ -139,6 +139,7 @@ type wiring struct {
 	// The record (issue 14).
 	record    *handlers.Record
 	logPoster *handlers.LogPoster
+	history   *handlers.History
 }
 
 // wire makes the handlers and the checks and routes the commands, buttons
@@ -161,6 +162,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	w.record = handlers.NewRecord(d, st, private)
 	w.logPoster = handlers.NewLogPoster(d, st)
 	d.Changed = w.logPoster.Wake
+	w.history = handlers.NewHistory(w.links, st)
 	d.Replay = w.router.Route
 	r := w.router
 	// Every handler and check tells the person of its refusals and their
@@ -190,6 +192,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("replies", w.settings.Replies, admin)
 	command("notify", w.notifier.Notify, admin)
 	command("log", w.record.Log, admin)
+	command("link", w.history.Link, admin)
 	command("logchat", w.record.LogChat, private.Require(middleware.ChatBeforeArg))
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
@@ -267,8 +270,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
 // group admins, the general ones for private chats.
 var (
-	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "log", "logchat", "help"}
-	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "log", "logchat", "start", "help"}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "log", "logchat", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "log", "logchat", "start", "help"}
 )
 
 // menu is a menu in p's language.
