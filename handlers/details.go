@@ -20,16 +20,23 @@ type HistoryStore interface {
 	LinkActions(ctx context.Context, chatID, number int64) ([]store.Action, error)
 }
 
+// Files sends files; *bot.Client does.
+type Files interface {
+	SendDocument(ctx context.Context, m bot.Outgoing, file bot.File) (int, error)
+	SendPhoto(ctx context.Context, m bot.Outgoing, file bot.File) (int, error)
+}
+
 // History handles the commands that show links over time: /link, /export
 // and /stats. It finds links as the link commands do.
 type History struct {
 	*Links
 	history HistoryStore
+	files   Files
 }
 
 // NewHistory makes the commands about links over time.
-func NewHistory(links *Links, st HistoryStore) *History {
-	return &History{Links: links, history: st}
+func NewHistory(links *Links, st HistoryStore, files Files) *History {
+	return &History{Links: links, history: st, files: files}
 }
 
 // maxJoinEntries bounds the joins on one page of /link, for pages that

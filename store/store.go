@@ -55,6 +55,9 @@ type Link struct {
 	Joins int64
 	// Request names the command that asked for the link ("" if unknown).
 	Request string
+	// Price is a subscription link's price in Telegram Stars every 30
+	// days; 0 for other links.
+	Price int
 }
 
 // State tells whether the link is active, expired or revoked at now.
@@ -88,6 +91,8 @@ type NewLink struct {
 	// Optional; when set, it is unique: a second AddLink with the same
 	// Request is ErrConflict.
 	Request string
+	// Price is a subscription link's price in Stars, 0 for other links.
+	Price int
 }
 
 // LinkChange is an edit of a link. Nil fields are left as they are; a

@@ -17,7 +17,7 @@ var _ store.Links = (*DB)(nil)
 
 // linkColumns are the columns that scanLink reads, in its order.
 const linkColumns = `request, chat_id, number, url, name, expires_at, member_limit, join_request,
-	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins`
+	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins, price`
 
 // querier is what *sql.DB and *sql.Tx have in common: the helpers serve
 // plain reads and transactions alike.
@@ -223,11 +223,11 @@ func insertLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, e
 	}
 	return scanLink(tx.QueryRowContext(ctx, `
 		INSERT INTO links (chat_id, number, url, name, name_key, expires_at, member_limit,
-			join_request, is_primary, created_by, created_at, request)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			join_request, is_primary, created_by, created_at, request, price)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+linkColumns,
 		l.ChatID, number, l.URL, l.Name, nameKey(l.Name), unixTime(l.ExpiresAt), l.MemberLimit,
-		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request,
+		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request, l.Price,
 	))
 }
 
@@ -324,7 +324,7 @@ func scanLink(row interface{ Scan(dest ...any) error }) (store.Link, error) {
 	)
 	if err := row.Scan(&l.Request, &l.ChatID, &l.Number, &l.URL, &l.Name, &expires, &l.MemberLimit,
 		&l.JoinRequest, &l.Primary, &l.CreatedBy, &created, &l.EditedBy, &edited,
-		&l.RevokedBy, &revoked, &l.Joins); err != nil {
+		&l.RevokedBy, &revoked, &l.Joins, &l.Price); err != nil {
 		return store.Link{}, err
 	}
 	l.ExpiresAt = fromUnix(expires)

@@ -199,6 +199,9 @@ func linkDetails(l store.Link) string {
 	if l.JoinRequest {
 		parts = append(parts, "request")
 	}
+	if l.Price > 0 {
+		parts = append(parts, "price="+strconv.Itoa(l.Price))
+	}
 	return strings.Join(parts, " ")
 }
 

@@ -162,7 +162,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	w.record = handlers.NewRecord(d, st, private)
 	w.logPoster = handlers.NewLogPoster(d, st)
 	d.Changed = w.logPoster.Wake
-	w.history = handlers.NewHistory(w.links, st)
+	w.history = handlers.NewHistory(w.links, st, tg)
 	d.Replay = w.router.Route
 	r := w.router
 	// Every handler and check tells the person of its refusals and their
@@ -193,6 +193,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("notify", w.notifier.Notify, admin)
 	command("log", w.record.Log, admin)
 	command("link", w.history.Link, admin)
+	command("export", w.history.Export, admin)
 	command("logchat", w.record.LogChat, private.Require(middleware.ChatBeforeArg))
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
@@ -270,8 +271,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
 // group admins, the general ones for private chats.
 var (
-	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "log", "logchat", "help"}
-	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "log", "logchat", "start", "help"}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "log", "logchat", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "log", "logchat", "start", "help"}
 )
 
 // menu is a menu in p's language.

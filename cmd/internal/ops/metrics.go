@@ -70,6 +70,8 @@ var apiMethods = []string{
 	"getChatMember",
 	"createChatInviteLink", "exportChatInviteLink", "editChatInviteLink", "revokeChatInviteLink",
 	"approveChatJoinRequest", "declineChatJoinRequest",
+	// Links over time (issue 14).
+	"sendDocument", "sendPhoto", "getChat", "createChatSubscriptionInviteLink", "editChatSubscriptionInviteLink",
 }
 
 // APIMethods are the Bot API methods whose series exist from start-up.

@@ -68,3 +68,7 @@ INSERT INTO link_joins (chat_id, invite_link, user_id, joined_at)
 	WHERE EXISTS (SELECT 1 FROM links l WHERE l.chat_id = j.chat_id AND l.url = j.invite_link)
 	AND NOT EXISTS (SELECT 1 FROM join_requests r WHERE r.chat_id = j.chat_id AND r.user_id = j.user_id
 		AND r.counted = 1 AND r.invite_link = j.invite_link);
+
+-- A subscription link's price in Telegram Stars per 30 days (price=), 0
+-- for other links.
+ALTER TABLE links ADD COLUMN price INTEGER NOT NULL DEFAULT 0 CHECK (price >= 0);
