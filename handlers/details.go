@@ -18,6 +18,7 @@ type HistoryStore interface {
 	LinkJoins(ctx context.Context, chatID, number int64) ([]store.LinkJoin, error)
 	ChatJoins(ctx context.Context, chatID int64, since time.Time) ([]store.LinkJoin, error)
 	LinkActions(ctx context.Context, chatID, number int64) ([]store.Action, error)
+	ActionCounts(ctx context.Context, chatID int64, since time.Time) (map[store.ActionKind]int, error)
 }
 
 // Files sends files; *bot.Client does.

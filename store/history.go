@@ -38,4 +38,6 @@ type History interface {
 	// LinkActions returns the actions of the record on the chat's link
 	// #number, oldest first.
 	LinkActions(ctx context.Context, chatID, number int64) ([]Action, error)
+	// ActionCounts counts the chat's actions at or after since, by kind.
+	ActionCounts(ctx context.Context, chatID int64, since time.Time) (map[ActionKind]int, error)
 }

@@ -80,3 +80,29 @@ func (db *DB) LinkActions(ctx context.Context, chatID, number int64) ([]store.Ac
 	}
 	return out, storeError(op, rows.Err())
 }
+
+// ActionCounts counts the chat's actions since since, by kind.
+func (db *DB) ActionCounts(ctx context.Context, chatID int64, since time.Time) (map[store.ActionKind]int, error) {
+	const op = "action counts"
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT kind, COUNT(*) FROM actions WHERE chat_id = ? AND at >= ? GROUP BY kind`, chatID, unixTime(since))
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	defer rows.Close()
+	out := make(map[store.ActionKind]int)
+	for rows.Next() {
+		var (
+			kind string
+			n    int
+		)
+		if err := rows.Scan(&kind, &n); err != nil {
+			return nil, storeError(op, err)
+		}
+		out[store.ActionKind(kind)] = n
+	}
+	return out, storeError(op, rows.Err())
+}

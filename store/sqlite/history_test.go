@@ -74,4 +74,8 @@ func TestJoinHistory(t *testing.T) {
 	if len(acts) != 3 || acts[0].Kind != store.ActionLinkCreated || acts[1].Subject != 102 || acts[2].Subject != 103 {
 		t.Errorf("actions on #2: %+v", acts)
 	}
+	counts, err := db.ActionCounts(ctx, chat, t0.Add(150*time.Minute))
+	if err != nil || len(counts) != 1 || counts[store.ActionRequestApproved] != 1 {
+		t.Errorf("actions since 150m by kind: %v, %v", counts, err)
+	}
 }

@@ -3,9 +3,11 @@ package app
 import (
 	"bytes"
 	"encoding/csv"
+	"image/png"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/invitebot/invitebot/bot/bottest"
@@ -153,3 +155,94 @@ func readCSV(t *testing.T, data []byte) [][]string {
 }
 
 func id64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestStats: /stats sends a PNG chart of joins per day (decoded back at
+// the size asked) with a caption of the counts; a link and a period narrow
+// it; no joins, a sentence; a wrong period, one line.
+func TestStats(t *testing.T) {
+	srv := newConsoleWorld(t)
+	now := time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC)
+	h := startWith(t, srv, "", Options{Pace: fastPace, Now: func() time.Time { return now }}, "INVITEBOT_OWNERS", owners)
+	db := openStore(t, h)
+	promote(t, h, db, groupID)
+
+	r := h.ask(groupID, alice, "/stats")
+	mustContain(t, r.PlainText, "No joins were counted in Invite Test Group in 2026-06-01 to 2026-06-30 (30 days)")
+	for i := 1; i <= 10; i++ {
+		h.ask(groupID, alice, "/createlink L"+strconv.Itoa(i))
+	}
+	h.ask(groupID, alice, "/createlink Gate request")
+	links := srv.InviteLinks(groupID)
+	joiner := int64(7000000000)
+	join := func(link int, daysAgo int) {
+		joiner++
+		u := bottest.User{ID: joiner, FirstName: "J"}
+		srv.PushUpdate(joinUpdate(tgChat(groupID), u, u, links[link].InviteLink, false, now.AddDate(0, 0, -daysAgo).Unix()))
+	}
+	// #1: 5 joins (one of them 40 days ago, outside the period); #2: 3;
+	// #3 to #10: 1 each, #9 and #10 the least recent.
+	for _, d := range []int{0, 1, 1, 10, 40} {
+		join(0, d)
+	}
+	for _, d := range []int{2, 3, 20} {
+		join(1, d)
+	}
+	for l := 2; l < 10; l++ {
+		join(l, 5)
+	}
+	srv.PushJoinRequest(groupID, frank, links[10].InviteLink)
+	h.ask(groupID, alice, "/approve @frank_f")
+	srv.PushJoinRequest(groupID, gina, links[10].InviteLink)
+	h.ask(groupID, alice, "/decline @gina_g")
+
+	photo := h.askPhoto(groupID, alice, "/stats")
+	img, err := png.Decode(bytes.NewReader(photo.Photo.Data))
+	if err != nil {
+		t.Fatalf("the chart is no PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() < 1280 || b.Dy() < 720 || b.Dx() != photo.Photo.Width {
+		t.Errorf("the chart is %v", b)
+	}
+	mustContain(t, photo.PlainText, "Joins in Invite Test Group, 2026-06-01 to 2026-06-30 (30 days), UTC: 16 in all.",
+		"#1 L1: 4", "#2 L2: 3", "#3 L3: 1", "#8 L8: 1", "other: 3", "Requests approved: 1, declined: 1.")
+	if strings.Contains(photo.PlainText, "#9 L9") || strings.Contains(photo.PlainText, "Gate") {
+		t.Errorf("links beyond the top eight shown on their own: %q", photo.PlainText)
+	}
+	if n := strings.Count(photo.PlainText, ": 1\n") + strings.Count(photo.PlainText, ": 4\n") + strings.Count(photo.PlainText, ": 3\n") + strings.Count(photo.PlainText, ": 2\n"); n != 9 {
+		t.Errorf("the caption has %d lines of links, want 8 and other: %q", n, photo.PlainText)
+	}
+	photo = h.askPhoto(groupID, alice, "/stats 1w")
+	mustContain(t, photo.PlainText, "2026-06-24 to 2026-06-30 (7 days), UTC: 14 in all.", "#1 L1: 3", "#2 L2: 2", "other: 3")
+	photo = h.askPhoto(groupID, alice, "/stats L2 4w")
+	mustContain(t, photo.PlainText, "(28 days), UTC: 3 in all.", "#2 L2: 3")
+	if strings.Contains(photo.PlainText, "L1") {
+		t.Errorf("/stats L2 shows other links: %q", photo.PlainText)
+	}
+	r = h.ask(groupID, alice, "/stats #2 1d")
+	mustContain(t, r.PlainText, "No joins were counted", "2026-06-30 (1 day)")
+	for _, bad := range []string{"/stats 400d", "/stats 0d", "/stats 53w"} {
+		r := h.ask(groupID, alice, bad)
+		oneLine(t, r)
+		mustContain(t, r.PlainText, "no period I can chart")
+	}
+	r = h.ask(groupID, alice, "/stats #99")
+	oneLine(t, r)
+	mustContain(t, r.PlainText, "no link #99")
+}
+
+// askPhoto sends text and waits for the bot's photo in reply to it.
+func (h *harness) askPhoto(chat, from int64, text string) bottest.SentMessage {
+	h.t.Helper()
+	id := h.send(chat, from, text)
+	var got bottest.SentMessage
+	h.srv.WaitFor(h.t, "a photo in reply to "+text, func() bool {
+		for _, m := range h.repliesTo(chat, id) {
+			if m.Photo != nil {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}

@@ -194,6 +194,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("log", w.record.Log, admin)
 	command("link", w.history.Link, admin)
 	command("export", w.history.Export, admin)
+	command("stats", w.history.Stats, admin)
 	command("logchat", w.record.LogChat, private.Require(middleware.ChatBeforeArg))
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
@@ -271,8 +272,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
 // group admins, the general ones for private chats.
 var (
-	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "log", "logchat", "help"}
-	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "log", "logchat", "start", "help"}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "stats", "log", "logchat", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "stats", "log", "logchat", "start", "help"}
 )
 
 // menu is a menu in p's language.

@@ -27,6 +27,13 @@ func (t *timedStore) AcceptUpdates(ctx context.Context, last int64, keep []store
 	return err
 }
 
+func (t *timedStore) ActionCounts(ctx context.Context, chatID int64, since time.Time) (map[store.ActionKind]int, error) {
+	start := time.Now()
+	r0, err := t.s.ActionCounts(ctx, chatID, since)
+	t.m.storeOp("ActionCounts", start, err)
+	return r0, err
+}
+
 func (t *timedStore) Actions(ctx context.Context, chatID int64, n int) ([]store.Action, error) {
 	start := time.Now()
 	r0, err := t.s.Actions(ctx, chatID, n)
