@@ -17,6 +17,7 @@ import (
 // rendered once: /links may describe thousands of links.
 type linkLabels struct {
 	primary, name, none, expires, never, limit, noLimit, approval, yes, no, joins string
+	price, stars                                                                  string
 	states                                                                        map[store.LinkState]string
 }
 
@@ -31,6 +32,7 @@ func labelsFor(p *text.Printer) *linkLabels {
 		primary: s("link.primary"), name: s("link.name"), none: s("link.name_none"),
 		expires: s("link.expires"), never: s("link.never"), limit: s("link.limit"), noLimit: s("link.limit_none"),
 		approval: s("link.approval"), yes: s("link.yes"), no: s("link.no"), joins: s("link.joins"),
+		price: s("link.price"), stars: s("link.stars"),
 		states: map[store.LinkState]string{
 			store.StateActive: s("link.state.active"), store.StateExpired: s("link.state.expired"),
 			store.StateRevoked: s("link.state.revoked"), stateFull: s("link.state.full"),
@@ -81,6 +83,14 @@ func describeLink(p *text.Printer, l store.Link, now time.Time) string {
 		b = strconv.AppendInt(b, int64(l.MemberLimit), 10)
 	} else {
 		b = append(b, lb.noLimit...)
+	}
+	if l.Price > 0 {
+		b = append(b, " · "...)
+		b = append(b, lb.price...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(l.Price), 10)
+		b = append(b, ' ')
+		b = append(b, lb.stars...)
 	}
 	b = append(b, " · "...)
 	b = append(b, lb.approval...)

@@ -163,6 +163,8 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	w.logPoster = handlers.NewLogPoster(d, st)
 	d.Changed = w.logPoster.Wake
 	w.history = handlers.NewHistory(w.links, st, tg)
+	w.links.UseFiles(tg)
+	w.links.UseSubscriptions(tg)
 	d.Replay = w.router.Route
 	r := w.router
 	// Every handler and check tells the person of its refusals and their
