@@ -187,6 +187,8 @@ var chatMovers = []func(ctx context.Context, tx *sql.Tx, from, to int64) error{
 	moveColumn("log_chats", "log_chat_id"),
 	moveColumn("action_posts", "log_chat_id"),
 	moveRows("link_joins"),
+	moveRows("autorotate"),
+	moveRows("rotations"),
 }
 
 // moveColumn points a column that names a chat at the new chat. table and

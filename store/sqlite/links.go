@@ -41,19 +41,32 @@ func (db *DB) AddLink(ctx context.Context, l store.NewLink) (store.Link, []store
 		return store.Link{}, nil, storeError(op, err)
 	}
 	defer tx.Rollback()
-	if l.ChatID, err = currentChat(ctx, tx, l.ChatID); err != nil {
+	added, replaced, err := addLink(ctx, tx, l)
+	if err != nil {
 		return store.Link{}, nil, storeError(op, err)
 	}
+	if err := tx.Commit(); err != nil {
+		return store.Link{}, nil, storeError(op, err)
+	}
+	return added, replaced, nil
+}
 
+// addLink is AddLink in tx: it stores l, revokes the chat's earlier
+// primary links if l is primary, and records the action.
+func addLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, []store.Link, error) {
+	var err error
+	if l.ChatID, err = currentChat(ctx, tx, l.ChatID); err != nil {
+		return store.Link{}, nil, err
+	}
 	var replaced []store.Link
 	if l.Primary {
 		if replaced, err = revokePrimaryLinks(ctx, tx, l.ChatID, l.CreatedBy, l.CreatedAt); err != nil {
-			return store.Link{}, nil, storeError(op, err)
+			return store.Link{}, nil, err
 		}
 	}
 	added, err := insertLink(ctx, tx, l)
 	if err != nil {
-		return store.Link{}, nil, storeError(op, err)
+		return store.Link{}, nil, err
 	}
 	a := store.Action{ChatID: l.ChatID, At: l.CreatedAt, By: l.CreatedBy, Kind: store.ActionLinkCreated, Link: added.Number, Details: linkDetails(added)}
 	if l.Primary {
@@ -66,10 +79,7 @@ func (db *DB) AddLink(ctx context.Context, l store.NewLink) (store.Link, []store
 		}
 	}
 	if err := recordAction(ctx, tx, a); err != nil {
-		return store.Link{}, nil, storeError(op, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return store.Link{}, nil, storeError(op, err)
+		return store.Link{}, nil, err
 	}
 	return added, replaced, nil
 }

@@ -112,6 +112,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	notifyCtx, stopNotifying := context.WithCancel(log.WithContext(ctx))
 	notifying.Go(func() { w.notifier.Run(notifyCtx) })
 	notifying.Go(func() { w.logPoster.Run(notifyCtx) })
+	notifying.Go(func() { w.rotator.Run(notifyCtx) })
 	defer func() { stopNotifying(); notifying.Wait() }()
 	log.Info().Dur("poll_timeout", cfg.PollTimeout).Msg("polling for updates")
 	err = bot.Run(ctx, client, w.router.Route, bot.Options{
@@ -140,6 +141,7 @@ type wiring struct {
 	record    *handlers.Record
 	logPoster *handlers.LogPoster
 	history   *handlers.History
+	rotator   *handlers.Rotator
 }
 
 // wire makes the handlers and the checks and routes the commands, buttons
@@ -161,7 +163,8 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	w.requests.OnChange(w.notifier.Wake)
 	w.record = handlers.NewRecord(d, st, private)
 	w.logPoster = handlers.NewLogPoster(d, st)
-	d.Changed = w.logPoster.Wake
+	w.rotator = handlers.NewRotator(d, st, tg)
+	d.Changed = func() { w.logPoster.Wake(); w.rotator.Wake() }
 	w.history = handlers.NewHistory(w.links, st, tg)
 	w.links.UseFiles(tg)
 	w.links.UseSubscriptions(tg)
@@ -197,6 +200,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("link", w.history.Link, admin)
 	command("export", w.history.Export, admin)
 	command("stats", w.history.Stats, admin)
+	command("autorotate", w.rotator.Autorotate, admin)
 	command("logchat", w.record.LogChat, private.Require(middleware.ChatBeforeArg))
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
@@ -274,8 +278,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
 // group admins, the general ones for private chats.
 var (
-	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "stats", "log", "logchat", "help"}
-	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "stats", "log", "logchat", "start", "help"}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "stats", "autorotate", "log", "logchat", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "link", "export", "stats", "autorotate", "log", "logchat", "start", "help"}
 )
 
 // menu is a menu in p's language.

@@ -20,6 +20,7 @@ type Store interface {
 	store.Messages
 	store.Record
 	store.History
+	store.Rotations
 }
 
 //go:generate go run ./storegen

@@ -69,6 +69,13 @@ func (t *timedStore) AnswerJoinRequest(ctx context.Context, chatID int64, userID
 	return r0, r1, err
 }
 
+func (t *timedStore) Autorotate(ctx context.Context, chatID int64) (store.Schedule, error) {
+	start := time.Now()
+	r0, err := t.s.Autorotate(ctx, chatID)
+	t.m.storeOp("Autorotate", start, err)
+	return r0, err
+}
+
 func (t *timedStore) ButtonMessage(ctx context.Context, chatID int64, messageID int) (store.ButtonMessage, error) {
 	start := time.Now()
 	r0, err := t.s.ButtonMessage(ctx, chatID, messageID)
@@ -118,10 +125,24 @@ func (t *timedStore) ChosenChat(ctx context.Context, userID int64) (int64, error
 	return r0, err
 }
 
+func (t *timedStore) DueSchedules(ctx context.Context, now time.Time) ([]store.Schedule, error) {
+	start := time.Now()
+	r0, err := t.s.DueSchedules(ctx, now)
+	t.m.storeOp("DueSchedules", start, err)
+	return r0, err
+}
+
 func (t *timedStore) EditLink(ctx context.Context, chatID int64, number int64, c store.LinkChange) (store.Link, error) {
 	start := time.Now()
 	r0, err := t.s.EditLink(ctx, chatID, number, c)
 	t.m.storeOp("EditLink", start, err)
+	return r0, err
+}
+
+func (t *timedStore) FinishRotation(ctx context.Context, chatID int64, slot time.Time, url string, at time.Time) (store.Link, error) {
+	start := time.Now()
+	r0, err := t.s.FinishRotation(ctx, chatID, slot, url, at)
+	t.m.storeOp("FinishRotation", start, err)
 	return r0, err
 }
 
@@ -209,6 +230,13 @@ func (t *timedStore) MoveChat(ctx context.Context, from int64, to int64) error {
 	return err
 }
 
+func (t *timedStore) NextSlot(ctx context.Context) (time.Time, error) {
+	start := time.Now()
+	r0, err := t.s.NextSlot(ctx)
+	t.m.storeOp("NextSlot", start, err)
+	return r0, err
+}
+
 func (t *timedStore) NoteChat(ctx context.Context, id int64, typ string, title string, username string) error {
 	start := time.Now()
 	err := t.s.NoteChat(ctx, id, typ, title, username)
@@ -255,6 +283,13 @@ func (t *timedStore) Notifying(ctx context.Context, chatID int64, userID int64) 
 	start := time.Now()
 	r0, err := t.s.Notifying(ctx, chatID, userID)
 	t.m.storeOp("Notifying", start, err)
+	return r0, err
+}
+
+func (t *timedStore) OpenRotations(ctx context.Context) ([]store.Rotation, error) {
+	start := time.Now()
+	r0, err := t.s.OpenRotations(ctx)
+	t.m.storeOp("OpenRotations", start, err)
 	return r0, err
 }
 
@@ -307,6 +342,13 @@ func (t *timedStore) RevokeLink(ctx context.Context, chatID int64, number int64,
 	return r0, err
 }
 
+func (t *timedStore) RotationNotified(ctx context.Context, chatID int64, slot time.Time) error {
+	start := time.Now()
+	err := t.s.RotationNotified(ctx, chatID, slot)
+	t.m.storeOp("RotationNotified", start, err)
+	return err
+}
+
 func (t *timedStore) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) error {
 	start := time.Now()
 	err := t.s.SaveButtonMessage(ctx, m)
@@ -335,6 +377,13 @@ func (t *timedStore) SavePendingCommand(ctx context.Context, c store.PendingComm
 	return err
 }
 
+func (t *timedStore) SetAutorotate(ctx context.Context, chatID int64, every time.Duration, next time.Time, by int64, at time.Time) error {
+	start := time.Now()
+	err := t.s.SetAutorotate(ctx, chatID, every, next, by, at)
+	t.m.storeOp("SetAutorotate", start, err)
+	return err
+}
+
 func (t *timedStore) SetLogChat(ctx context.Context, chatID int64, logChatID int64, by int64, at time.Time) error {
 	start := time.Now()
 	err := t.s.SetLogChat(ctx, chatID, logChatID, by, at)
@@ -347,6 +396,20 @@ func (t *timedStore) SetNotify(ctx context.Context, s store.Subscriber, on bool,
 	err := t.s.SetNotify(ctx, s, on, at)
 	t.m.storeOp("SetNotify", start, err)
 	return err
+}
+
+func (t *timedStore) StartRotation(ctx context.Context, chatID int64, slot time.Time, at time.Time) (bool, error) {
+	start := time.Now()
+	r0, err := t.s.StartRotation(ctx, chatID, slot, at)
+	t.m.storeOp("StartRotation", start, err)
+	return r0, err
+}
+
+func (t *timedStore) Subscribers(ctx context.Context, chatID int64) ([]store.Subscriber, error) {
+	start := time.Now()
+	r0, err := t.s.Subscribers(ctx, chatID)
+	t.m.storeOp("Subscribers", start, err)
+	return r0, err
 }
 
 func (t *timedStore) TakePendingCommand(ctx context.Context, token string) (store.PendingCommand, error) {
