@@ -134,13 +134,12 @@ func TestLogChat(t *testing.T) {
 	<-tr.arrived
 	h.stop()
 	tr.release()
-	start(t, srv, dir, "INVITEBOT_OWNERS", owners)
+	h = start(t, srv, dir, "INVITEBOT_OWNERS", owners)
 	srv.WaitFor(t, "the post after the restart", func() bool { return posted("made #3 “Late”") == 1 })
-	h2 := &harness{t: t, srv: srv}
-	r = h2.ask(groupID, alice, "/logchat off")
+	r = h.ask(groupID, alice, "/logchat off")
 	mustContain(t, r.PlainText, "no longer posted anywhere")
 	srv.WaitFor(t, "the post of /logchat off", func() bool { return posted("logchat=off") == 1 })
-	h2.ask(groupID, alice, "/createlink Unposted")
+	h.ask(groupID, alice, "/createlink Unposted")
 	if posts, err := db.PendingLogPosts(t.Context()); err != nil || len(posts) != 0 {
 		t.Errorf("posts waiting after /logchat off: %+v, %v", posts, err)
 	}
