@@ -20,7 +20,7 @@ type RotateStore interface {
 	Autorotate(ctx context.Context, chatID int64) (store.Schedule, error)
 	DueSchedules(ctx context.Context, now time.Time) ([]store.Schedule, error)
 	NextSlot(ctx context.Context) (time.Time, error)
-	StartRotation(ctx context.Context, chatID int64, slot, at time.Time) (bool, error)
+	StartRotation(ctx context.Context, chatID int64, slot, at time.Time, previous string) (bool, error)
 	FinishRotation(ctx context.Context, chatID int64, slot time.Time, url string, at time.Time) (store.Link, error)
 	RotationNotified(ctx context.Context, chatID int64, slot time.Time) error
 	OpenRotations(ctx context.Context) ([]store.Rotation, error)
@@ -120,7 +120,16 @@ func (r *Rotator) process(ctx context.Context) error {
 		return fmt.Errorf("due schedules: %w", err)
 	}
 	for _, s := range due {
-		ok, err := r.store.StartRotation(ctx, s.ChatID, s.Next, r.now())
+		// What Telegram has before: after a crash, a primary link other
+		// than this one is the one the rotation made.
+		previous, err := r.tg.PrimaryLink(ctx, s.ChatID)
+		if err != nil {
+			if err := r.failed(ctx, s.ChatID, s.Next, err); err != nil {
+				return err
+			}
+			continue
+		}
+		ok, err := r.store.StartRotation(ctx, s.ChatID, s.Next, r.now(), previous)
 		if err != nil {
 			return fmt.Errorf("start rotation: %w", err)
 		}
@@ -138,30 +147,32 @@ func (r *Rotator) process(ctx context.Context) error {
 }
 
 // complete finishes a rotation that was started and cut off: if Telegram's
-// primary link is one the store does not know, the cut-off call made it,
-// and it is the slot's; otherwise the call did not happen, and is made now.
+// primary link is no longer the one it had when the rotation started, the
+// cut-off call made it, and it is the slot's; otherwise the call did not
+// happen, and is made now. (Only the bot's own calls change its primary
+// link.)
 func (r *Rotator) complete(ctx context.Context, rot store.Rotation) error {
 	url, err := r.tg.PrimaryLink(ctx, rot.ChatID)
 	if err != nil {
 		return r.failed(ctx, rot.ChatID, rot.Slot, err)
 	}
-	if url != "" {
-		_, err := r.store.LinkByURL(ctx, rot.ChatID, url)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			zerolog.Ctx(ctx).Info().Int64("chat_id", rot.ChatID).Msg("a rotation cut off by a stop had made its link: keeping it")
-			if _, err := r.store.FinishRotation(ctx, rot.ChatID, rot.Slot, url, r.now()); err != nil {
-				return fmt.Errorf("finish rotation: %w", err)
-			}
-			if r.Changed != nil {
-				r.Changed()
-			}
-			return nil
-		case err != nil:
-			return fmt.Errorf("link by URL: %w", err)
-		}
+	if url == "" || url == rot.Previous {
+		return r.rotate(ctx, rot.ChatID, rot.Slot)
 	}
-	return r.rotate(ctx, rot.ChatID, rot.Slot)
+	if _, err := r.store.LinkByURL(ctx, rot.ChatID, url); err == nil {
+		// Stored already: not the slot's (a /refreshlink since, say).
+		return r.rotate(ctx, rot.ChatID, rot.Slot)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("link by URL: %w", err)
+	}
+	zerolog.Ctx(ctx).Info().Int64("chat_id", rot.ChatID).Msg("a rotation cut off by a stop had made its link: keeping it")
+	if _, err := r.store.FinishRotation(ctx, rot.ChatID, rot.Slot, url, r.now()); err != nil {
+		return fmt.Errorf("finish rotation: %w", err)
+	}
+	if r.Changed != nil {
+		r.Changed()
+	}
+	return nil
 }
 
 // rotate makes the slot's new primary link and stores it.

@@ -24,6 +24,10 @@ type Rotation struct {
 	ChatID    int64
 	Slot      time.Time
 	StartedAt time.Time
+	// Previous is the chat's primary link as Telegram told it just before
+	// the rotation started ("" if none): a primary link other than it, after
+	// a crash, is the one the rotation made.
+	Previous string
 	// Link is the new primary link's #N once done (DoneAt not zero).
 	DoneAt time.Time
 	Link   int64
@@ -42,12 +46,12 @@ type Rotations interface {
 	DueSchedules(ctx context.Context, now time.Time) ([]Schedule, error)
 	// NextSlot is the earliest next slot of all schedules; zero if none.
 	NextSlot(ctx context.Context) (time.Time, error)
-	// StartRotation starts the rotation of the chat's slot, at at, and
-	// moves the schedule's next slot to its first slot after at: slots
+	// StartRotation starts the rotation of the chat's slot, at at, with
+	// previous the chat's primary link Telegram tells before it, and moves the schedule's next slot to its first slot after at: slots
 	// missed while the bot was down are one rotation, not several. It
 	// reports false, changing nothing, when the slot was started before or
 	// is no longer the schedule's next.
-	StartRotation(ctx context.Context, chatID int64, slot, at time.Time) (bool, error)
+	StartRotation(ctx context.Context, chatID int64, slot, at time.Time, previous string) (bool, error)
 	// FinishRotation stores url as the chat's new primary link (AddLink's
 	// way, recorded as the schedule's) and marks the slot's rotation done
 	// with it, in one transaction.

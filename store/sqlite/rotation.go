@@ -125,7 +125,7 @@ func (db *DB) NextSlot(ctx context.Context) (time.Time, error) {
 }
 
 // StartRotation starts the rotation of a slot and moves the schedule on.
-func (db *DB) StartRotation(ctx context.Context, chatID int64, slot, at time.Time) (bool, error) {
+func (db *DB) StartRotation(ctx context.Context, chatID int64, slot, at time.Time, previous string) (bool, error) {
 	const op = "start rotation"
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -143,7 +143,8 @@ func (db *DB) StartRotation(ctx context.Context, chatID int64, slot, at time.Tim
 	if err != nil {
 		return false, storeError(op, err)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO rotations (chat_id, slot, started_at) VALUES (?, ?, ?)`, chatID, slot.Unix(), at.Unix())
+	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO rotations (chat_id, slot, started_at, previous) VALUES (?, ?, ?, ?)`,
+		chatID, slot.Unix(), at.Unix(), previous)
 	if err != nil {
 		return false, storeError(op, err)
 	}
@@ -203,7 +204,7 @@ func (db *DB) RotationNotified(ctx context.Context, chatID int64, slot time.Time
 // OpenRotations are the rotations not done, or done and not told.
 func (db *DB) OpenRotations(ctx context.Context) ([]store.Rotation, error) {
 	const op = "open rotations"
-	rows, err := db.db.QueryContext(ctx, `SELECT chat_id, slot, started_at, done_at, link, notified FROM rotations
+	rows, err := db.db.QueryContext(ctx, `SELECT chat_id, slot, started_at, previous, done_at, link, notified FROM rotations
 		WHERE done_at = 0 OR notified = 0 ORDER BY slot, chat_id`)
 	if err != nil {
 		return nil, storeError(op, err)
@@ -215,7 +216,7 @@ func (db *DB) OpenRotations(ctx context.Context) ([]store.Rotation, error) {
 			r                   store.Rotation
 			slot, started, done int64
 		)
-		if err := rows.Scan(&r.ChatID, &slot, &started, &done, &r.Link, &r.Notified); err != nil {
+		if err := rows.Scan(&r.ChatID, &slot, &started, &r.Previous, &done, &r.Link, &r.Notified); err != nil {
 			return nil, storeError(op, err)
 		}
 		r.Slot, r.StartedAt, r.DoneAt = fromUnix(slot), fromUnix(started), fromUnix(done)

@@ -36,17 +36,17 @@ func TestRotationSlots(t *testing.T) {
 	if len(due) != 1 {
 		t.Fatalf("due: %+v", due)
 	}
-	if ok, err := db.StartRotation(ctx, chat, slot, now); !ok || err != nil {
+	if ok, err := db.StartRotation(ctx, chat, slot, now, "https://t.me/+old"); !ok || err != nil {
 		t.Fatalf("StartRotation = %v, %v", ok, err)
 	}
-	if ok, err := db.StartRotation(ctx, chat, slot, now); ok || err != nil {
+	if ok, err := db.StartRotation(ctx, chat, slot, now, "https://t.me/+old"); ok || err != nil {
 		t.Errorf("the slot started twice: %v, %v", ok, err)
 	}
 	if s, _ := db.Autorotate(ctx, chat); !s.Next.Equal(slot.Add(4 * time.Hour)) {
 		t.Errorf("next slot after a late start: %v", s.Next)
 	}
 	open, _ := db.OpenRotations(ctx)
-	if len(open) != 1 || !open[0].DoneAt.IsZero() || !open[0].Slot.Equal(slot) {
+	if len(open) != 1 || !open[0].DoneAt.IsZero() || !open[0].Slot.Equal(slot) || open[0].Previous != "https://t.me/+old" {
 		t.Fatalf("open rotations: %+v", open)
 	}
 	l, err := db.FinishRotation(ctx, chat, slot, "https://t.me/+new", now)
@@ -81,7 +81,7 @@ func TestRotationSlots(t *testing.T) {
 		t.Errorf("the schedule after off: %v", err)
 	}
 	// A slot that is no longer the schedule's does not start.
-	if ok, _ := db.StartRotation(ctx, chat, slot.Add(4*time.Hour), now); ok {
+	if ok, _ := db.StartRotation(ctx, chat, slot.Add(4*time.Hour), now, ""); ok {
 		t.Errorf("a slot of a removed schedule started")
 	}
 	if as := actions(t, db, chat); as[0].Details != "autorotate=off" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/store"
 	"github.com/invitebot/invitebot/store/sqlite"
@@ -95,63 +96,86 @@ func TestAutorotate(t *testing.T) {
 	}
 }
 
-// TestAutorotateKilledBetweenTelegramAndStore: the program is killed after
-// Telegram made a slot's new primary link and before its answer came
-// (so before the store could keep it). After the restart the slot is
-// completed from getChat's invite_link, not rotated again: one new link
-// for the slot, and the store knows it.
+// TestAutorotateKilledBetweenTelegramAndStore: the program is killed in
+// the middle of a slot's rotation, the bot having a primary link made
+// before the store kept records. When Telegram made the new link and its
+// answer never came (so the store could not keep it), the slot is
+// completed after the restart from getChat's invite_link, not rotated
+// again; when the call never reached Telegram, the restart makes it. Either
+// way one new link for the slot, and the store knows it.
 func TestAutorotateKilledBetweenTelegramAndStore(t *testing.T) {
-	srv := newWorld(t)
-	dir := t.TempDir()
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "invitebot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	slot := now.Add(-time.Minute)
-	if err := db.SetAutorotate(context.Background(), groupID, time.Hour, slot, alice, now.Add(-time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	lost := bottest.HangReply()
-	lost.After = true // Telegram makes the link; its answer never comes
-	tr := setTrap(srv, func(c bottest.Call) bool { return c.Method == "exportChatInviteLink" }, lost)
+	for _, tc := range []struct {
+		name     string
+		answered bool // Telegram carried the call out
+	}{{"carried out, answer lost", true}, {"never reached Telegram", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newWorld(t)
+			dir := t.TempDir()
+			// The bot's primary link from before the store kept records.
+			c, err := bot.NewClient(context.Background(), bot.ClientConfig{Token: srv.Token(), APIURL: srv.URL()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, err := c.ExportLink(context.Background(), groupID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db, err := sqlite.Open(context.Background(), filepath.Join(dir, "invitebot.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC().Truncate(time.Second)
+			if err := db.SetAutorotate(context.Background(), groupID, time.Hour, now.Add(-time.Minute), alice, now.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			cut := bottest.HangReply()
+			cut.After = tc.answered
+			tr := setTrap(srv, func(c bottest.Call) bool { return c.Method == "exportChatInviteLink" }, cut)
 
-	p := startProcess(t, srv, dir)
-	<-tr.arrived
-	p.kill(t)
-	tr.release()
-	made := srv.InviteLinks(groupID)
-	if len(made) != 1 || !made[0].IsPrimary {
-		t.Fatalf("Telegram's links at the kill: %+v", made)
-	}
+			p := startProcess(t, srv, dir)
+			<-tr.arrived
+			p.kill(t)
+			tr.release()
+			wantExports := 1 // the one before the store
+			if tc.answered {
+				wantExports++
+			}
+			if n := performed(srv, "exportChatInviteLink"); n != wantExports {
+				t.Fatalf("exports carried out at the kill: %d", n)
+			}
 
-	startProcess(t, srv, dir)
-	db, err = sqlite.Open(context.Background(), filepath.Join(dir, "invitebot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	eventually(t, "the slot completed", func() bool {
-		open, err := db.OpenRotations(context.Background())
-		return err == nil && len(open) == 0
-	})
-	if n := performed(srv, "exportChatInviteLink"); n != 1 {
-		t.Errorf("exportChatInviteLink carried out %d times for one slot", n)
-	}
-	if len(srv.CallsTo("getChat")) == 0 {
-		t.Errorf("the restart did not ask Telegram for the primary link")
-	}
-	links, err := db.ListLinks(context.Background(), groupID)
-	if err != nil || len(links) != 1 || links[0].URL != made[0].InviteLink || !links[0].Primary {
-		t.Errorf("the store's links: %+v, %v; Telegram made %s", links, err, made[0].InviteLink)
-	}
-	s, err := db.Autorotate(context.Background(), groupID)
-	if err != nil || !s.Next.After(now) {
-		t.Errorf("the schedule after the slot: %+v, %v", s, err)
-	}
-	acts, _ := db.Actions(context.Background(), groupID, 1)
-	if len(acts) != 1 || acts[0].Kind != store.ActionLinkRotated || acts[0].Via != store.ViaSchedule {
-		t.Errorf("the record: %+v", acts)
+			startProcess(t, srv, dir)
+			db, err = sqlite.Open(context.Background(), filepath.Join(dir, "invitebot.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			eventually(t, "the slot completed", func() bool {
+				open, err := db.OpenRotations(context.Background())
+				links, _ := db.ListLinks(context.Background(), groupID)
+				return err == nil && len(open) == 0 && len(links) == 1
+			})
+			if n := performed(srv, "exportChatInviteLink"); n != 2 {
+				t.Errorf("exportChatInviteLink carried out %d times, want the one before and one for the slot", n)
+			}
+			tgLinks := srv.InviteLinks(groupID)
+			current := tgLinks[len(tgLinks)-1]
+			if current.InviteLink == before || !current.IsPrimary || current.IsRevoked {
+				t.Fatalf("Telegram's primary link: %+v (before: %s)", current, before)
+			}
+			links, err := db.ListLinks(context.Background(), groupID)
+			if err != nil || len(links) != 1 || links[0].URL != current.InviteLink || !links[0].Primary {
+				t.Errorf("the store's links: %+v, %v; Telegram's primary %s", links, err, current.InviteLink)
+			}
+			s, err := db.Autorotate(context.Background(), groupID)
+			if err != nil || !s.Next.After(now) {
+				t.Errorf("the schedule after the slot: %+v, %v", s, err)
+			}
+			acts, _ := db.Actions(context.Background(), groupID, 1)
+			if len(acts) != 1 || acts[0].Kind != store.ActionLinkRotated || acts[0].Via != store.ViaSchedule {
+				t.Errorf("the record: %+v", acts)
+			}
+		})
 	}
 }

@@ -398,9 +398,9 @@ func (t *timedStore) SetNotify(ctx context.Context, s store.Subscriber, on bool,
 	return err
 }
 
-func (t *timedStore) StartRotation(ctx context.Context, chatID int64, slot time.Time, at time.Time) (bool, error) {
+func (t *timedStore) StartRotation(ctx context.Context, chatID int64, slot time.Time, at time.Time, previous string) (bool, error) {
 	start := time.Now()
-	r0, err := t.s.StartRotation(ctx, chatID, slot, at)
+	r0, err := t.s.StartRotation(ctx, chatID, slot, at, previous)
 	t.m.storeOp("StartRotation", start, err)
 	return r0, err
 }

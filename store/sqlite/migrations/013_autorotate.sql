@@ -11,13 +11,15 @@ CREATE TABLE autorotate (
 CREATE INDEX autorotate_next ON autorotate (next_at);
 
 -- The rotations of the schedules, one per slot: written as started before
--- Telegram is asked, so that a slot never rotates twice; done with the
--- new link (its #N) in the transaction that stores it; notified once the
--- admins who asked were told.
+-- Telegram is asked, with the primary link Telegram had then (previous),
+-- so that a slot never rotates twice; done with the new link (its #N) in
+-- the transaction that stores it; notified once the admins who asked were
+-- told.
 CREATE TABLE rotations (
 	chat_id    INTEGER NOT NULL,
 	slot       INTEGER NOT NULL,
 	started_at INTEGER NOT NULL,
+	previous   TEXT    NOT NULL DEFAULT '',
 	done_at    INTEGER NOT NULL DEFAULT 0,
 	link       INTEGER NOT NULL DEFAULT 0,
 	notified   INTEGER NOT NULL DEFAULT 0 CHECK (notified IN (0, 1)),
