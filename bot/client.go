@@ -145,8 +145,20 @@ func (c *Client) Self() User {
 // timeout plus a margin; others: the call timeout). Errors are wrapped with
 // the method's name; Telegram's own errors are *tgbotapi.Error.
 func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params, result any) error {
+	return c.send(ctx, method, params, nil, result)
+}
+
+// Upload is Call with files: the parameters and the files go as a
+// multipart/form-data body (sendDocument, sendPhoto), by the same path,
+// paced, retried and redacted as every call.
+func (c *Client) Upload(ctx context.Context, method string, params tgbotapi.Params, files []tgbotapi.RequestFile, result any) error {
+	return c.send(ctx, method, params, files, result)
+}
+
+// send is Call, with files if any.
+func (c *Client) send(ctx context.Context, method string, params tgbotapi.Params, files []tgbotapi.RequestFile, result any) error {
 	if method == "getUpdates" {
-		return c.try(ctx, method, params, result)
+		return c.try(ctx, method, params, nil, result)
 	}
 	migrations := 0
 	for attempt := 1; ; attempt++ {
@@ -157,7 +169,7 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 				return fmt.Errorf("%s: %w", method, err)
 			}
 		}
-		err := c.try(ctx, method, params, result)
+		err := c.try(ctx, method, params, files, result)
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
@@ -219,7 +231,7 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 }
 
 // try makes one attempt at a call.
-func (c *Client) try(ctx context.Context, method string, params tgbotapi.Params, result any) error {
+func (c *Client) try(ctx context.Context, method string, params tgbotapi.Params, files []tgbotapi.RequestFile, result any) error {
 	timeout := c.callTimeout
 	if method == "getUpdates" {
 		timeout = pollMargin
@@ -236,7 +248,18 @@ func (c *Client) try(ctx context.Context, method string, params tgbotapi.Params,
 	api := *c.api // a shallow copy: the per-call HTTP client carries ctx
 	api.Client = boundDoer{ctx: callCtx, doer: c.doer}
 	start := time.Now()
-	resp, err := api.MakeRequest(method, params)
+	var resp *tgbotapi.APIResponse
+	var err error
+	if files != nil {
+		resp, err = api.UploadFiles(method, params, files)
+		// tgbotapi v5.5.1's UploadFiles leaves the error's code out.
+		var apiErr *tgbotapi.Error
+		if errors.As(err, &apiErr) && apiErr.Code == 0 && resp != nil {
+			apiErr.Code = resp.ErrorCode
+		}
+	} else {
+		resp, err = api.MakeRequest(method, params)
+	}
 	if err != nil {
 		var apiErr *tgbotapi.Error
 		if errors.As(err, &apiErr) {

@@ -23,6 +23,10 @@ type InviteLink struct {
 	JoinRequest bool
 	Primary     bool
 	Revoked     bool
+	// SubscriptionPrice is a subscription link's price in Telegram Stars
+	// per SubscriptionPeriod; 0 for other links.
+	SubscriptionPrice  int
+	SubscriptionPeriod time.Duration
 }
 
 // LinkSpec is what a link should be. An edit sends all of it: Telegram
@@ -50,11 +54,14 @@ type linkResult struct {
 	CreatesJoinRequest bool   `json:"creates_join_request"`
 	IsPrimary          bool   `json:"is_primary"`
 	IsRevoked          bool   `json:"is_revoked"`
+	SubscriptionPeriod int64  `json:"subscription_period"`
+	SubscriptionPrice  int    `json:"subscription_price"`
 }
 
 func (l linkResult) link() InviteLink {
 	out := InviteLink{URL: l.InviteLink, Name: l.Name, MemberLimit: l.MemberLimit,
-		JoinRequest: l.CreatesJoinRequest, Primary: l.IsPrimary, Revoked: l.IsRevoked}
+		JoinRequest: l.CreatesJoinRequest, Primary: l.IsPrimary, Revoked: l.IsRevoked,
+		SubscriptionPrice: l.SubscriptionPrice, SubscriptionPeriod: time.Duration(l.SubscriptionPeriod) * time.Second}
 	if l.ExpireDate > 0 {
 		out.ExpiresAt = time.Unix(l.ExpireDate, 0).UTC()
 	}
@@ -285,4 +292,91 @@ func (c *Client) SetDefaultAdminRights(ctx context.Context, rights map[string]bo
 		p["for_channels"] = "true"
 	}
 	return c.call(ctx, "setMyDefaultAdministratorRights", p, nil)
+}
+
+// SubscriptionPeriod is the one period a subscription link may have: 30
+// days (subscription_period 2592000).
+const SubscriptionPeriod = 30 * 24 * time.Hour
+
+// CreateSubscriptionLink makes a channel's subscription link, which
+// members pay price Telegram Stars for every SubscriptionPeriod
+// (createChatSubscriptionInviteLink).
+func (c *Client) CreateSubscriptionLink(ctx context.Context, chatID int64, name string, price int) (InviteLink, error) {
+	p := tgbotapi.Params{
+		"chat_id":             chatParam(chatID),
+		"subscription_period": strconv.FormatInt(int64(SubscriptionPeriod/time.Second), 10),
+		"subscription_price":  strconv.Itoa(price),
+	}
+	if name != "" {
+		p["name"] = name
+	}
+	var l linkResult
+	err := c.call(ctx, "createChatSubscriptionInviteLink", p, &l)
+	return l.link(), err
+}
+
+// EditSubscriptionLink renames the bot's subscription link url, the only
+// change Telegram allows (editChatSubscriptionInviteLink); "" leaves it
+// without a name.
+func (c *Client) EditSubscriptionLink(ctx context.Context, chatID int64, url, name string) (InviteLink, error) {
+	p := tgbotapi.Params{"chat_id": chatParam(chatID), "invite_link": url}
+	if name != "" {
+		p["name"] = name
+	}
+	var l linkResult
+	err := c.call(ctx, "editChatSubscriptionInviteLink", p, &l)
+	return l.link(), err
+}
+
+// PrimaryLink is the chat's primary invite link as getChat tells it: the
+// bot's own, made by exportChatInviteLink; "" if it has none.
+func (c *Client) PrimaryLink(ctx context.Context, chatID int64) (string, error) {
+	var chat struct {
+		InviteLink string `json:"invite_link"`
+	}
+	err := c.call(ctx, "getChat", tgbotapi.Params{"chat_id": chatParam(chatID)}, &chat)
+	return chat.InviteLink, err
+}
+
+// File is a file to send: its name, with the extension that tells its
+// type (report.csv, chart.png), and its bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// SendDocument sends file as a document (sendDocument) with m's text as
+// its HTML caption (at most 1024 characters) and m's reply and buttons,
+// and returns the new message's ID.
+func (c *Client) SendDocument(ctx context.Context, m Outgoing, file File) (int, error) {
+	return c.sendFile(ctx, "sendDocument", "document", m, file)
+}
+
+// SendPhoto sends file, a GIF, JPEG or PNG image, as a photo (sendPhoto)
+// with m's text as its HTML caption, and returns the new message's ID.
+func (c *Client) SendPhoto(ctx context.Context, m Outgoing, file File) (int, error) {
+	return c.sendFile(ctx, "sendPhoto", "photo", m, file)
+}
+
+// sendFile uploads file as the part field of method's multipart body.
+func (c *Client) sendFile(ctx context.Context, method, field string, m Outgoing, file File) (int, error) {
+	params, err := messageParams(m)
+	if err != nil {
+		return 0, err
+	}
+	delete(params, "text")
+	delete(params, "link_preview_options")
+	if m.Text != "" {
+		params["caption"] = m.Text
+	} else {
+		delete(params, "parse_mode")
+	}
+	var sent struct {
+		MessageID int `json:"message_id"`
+	}
+	files := []tgbotapi.RequestFile{{Name: field, Data: tgbotapi.FileBytes{Name: file.Name, Bytes: file.Data}}}
+	if err := refused(c.Upload(ctx, method, params, files, &sent)); err != nil {
+		return 0, err
+	}
+	return sent.MessageID, nil
 }

@@ -1,8 +1,11 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"image"
+	"image/png"
 	"testing"
 	"time"
 
@@ -190,5 +193,123 @@ func TestGuardCalls(t *testing.T) {
 	}
 	if err := c.AnswerJoinQuery(ctx, qs[1].ID, bot.JoinQueue); err != nil {
 		t.Errorf("the answer after a Mini App = %v", err)
+	}
+}
+
+// pngOf is a w×h PNG image.
+func pngOf(t *testing.T, w, h int) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestTypedFileCalls: documents and photos go as multipart bodies that
+// the fake checks against the spec, and come back as sent.
+func TestTypedFileCalls(t *testing.T) {
+	srv := world(t)
+	c := newClient(t, srv, bot.ClientConfig{})
+	ctx := context.Background()
+	csv := []byte("number,name\r\n1,Partners\r\n")
+	id, err := c.SendDocument(ctx, bot.Outgoing{ChatID: chatA, Text: "<b>Links</b> &amp; joins"}, bot.File{Name: "links.csv", Data: csv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := srv.Messages(chatA)[0]
+	if m.MessageID != id || m.Document == nil || m.Document.Name != "links.csv" || m.Document.MIMEType != "text/csv" ||
+		!bytes.Equal(m.Document.Data, csv) || m.PlainText != "Links & joins" {
+		t.Errorf("the document as Telegram has it: %+v", m)
+	}
+	pic := pngOf(t, 1280, 720)
+	id, err = c.SendPhoto(ctx, bot.Outgoing{ChatID: chatA, Text: "chart", ReplyTo: id}, bot.File{Name: "chart.png", Data: pic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = srv.Messages(chatA)[1]
+	if m.MessageID != id || m.Photo == nil || m.Photo.Width != 1280 || m.Photo.Height != 720 || !bytes.Equal(m.Photo.Data, pic) || m.ReplyTo == 0 {
+		t.Errorf("the photo as Telegram has it: %+v", m)
+	}
+	// A caption-less document has no parse mode either.
+	if _, err := c.SendDocument(ctx, bot.Outgoing{ChatID: chatA}, bot.File{Name: "x.csv", Data: csv}); err != nil {
+		t.Fatal(err)
+	}
+	// Refusals are the sentinels; a photo Telegram can't read is refused.
+	srv.FailNext("sendDocument", bottest.ErrorReply(400, "Bad Request: need administrator rights in the channel chat"))
+	if _, err := c.SendDocument(ctx, bot.Outgoing{ChatID: chatA}, bot.File{Name: "x.csv", Data: csv}); !errors.Is(err, bot.ErrNoRights) {
+		t.Errorf("a refused document: %v", err)
+	}
+	if _, err := c.SendPhoto(ctx, bot.Outgoing{ChatID: chatA}, bot.File{Name: "x.png", Data: []byte("not an image")}); !errors.Is(err, bot.ErrRefused) {
+		t.Errorf("a photo that is no image: %v", err)
+	}
+}
+
+// TestFilesRetriedAndPaced: an upload meets a 429 as any message does
+// (waited out, then sent again, whole), and is paced with the messages.
+func TestFilesRetriedAndPaced(t *testing.T) {
+	srv := world(t)
+	per := 300 * time.Millisecond
+	c := newClient(t, srv, bot.ClientConfig{Pace: bot.PaceLimits{Global: bot.Window{N: 100, Per: time.Second}, Chat: bot.Window{N: 1, Per: per}}})
+	ctx := context.Background()
+	srv.FailNext("sendDocument", bottest.RetryAfterReply(1))
+	csv := []byte("a,b\r\n")
+	if _, err := c.SendDocument(ctx, bot.Outgoing{ChatID: chatA}, bot.File{Name: "a.csv", Data: csv}); err != nil {
+		t.Fatalf("a document after a 429: %v", err)
+	}
+	if calls := srv.CallsTo("sendDocument"); len(calls) != 2 || calls[1].At.Sub(calls[0].At) < time.Second {
+		t.Errorf("sendDocument calls after a 429: %+v", calls)
+	}
+	if d := srv.Messages(chatA)[0].Document; d == nil || !bytes.Equal(d.Data, csv) {
+		t.Errorf("the document sent again: %+v", d)
+	}
+	if _, err := c.SendPhoto(ctx, bot.Outgoing{ChatID: chatA}, bot.File{Name: "p.png", Data: pngOf(t, 10, 10)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(ctx, bot.Outgoing{ChatID: chatA, Text: "after"}); err != nil {
+		t.Fatal(err)
+	}
+	var at []time.Time
+	for _, call := range srv.Calls() {
+		if call.Status == 200 && (call.Method == "sendDocument" || call.Method == "sendPhoto" || call.Method == "sendMessage") {
+			at = append(at, call.At)
+		}
+	}
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < per-20*time.Millisecond {
+			t.Errorf("sends %d and %d into one chat %v apart, paced at one per %v", i-1, i, gap, per)
+		}
+	}
+}
+
+// TestSubscriptionLinkCalls: channels only; a subscription link can be
+// renamed; getChat tells the bot's primary link.
+func TestSubscriptionLinkCalls(t *testing.T) {
+	srv := world(t)
+	const channel = -1009999
+	srv.AddChat(bottest.Chat{ID: channel, Type: "channel", Title: "C"})
+	srv.SetMember(channel, srv.Bot().ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	c := newClient(t, srv, bot.ClientConfig{})
+	ctx := context.Background()
+	l, err := c.CreateSubscriptionLink(ctx, channel, "VIP", 250)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.URL == "" || l.Name != "VIP" || l.SubscriptionPrice != 250 || l.SubscriptionPeriod != 30*24*time.Hour {
+		t.Errorf("CreateSubscriptionLink = %+v", l)
+	}
+	e, err := c.EditSubscriptionLink(ctx, channel, l.URL, "Gold")
+	if err != nil || e.Name != "Gold" || e.SubscriptionPrice != 250 {
+		t.Errorf("EditSubscriptionLink = %+v, %v", e, err)
+	}
+	if _, err := c.CreateSubscriptionLink(ctx, chatA, "VIP", 250); !errors.Is(err, bot.ErrRefused) {
+		t.Errorf("a subscription link in a group: %v", err)
+	}
+	url, err := c.ExportLink(ctx, channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.PrimaryLink(ctx, channel); err != nil || got != url {
+		t.Errorf("PrimaryLink = %q, %v; want %q", got, err, url)
 	}
 }

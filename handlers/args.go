@@ -102,6 +102,11 @@ type CreateArgs struct {
 	// JoinMode (join=) is how requests through the link are handled, ""
 	// for the chat's way; it implies JoinRequest.
 	JoinMode store.JoinMode
+	// Count is how many links to make (count=N, 2 to 50), named "NAME 1"
+	// to "NAME N"; 0 for one.
+	Count int
+	// Price makes a subscription link (price=STARS, 1 to 10000); 0 for none.
+	Price int
 }
 
 // EditArgs are /editlink's arguments: the link, and the fields to change (nil: unchanged;
@@ -148,7 +153,7 @@ func splitArgs(args string) (lead []string, opts []argOption) {
 
 // argOptionKeys are the options each command takes.
 var argOptionKeys = map[string][]string{
-	cmdCreate: {"name=", "expire=", "limit=", "request", "join="},
+	cmdCreate: {"name=", "expire=", "limit=", "request", "join=", "count=", "price="},
 	cmdEdit:   {"name=", "expire=", "limit=", "request", "norequest", "join="},
 }
 
@@ -171,6 +176,8 @@ var argOptionExample = map[string]string{
 	"request":   "request",
 	"norequest": "norequest",
 	"join=":     "join=verify",
+	"count=":    "count=10",
+	"price=":    "price=100",
 }
 
 // checkOptions refuses options that cmd doesn't know, options given twice and
@@ -228,6 +235,10 @@ func ParseCreateArgs(args string, now time.Time) (CreateArgs, error) {
 			if a.JoinMode, err = parseJoinMode(cmdCreate, o.value); err == nil {
 				a.JoinRequest = true
 			}
+		case "count=":
+			a.Count, err = parseBounded(o.value, minCount, maxCount, "args.count")
+		case "price=":
+			a.Price, err = parseBounded(o.value, 1, maxPrice, "args.price")
 		}
 		if err != nil {
 			return CreateArgs{}, err
@@ -246,7 +257,50 @@ func ParseCreateArgs(args string, now time.Time) (CreateArgs, error) {
 	if a.MemberLimit > 0 && a.JoinRequest {
 		return CreateArgs{}, errLimitRequest
 	}
-	return a, nil
+	return a, checkBatchAndPrice(a)
+}
+
+// The bounds of count= and price=.
+const (
+	minCount = 2
+	maxCount = 50
+	maxPrice = 10000 // Telegram Stars
+)
+
+// parseBounded parses a whole number from lo to hi; a mistake is the
+// message id, which shows the bounds.
+func parseBounded(s string, lo, hi int, id string) (int, error) {
+	if n, ok := parseDigits(s); ok && int64(lo) <= n && n <= int64(hi) {
+		return int(n), nil
+	}
+	return 0, argErr(id, "Min", lo, "Max", hi)
+}
+
+// checkBatchAndPrice refuses what count= and price= cannot come with: a
+// batch's names must leave room for their number; a subscription link
+// has no limit, approval, expiry or batch (Telegram's rules, and ours).
+func checkBatchAndPrice(a CreateArgs) error {
+	if a.Count > 0 {
+		room := maxNameLen - len(" ") - len(strconv.Itoa(a.Count))
+		if n := utf8.RuneCountInString(a.Name); n > room {
+			return argErr("args.count_name_long", "Count", a.Count, "Max", room)
+		}
+	}
+	if a.Price > 0 {
+		switch {
+		case a.MemberLimit > 0:
+			return argErr("args.price_with", "Option", "limit=")
+		case a.JoinMode != "":
+			return argErr("args.price_with", "Option", "join=")
+		case a.JoinRequest:
+			return argErr("args.price_with", "Option", "request")
+		case !a.ExpiresAt.IsZero():
+			return argErr("args.price_with", "Option", "expire=")
+		case a.Count > 0:
+			return argErr("args.price_with", "Option", "count=")
+		}
+	}
+	return nil
 }
 
 // ParseEditArgs parses

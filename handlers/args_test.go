@@ -310,7 +310,7 @@ var argsCreateRefused = []struct{ in, want string }{
 	{"limit=5 LIMIT=6", "limit is given twice"},
 	{"request Request", "request is given twice"},
 	{"name=a name=b", "name is given twice; give it once, e.g. /createlink name=Summer sale."},
-	{"colour=red", `Unknown option “colour=red”. Options are expire=WHEN, limit=N, request and join=manual|auto|verify, e.g. /createlink Partners expire=7d limit=50.`},
+	{"colour=red", `Unknown option “colour=red”. Options are expire=WHEN, limit=N, request, join=manual|auto|verify, count=N and price=STARS, e.g. /createlink Partners expire=7d limit=50.`},
 	{"Partners join=closed", "join= takes manual, auto or verify, not “closed”, e.g. /createlink Partners join=verify."},
 	{"Partners join=none", "join= takes manual, auto or verify, not “none”"},
 	{"Partners join=", "join= needs a value, e.g. /createlink Partners join=verify."},

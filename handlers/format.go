@@ -17,6 +17,7 @@ import (
 // rendered once: /links may describe thousands of links.
 type linkLabels struct {
 	primary, name, none, expires, never, limit, noLimit, approval, yes, no, joins string
+	price, stars                                                                  string
 	states                                                                        map[store.LinkState]string
 	// joinModes say "yes" for a link with its own join mode (join=).
 	joinModes map[store.JoinMode]string
@@ -33,9 +34,10 @@ func labelsFor(p *text.Printer) *linkLabels {
 		primary: s("link.primary"), name: s("link.name"), none: s("link.name_none"),
 		expires: s("link.expires"), never: s("link.never"), limit: s("link.limit"), noLimit: s("link.limit_none"),
 		approval: s("link.approval"), yes: s("link.yes"), no: s("link.no"), joins: s("link.joins"),
+		price: s("link.price"), stars: s("link.stars"),
 		states: map[store.LinkState]string{
 			store.StateActive: s("link.state.active"), store.StateExpired: s("link.state.expired"),
-			store.StateRevoked: s("link.state.revoked"),
+			store.StateRevoked: s("link.state.revoked"), stateFull: s("link.state.full"),
 		},
 		joinModes: map[store.JoinMode]string{
 			store.JoinManual: s("link.join.manual"), store.JoinAuto: s("link.join.auto"),
@@ -88,6 +90,14 @@ func describeLink(p *text.Printer, l store.Link, now time.Time) string {
 	} else {
 		b = append(b, lb.noLimit...)
 	}
+	if l.Price > 0 {
+		b = append(b, " · "...)
+		b = append(b, lb.price...)
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(l.Price), 10)
+		b = append(b, ' ')
+		b = append(b, lb.stars...)
+	}
 	b = append(b, " · "...)
 	b = append(b, lb.approval...)
 	b = append(b, ' ')
@@ -103,8 +113,22 @@ func describeLink(p *text.Printer, l store.Link, now time.Time) string {
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, l.Joins, 10)
 	b = append(b, " · "...)
-	b = append(b, lb.states[l.State(now)]...)
+	b = append(b, lb.states[shownState(l, now)]...)
 	return string(b)
+}
+
+// stateFull is the state shown of an active link whose member limit the
+// joins counted reach: a member who leaves frees a place, so it stays
+// active for Telegram and in /links.
+const stateFull store.LinkState = "full"
+
+// shownState is the state a reply shows of l at now: its State, or full.
+func shownState(l store.Link, now time.Time) store.LinkState {
+	st := l.State(now)
+	if st == store.StateActive && l.MemberLimit > 0 && l.Joins >= int64(l.MemberLimit) {
+		return stateFull
+	}
+	return st
 }
 
 // paginate packs entries, separated by blank lines, into as few messages as

@@ -359,6 +359,8 @@ func (g *Gate) settle(ctx context.Context, u *bot.Update, req store.JoinRequest,
 	if approve {
 		state = store.RequestApproved
 	}
+	// The record: the request's join mode answered, no person.
+	ctx = store.WithCause(ctx, store.Cause{Via: string(req.Mode)})
 	asked := false
 	if req.QueryID != "" {
 		result := bot.JoinDecline

@@ -65,6 +65,9 @@ type Deps struct {
 	Username string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Changed, if set, is told after a handler that may have recorded an
+	// action (Acting): the log chats' poster wakes.
+	Changed func()
 }
 
 func (d *Deps) now() time.Time {

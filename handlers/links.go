@@ -35,6 +35,10 @@ type Links struct {
 	// repeats, if set, counts a call made again that may have been
 	// carried out already (for metrics).
 	repeats func(method string)
+	// files, if set, attaches a batch's CSV (UseFiles); subs makes
+	// subscription links (UseSubscriptions).
+	files Files
+	subs  Subscriptions
 }
 
 // NewLinks makes the invite-link handlers.
@@ -98,6 +102,12 @@ func (h *Links) CreateLink(ctx context.Context, u *bot.Update) error {
 	dst, ok, err := h.linksDest(ctx, u)
 	if !ok {
 		return err
+	}
+	switch {
+	case a.Count > 0:
+		return h.createBatch(ctx, u, dst, a)
+	case a.Price > 0:
+		return h.createSubscription(ctx, u, dst, a)
 	}
 	if done, err := h.answeredBefore(ctx, u, dst, "create.done"); done {
 		return err
@@ -173,6 +183,9 @@ func (h *Links) EditLink(ctx context.Context, u *bot.Update) error {
 	link, err := h.changeable(ctx, u, a.Ref, "edit")
 	if err != nil {
 		return err
+	}
+	if link.Price > 0 {
+		return h.editSubscription(ctx, u, link, a)
 	}
 	// editChatInviteLink replaces every setting: the link's whole new
 	// state is sent.

@@ -94,9 +94,14 @@ func (h *Requests) OnChatMember(ctx context.Context, u *bot.Update) error {
 	j := store.Join{
 		ChatID: u.Chat.ID, UserID: cm.New.User.ID, InviteLink: cm.InviteLink,
 		ViaRequest: cm.ViaJoinRequest, At: cm.Date,
+		FirstName: cm.New.User.FirstName, LastName: cm.New.User.LastName, Username: cm.New.User.Username,
 	}
 	if u.From != nil {
 		j.By = u.From.ID
+		if j.ViaRequest {
+			// An admin approved the request in Telegram: the record says who.
+			ctx = store.WithCause(ctx, store.Cause{By: u.From.ID, Name: u.From.Name(), Via: store.ViaTelegram})
+		}
 	}
 	if j.At.IsZero() {
 		j.At = h.now()

@@ -58,6 +58,9 @@ type Link struct {
 	// JoinMode is how requests through the link are handled (join=),
 	// overriding the chat's; "" for the chat's.
 	JoinMode JoinMode
+	// Price is a subscription link's price in Telegram Stars every 30
+	// days; 0 for other links.
+	Price int
 }
 
 // State tells whether the link is active, expired or revoked at now.
@@ -94,6 +97,8 @@ type NewLink struct {
 	// JoinMode overrides the chat's join mode for requests through the
 	// link (JoinManual, JoinAuto or JoinVerify); "" for none.
 	JoinMode JoinMode
+	// Price is a subscription link's price in Stars, 0 for other links.
+	Price int
 }
 
 // LinkChange is an edit of a link. Nil fields are left as they are; a
@@ -265,6 +270,8 @@ type Join struct {
 	ViaRequest bool
 	By         int64
 	At         time.Time
+	// The user's names as the update gives them, for the join's record.
+	FirstName, LastName, Username string
 }
 
 // JoinRequests keeps the join requests of the chats and counts the joins

@@ -60,7 +60,7 @@ func sandbox(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return runSandbox(ctx, args, stdin, stdout, stderr, in)
 }
 
-const sandboxUsage = `usage: go run ./cmd/sandbox [-script FILE] [-db PATH] [-log FILE]
+const sandboxUsage = `usage: go run ./cmd/sandbox [-script FILE] [-db PATH] [-log FILE] [-files DIR]
 
 Runs the real bot against a simulated Telegram on 127.0.0.1, with a
 console in which you type as the people of a small world: no token and no
@@ -74,6 +74,7 @@ type sandboxFlags struct {
 	script string // "" for stdin
 	db     string // "" for a temporary database
 	log    string // "" for a temporary log file
+	files  string // "" to keep no file the bot sends
 }
 
 func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
@@ -83,6 +84,7 @@ func parseSandboxFlags(args []string, stderr io.Writer) (sandboxFlags, error) {
 	fs.StringVar(&f.script, "script", "", "read the console's lines from `FILE` instead of the standard input")
 	fs.StringVar(&f.db, "db", "", "use the database at `PATH` (created if missing, kept) instead of a temporary one; not a real bot's: the sandbox's chats and links would join its records")
 	fs.StringVar(&f.log, "log", "", "write the bot's log to `FILE` (kept) instead of a temporary file")
+	fs.StringVar(&f.files, "files", "", "save the documents and photos the bot sends (CSV files, /stats charts) in `DIR`")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, sandboxUsage)
 		fs.SetOutput(stderr)
@@ -198,7 +200,7 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 	c := &console{
 		ctx: ctx, srv: srv, db: db, out: stdout, terminal: in.terminal,
-		timeout: in.lineTimeout, bot: b, reports: reports, logPath: logPath,
+		timeout: in.lineTimeout, bot: b, reports: reports, logPath: logPath, filesDir: flags.files,
 		seen: make(map[int64]map[int]bottest.SentMessage), history: make(map[int64][]sbEntry),
 	}
 	if err := c.start(); err != nil {

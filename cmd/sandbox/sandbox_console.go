@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,8 @@ type console struct {
 	bot      *runningBot
 	reports  *reportLog
 	logPath  string
+	filesDir string // where the bot's files are saved; "" for nowhere
+	saved    int    // files saved so far
 
 	who   string // a person's console name, or sbAnonymous
 	where sbChat
@@ -656,7 +659,7 @@ func (c *console) news() bool {
 		chat, _ := strconv.ParseInt(call.Params["chat_id"], 10, 64)
 		msgID, _ := strconv.Atoi(call.Params["message_id"])
 		switch call.Method {
-		case "sendMessage":
+		case "sendMessage", "sendDocument", "sendPhoto":
 			if len(unshown[chat]) > 0 {
 				events = append(events, sbEvent{kind: "new", chatID: chat, msgID: unshown[chat][0]})
 				unshown[chat] = unshown[chat][1:]
@@ -701,7 +704,7 @@ func (c *console) news() bool {
 		case "new":
 			m := find(e.chatID, e.msgID)
 			c.history[e.chatID] = append(c.history[e.chatID], sbEntry{msg: e.msgID})
-			c.showMessage("bot"+c.whereSuffix(e.chatID), m.PlainText, m.Buttons)
+			c.showMessage("bot"+c.whereSuffix(e.chatID), c.fileNote(m)+m.PlainText, m.Buttons)
 		case "edit", "delete":
 			c.showChange(e.chatID, c.seen[e.chatID][e.msgID], find(e.chatID, e.msgID))
 		}
@@ -855,4 +858,40 @@ func (c *console) showLog(args []string) error {
 	}
 	c.say("* The whole log: %s", c.logPath)
 	return nil
+}
+
+// fileNote describes the file of a document or a photo of the bot's, and
+// saves it in the files directory, if any: "[document links.csv, 3 lines,
+// saved as 1-links.csv] ".
+func (c *console) fileNote(m bottest.SentMessage) string {
+	var f *bottest.File
+	var note string
+	switch {
+	case m.Document != nil:
+		f = m.Document
+		note = fmt.Sprintf("[document %s, %s, %d lines", f.Name, f.MIMEType, strings.Count(string(f.Data), "\n"))
+	case m.Photo != nil:
+		f = m.Photo
+		note = fmt.Sprintf("[photo %dx%d", f.Width, f.Height)
+	default:
+		return ""
+	}
+	if c.filesDir != "" {
+		c.saved++
+		name := f.Name
+		if name == "" {
+			name = "photo.png"
+		}
+		name = strconv.Itoa(c.saved) + "-" + filepath.Base(name)
+		err := os.MkdirAll(c.filesDir, 0o755)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(c.filesDir, name), f.Data, 0o644)
+		}
+		if err != nil {
+			c.say("! cannot save the file: %v", err)
+		} else {
+			note += ", saved as " + name
+		}
+	}
+	return note + "] "
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/cmd/internal/app"
@@ -43,7 +44,19 @@ var startToken = regexp.MustCompile(`\?start=[A-Za-z0-9_-]{16}\b`)
 
 // stable is a transcript without what changes from run to run.
 func stable(s string) string {
-	return startToken.ReplaceAllString(askedAt.ReplaceAllString(s, "asked YYYY-MM-DD hh:mm UTC"), "?start=TOKEN")
+	s = startToken.ReplaceAllString(askedAt.ReplaceAllString(s, "asked YYYY-MM-DD hh:mm UTC"), "?start=TOKEN")
+	// The days of the session: /link, /log and /stats show them.
+	today := time.Now().UTC()
+	for _, d := range []time.Time{today, today.AddDate(0, 0, -29)} {
+		day := regexp.MustCompile(regexp.QuoteMeta(d.Format("2006-01-02")) + `( \d\d:\d\d UTC)?`)
+		s = day.ReplaceAllStringFunc(s, func(m string) string {
+			if len(m) > len("2006-01-02") {
+				return "YYYY-MM-DD hh:mm UTC"
+			}
+			return "YYYY-MM-DD"
+		})
+	}
+	return s
 }
 
 // TestSandboxScript: a scripted session of the real bot against the
@@ -82,6 +95,11 @@ func TestSandboxScript(t *testing.T) {
 		"olga@private> /chats\nbot: Chats you can manage through me.",
 		"answer: Declined @frank_f.",
 		"! commands posted in a channel are not answered",
+		"bot in alice's private chat: 3 new links in Sandbox Group:",
+		"bot in alice's private chat: [document Crew.csv, text/csv, 4 lines] The 3 new links as CSV.",
+		"1 join counted, newest first:\n\n     Frank @frank_f · ID 5000000006 · YYYY-MM-DD hh:mm UTC",
+		"bot in alice's private chat: [photo 1600x900] Joins in Sandbox Group, YYYY-MM-DD to YYYY-MM-DD (30 days), UTC: 3 in all.",
+		"YYYY-MM-DD hh:mm UTC · @alice_admin · made #6 “Crew 3” limit=10",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the transcript lacks %q", want)

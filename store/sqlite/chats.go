@@ -183,6 +183,22 @@ var chatMovers = []func(ctx context.Context, tx *sql.Tx, from, to int64) error{
 	moveRows("pending_commands"),
 	moveTargets("button_messages"),
 	moveRows("verifications"),
+	moveRows("actions"),
+	moveRows("log_chats"),
+	moveColumn("log_chats", "log_chat_id"),
+	moveColumn("action_posts", "log_chat_id"),
+	moveRows("link_joins"),
+	moveRows("autorotate"),
+	moveRows("rotations"),
+}
+
+// moveColumn points a column that names a chat at the new chat. table and
+// column are constants.
+func moveColumn(table, column string) func(ctx context.Context, tx *sql.Tx, from, to int64) error {
+	return func(ctx context.Context, tx *sql.Tx, from, to int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+column+` = ? WHERE `+column+` = ?`, to, from)
+		return err
+	}
 }
 
 // moveTargets points the rows of a table with a target_id column at the

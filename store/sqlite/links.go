@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ var _ store.Links = (*DB)(nil)
 
 // linkColumns are the columns that scanLink reads, in its order.
 const linkColumns = `request, chat_id, number, url, name, expires_at, member_limit, join_request,
-	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins, join_mode`
+	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins, join_mode, price`
 
 // querier is what *sql.DB and *sql.Tx have in common: the helpers serve
 // plain reads and transactions alike.
@@ -40,22 +41,45 @@ func (db *DB) AddLink(ctx context.Context, l store.NewLink) (store.Link, []store
 		return store.Link{}, nil, storeError(op, err)
 	}
 	defer tx.Rollback()
-	if l.ChatID, err = currentChat(ctx, tx, l.ChatID); err != nil {
-		return store.Link{}, nil, storeError(op, err)
-	}
-
-	var replaced []store.Link
-	if l.Primary {
-		if replaced, err = revokePrimaryLinks(ctx, tx, l.ChatID, l.CreatedBy, l.CreatedAt); err != nil {
-			return store.Link{}, nil, storeError(op, err)
-		}
-	}
-	added, err := insertLink(ctx, tx, l)
+	added, replaced, err := addLink(ctx, tx, l)
 	if err != nil {
 		return store.Link{}, nil, storeError(op, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return store.Link{}, nil, storeError(op, err)
+	}
+	return added, replaced, nil
+}
+
+// addLink is AddLink in tx: it stores l, revokes the chat's earlier
+// primary links if l is primary, and records the action.
+func addLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, []store.Link, error) {
+	var err error
+	if l.ChatID, err = currentChat(ctx, tx, l.ChatID); err != nil {
+		return store.Link{}, nil, err
+	}
+	var replaced []store.Link
+	if l.Primary {
+		if replaced, err = revokePrimaryLinks(ctx, tx, l.ChatID, l.CreatedBy, l.CreatedAt); err != nil {
+			return store.Link{}, nil, err
+		}
+	}
+	added, err := insertLink(ctx, tx, l)
+	if err != nil {
+		return store.Link{}, nil, err
+	}
+	a := store.Action{ChatID: l.ChatID, At: l.CreatedAt, By: l.CreatedBy, Kind: store.ActionLinkCreated, Link: added.Number, Details: linkDetails(added)}
+	if l.Primary {
+		a.Kind, a.Details = store.ActionLinkRotated, ""
+		for i, r := range replaced {
+			if i > 0 {
+				a.Details += " "
+			}
+			a.Details += "#" + strconv.FormatInt(r.Number, 10)
+		}
+	}
+	if err := recordAction(ctx, tx, a); err != nil {
+		return store.Link{}, nil, err
 	}
 	return added, replaced, nil
 }
@@ -140,8 +164,16 @@ func (db *DB) EditLink(ctx context.Context, chatID, number int64, c store.LinkCh
 		return store.Link{}, storeError(op, err)
 	}
 
+	before, err := findLink(ctx, tx, "chat_id = ? AND number = ?", chatID, number)
+	if err != nil {
+		return store.Link{}, storeError(op, err)
+	}
 	l, err := updateLink(ctx, tx, chatID, number, c)
 	if err != nil {
+		return store.Link{}, storeError(op, err)
+	}
+	if err := recordAction(ctx, tx, store.Action{ChatID: chatID, At: c.EditedAt, By: c.EditedBy, Kind: store.ActionLinkEdited,
+		Link: number, Details: editDetails(before, l)}); err != nil {
 		return store.Link{}, storeError(op, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -165,11 +197,19 @@ func (db *DB) RevokeLink(ctx context.Context, chatID, number, by int64, at time.
 		return store.Link{}, storeError(op, err)
 	}
 
-	if _, err := tx.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		UPDATE links SET revoked_by = ?, revoked_at = ?
 		WHERE chat_id = ? AND number = ? AND revoked_at = 0`,
-		by, at.Unix(), chatID, number); err != nil {
+		by, at.Unix(), chatID, number)
+	if err != nil {
 		return store.Link{}, storeError(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return store.Link{}, storeError(op, err)
+	} else if n > 0 {
+		if err := recordAction(ctx, tx, store.Action{ChatID: chatID, At: at, By: by, Kind: store.ActionLinkRevoked, Link: number}); err != nil {
+			return store.Link{}, storeError(op, err)
+		}
 	}
 	l, err := findLink(ctx, tx, "chat_id = ? AND number = ?", chatID, number)
 	if err != nil {
@@ -193,11 +233,11 @@ func insertLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, e
 	}
 	return scanLink(tx.QueryRowContext(ctx, `
 		INSERT INTO links (chat_id, number, url, name, name_key, expires_at, member_limit,
-			join_request, is_primary, created_by, created_at, request, join_mode)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			join_request, is_primary, created_by, created_at, request, join_mode, price)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+linkColumns,
 		l.ChatID, number, l.URL, l.Name, nameKey(l.Name), unixTime(l.ExpiresAt), l.MemberLimit,
-		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request, string(l.JoinMode),
+		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request, string(l.JoinMode), l.Price,
 	))
 }
 
@@ -299,7 +339,7 @@ func scanLink(row interface{ Scan(dest ...any) error }) (store.Link, error) {
 	)
 	if err := row.Scan(&l.Request, &l.ChatID, &l.Number, &l.URL, &l.Name, &expires, &l.MemberLimit,
 		&l.JoinRequest, &l.Primary, &l.CreatedBy, &created, &l.EditedBy, &edited,
-		&l.RevokedBy, &revoked, &l.Joins, &mode); err != nil {
+		&l.RevokedBy, &revoked, &l.Joins, &mode, &l.Price); err != nil {
 		return store.Link{}, err
 	}
 	l.JoinMode = store.JoinMode(mode)

@@ -125,7 +125,7 @@ func (db *DB) AnswerJoinRequest(ctx context.Context, chatID, userID int64, state
 	}
 	counted := r.Counted
 	if state == store.RequestApproved && !counted {
-		if counted, err = countJoin(ctx, tx, chatID, r.InviteLink); err != nil {
+		if counted, err = countJoin(ctx, tx, chatID, r.InviteLink, joinOf(ctx, r, by, at)); err != nil {
 			return store.JoinRequest{}, false, storeError(op, err)
 		}
 	}
@@ -140,6 +140,11 @@ func (db *DB) AnswerJoinRequest(ctx context.Context, chatID, userID int64, state
 	}
 	if err := settleVerification(ctx, tx, chatID, userID, r.RequestedAt, at); err != nil {
 		return store.JoinRequest{}, false, storeError(op, err)
+	}
+	if state != store.RequestGone {
+		if err := recordAnswer(ctx, tx, r, state, by, at); err != nil {
+			return store.JoinRequest{}, false, storeError(op, err)
+		}
 	}
 	if r, err = findRequest(ctx, tx, chatID, userID); err != nil {
 		return store.JoinRequest{}, false, storeError(op, err)
@@ -199,7 +204,11 @@ func (db *DB) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
 					return false, storeError(op, err)
 				}
 			default:
-				if counted, err = countJoin(ctx, tx, j.ChatID, j.InviteLink); err != nil {
+				lj := store.LinkJoin{UserID: j.UserID, FirstName: j.FirstName, LastName: j.LastName, Username: j.Username, At: j.At}
+				if hasReq && req.State == store.RequestPending && j.ViaRequest {
+					lj = joinOf(ctx, req, j.By, j.At)
+				}
+				if counted, err = countJoin(ctx, tx, j.ChatID, j.InviteLink, lj); err != nil {
 					return false, storeError(op, err)
 				}
 			}
@@ -224,6 +233,11 @@ func (db *DB) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
 		if err := settleVerification(ctx, tx, j.ChatID, j.UserID, req.RequestedAt, j.At); err != nil {
 			return false, storeError(op, err)
 		}
+		if state == store.RequestApproved {
+			if err := recordAnswer(ctx, tx, req, state, by, j.At); err != nil {
+				return false, storeError(op, err)
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return false, storeError(op, err)
@@ -231,9 +245,9 @@ func (db *DB) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
 	return counted, nil
 }
 
-// countJoin adds a join to the chat's link with that URL, and reports
-// whether there is such a link.
-func countJoin(ctx context.Context, tx *sql.Tx, chatID int64, url string) (bool, error) {
+// countJoin adds a join, j, to the chat's link with that URL, and
+// reports whether there is such a link.
+func countJoin(ctx context.Context, tx *sql.Tx, chatID int64, url string, j store.LinkJoin) (bool, error) {
 	if url == "" {
 		return false, nil
 	}
@@ -241,8 +255,26 @@ func countJoin(ctx context.Context, tx *sql.Tx, chatID int64, url string) (bool,
 	if err != nil {
 		return false, err
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO link_joins (chat_id, invite_link, user_id, first_name, last_name, username,
+		joined_at, approved_by, approved_by_name, approved_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		chatID, url, j.UserID, j.FirstName, j.LastName, strings.TrimPrefix(j.Username, "@"), unixTime(j.At),
+		j.ApprovedBy, j.ApprovedByName, j.ApprovedVia)
+	return err == nil, err
+}
+
+// joinOf is the join of requester r, approved by by at at, for
+// link_joins; the Cause of ctx names who approved.
+func joinOf(ctx context.Context, r store.JoinRequest, by int64, at time.Time) store.LinkJoin {
+	j := store.LinkJoin{UserID: r.UserID, FirstName: r.FirstName, LastName: r.LastName, Username: r.Username, At: at, ApprovedBy: by}
+	c := store.CauseFrom(ctx)
+	if by != 0 && c.By == by {
+		j.ApprovedByName = c.Name
+	}
+	j.ApprovedVia = c.Via
+	return j
 }
 
 // findRequest returns the user's request in the chat; sql.ErrNoRows if none.
@@ -268,4 +300,19 @@ func scanRequest(row interface{ Scan(dest ...any) error }) (store.JoinRequest, e
 	r.RequestedAt = fromUnix(requested)
 	r.AnsweredAt = fromUnix(answered)
 	return r, nil
+}
+
+// recordAnswer records the answer to r, a pending request.
+func recordAnswer(ctx context.Context, tx *sql.Tx, r store.JoinRequest, state store.RequestState, by int64, at time.Time) error {
+	kind := store.ActionRequestDeclined
+	if state == store.RequestApproved {
+		kind = store.ActionRequestApproved
+	}
+	a := store.Action{ChatID: r.ChatID, At: at, By: by, Kind: kind, Subject: r.UserID, Details: requesterName(r)}
+	if r.InviteLink != "" {
+		if err := tx.QueryRowContext(ctx, `SELECT number FROM links WHERE chat_id = ? AND url = ?`, r.ChatID, r.InviteLink).Scan(&a.Link); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	return recordAction(ctx, tx, a)
 }

@@ -18,17 +18,23 @@ func (db *DB) ChatSettings(ctx context.Context, chatID int64) (store.ChatSetting
 	if err != nil {
 		return store.ChatSettings{}, storeError(op, err)
 	}
+	s, err := readSettings(ctx, db.db, chatID)
+	return s, storeError(op, err)
+}
+
+// readSettings reads the chat's settings, the zero ones if it set none.
+func readSettings(ctx context.Context, q querier, chatID int64) (store.ChatSettings, error) {
 	s := store.ChatSettings{ChatID: chatID}
 	var replies, mode string
 	var wait, at int64
-	err = db.db.QueryRowContext(ctx, `SELECT language, replies, join_mode, verify_wait, rules, updated_by, updated_at
+	err := q.QueryRowContext(ctx, `SELECT language, replies, join_mode, verify_wait, rules, updated_by, updated_at
 		FROM chat_settings WHERE chat_id = ?`, chatID).
 		Scan(&s.Language, &replies, &mode, &wait, &s.Rules, &s.UpdatedBy, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return s, nil
 	case err != nil:
-		return store.ChatSettings{}, storeError(op, err)
+		return store.ChatSettings{}, err
 	}
 	s.Replies, s.UpdatedAt = store.Replies(replies), fromUnix(at)
 	s.JoinMode, s.VerifyWait = store.JoinMode(mode), time.Duration(wait)*time.Second
@@ -38,11 +44,20 @@ func (db *DB) ChatSettings(ctx context.Context, chatID int64) (store.ChatSetting
 // SaveChatSettings records the chat's settings.
 func (db *DB) SaveChatSettings(ctx context.Context, s store.ChatSettings) error {
 	const op = "save chat settings"
-	chatID, err := currentChat(ctx, db.db, s.ChatID)
+	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return storeError(op, err)
 	}
-	_, err = db.db.ExecContext(ctx, `
+	defer tx.Rollback()
+	chatID, err := currentChat(ctx, tx, s.ChatID)
+	if err != nil {
+		return storeError(op, err)
+	}
+	before, err := readSettings(ctx, tx, chatID)
+	if err != nil {
+		return storeError(op, err)
+	}
+	_, err = tx.ExecContext(ctx, `
 		INSERT INTO chat_settings (chat_id, language, replies, join_mode, verify_wait, rules, updated_by, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language, replies = excluded.replies,
@@ -50,5 +65,15 @@ func (db *DB) SaveChatSettings(ctx context.Context, s store.ChatSettings) error 
 			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
 		chatID, s.Language, string(s.Replies), string(s.JoinMode), int64(s.VerifyWait/time.Second), s.Rules,
 		s.UpdatedBy, unixTime(s.UpdatedAt))
-	return storeError(op, err)
+	if err != nil {
+		return storeError(op, err)
+	}
+	if s.UpdatedAt.Unix() > 0 {
+		for _, d := range settingsDetails(before, s) {
+			if err := recordAction(ctx, tx, store.Action{ChatID: chatID, At: s.UpdatedAt, By: s.UpdatedBy, Kind: store.ActionSettingChanged, Details: d}); err != nil {
+				return storeError(op, err)
+			}
+		}
+	}
+	return storeError(op, tx.Commit())
 }

@@ -174,6 +174,18 @@ func (db *DB) EndVerification(ctx context.Context, v store.Verification, state s
 	if err != nil {
 		return store.Verification{}, false, storeError(op, err)
 	}
+	if kind, ok := verifyActions[state]; ok && n > 0 {
+		// The requester's answer, or its absence, is an action of the
+		// record.
+		by := v.UserID
+		if state == store.VerifyTimedOut {
+			by = 0
+		}
+		if err := recordAction(ctx, tx, store.Action{ChatID: v.ChatID, At: at, By: by, Via: string(store.JoinVerify),
+			Kind: kind, Subject: v.UserID}); err != nil {
+			return store.Verification{}, false, storeError(op, err)
+		}
+	}
 	if n > 0 && state == store.VerifyUnreachable {
 		// The request now waits for an admin: mark it, and tell the
 		// subscribers as of a new request.
@@ -197,6 +209,13 @@ func (db *DB) EndVerification(ctx context.Context, v store.Verification, state s
 		return store.Verification{}, false, storeError(op, err)
 	}
 	return after, n > 0, storeError(op, tx.Commit())
+}
+
+// verifyActions are the actions of the record that end a verification.
+var verifyActions = map[store.VerifyState]store.ActionKind{
+	store.VerifyPassed:   store.ActionVerifyPassed,
+	store.VerifyFailed:   store.ActionVerifyFailed,
+	store.VerifyTimedOut: store.ActionVerifyTimedOut,
 }
 
 // settleVerification ends the pending verification of the user's request

@@ -136,7 +136,7 @@ func TestReadinessFollowsPolling(t *testing.T) {
 	// alerts" quotes it.
 	logs := h.logs.String()
 	for _, msg := range []string{
-		"serving /healthz, /readyz and /metrics",
+		"serving /healthz, /readyz, /metrics and the verification page",
 		"getUpdates failed; retrying",
 		"getUpdates conflict: another instance of this bot is polling, or a webhook is set; stop the other instance (or delete the webhook) so that only one runs",
 	} {

@@ -139,6 +139,8 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	notifyCtx, stopNotifying := context.WithCancel(log.WithContext(ctx))
 	notifying.Go(func() { w.notifier.Run(notifyCtx) })
 	notifying.Go(func() { w.gate.Run(notifyCtx) })
+	notifying.Go(func() { w.logPoster.Run(notifyCtx) })
+	notifying.Go(func() { w.rotator.Run(notifyCtx) })
 	defer func() { stopNotifying(); notifying.Wait() }()
 	log.Info().Dur("poll_timeout", cfg.PollTimeout).Msg("polling for updates")
 	err = bot.Run(ctx, client, w.router.Route, bot.Options{
@@ -180,6 +182,11 @@ type wiring struct {
 	settings *handlers.Settings
 	notifier *handlers.Notifier
 	gate     *handlers.Gate
+	// The record (issue 14).
+	record    *handlers.Record
+	logPoster *handlers.LogPoster
+	history   *handlers.History
+	rotator   *handlers.Rotator
 }
 
 // wire makes the handlers and the checks and routes the commands, buttons
@@ -202,14 +209,22 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	w.notifier = handlers.NewNotifier(d, st, w.requests)
 	w.gate = handlers.NewGate(d, st, tg, w.requests, pageURL, obs)
 	w.requests.OnChange(w.notifier.Wake)
+	w.record = handlers.NewRecord(d, st, private)
+	w.logPoster = handlers.NewLogPoster(d, st)
+	w.rotator = handlers.NewRotator(d, st, tg)
+	d.Changed = func() { w.logPoster.Wake(); w.rotator.Wake() }
+	w.history = handlers.NewHistory(w.links, st, tg)
+	w.links.UseFiles(tg)
+	w.links.UseSubscriptions(tg)
 	d.Replay = w.router.Route
 	r := w.router
 	// Every handler and check tells the person of its refusals and their
 	// mistakes (Answer); the handler too, for a command that an anonymous
-	// admin's confirmation runs later.
+	// admin's confirmation runs later. What a handler changes is recorded
+	// as its actor's (Acting).
 	answer := d.Answer
 	command := func(name string, h bot.HandlerFunc, mws ...bot.Middleware) {
-		r.Command(name, answer(h), append([]bot.Middleware{answer}, mws...)...)
+		r.Command(name, answer(d.Acting(h)), append([]bot.Middleware{answer}, mws...)...)
 	}
 	command("start", w.general.Help)
 	command("help", w.general.Help)
@@ -231,6 +246,12 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("notify", w.notifier.Notify, admin)
 	command("joinmode", w.gate.JoinMode, admin)
 	command("rules", w.gate.Rules, admin)
+	command("log", w.record.Log, admin)
+	command("link", w.history.Link, admin)
+	command("export", w.history.Export, admin)
+	command("stats", w.history.Stats, admin)
+	command("autorotate", w.rotator.Autorotate, admin)
+	command("logchat", w.record.LogChat, private.Require(middleware.ChatBeforeArg))
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
 	r.UnknownCommand(answer(w.general.Unknown))
@@ -241,16 +262,16 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	// Buttons are checked like the commands they stand for, against the
 	// record of the message they are under.
 	button := private.RequireButton(st)
-	r.Callback(handlers.RequestButtons, w.requests.Press, answer, button)
-	r.Callback(handlers.LinkButtons+"r:", w.links.RevokeButton, answer, button)
-	r.Callback(handlers.LinkButtons+"y", w.links.ConfirmButton, answer, button)
+	r.Callback(handlers.RequestButtons, d.Acting(w.requests.Press), answer, button)
+	r.Callback(handlers.LinkButtons+"r:", d.Acting(w.links.RevokeButton), answer, button)
+	r.Callback(handlers.LinkButtons+"y", d.Acting(w.links.ConfirmButton), answer, button)
 	r.On("callback_query", w.general.StaleButton)
 	r.On("chat_member", func(ctx context.Context, u *bot.Update) error {
 		// A change of someone's membership or rights makes the cached answer stale.
 		if u.Chat != nil && u.Member != nil {
 			admins.Forget(u.Chat.ID, u.Member.New.User.ID)
 		}
-		return w.requests.OnChatMember(ctx, u)
+		return d.Acting(w.requests.OnChatMember)(ctx, u)
 	})
 	r.On("my_chat_member", w.chats.OnMyChatMember)
 	r.On("chat_join_request", w.gate.OnJoinRequest)
@@ -310,8 +331,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
 // group admins, the general ones for private chats.
 var (
-	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "joinmode", "rules", "replies", "language", "help"}
-	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "joinmode", "rules", "replies", "language", "start", "help"}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "joinmode", "rules", "replies", "language", "link", "export", "stats", "autorotate", "log", "logchat", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "joinmode", "rules", "replies", "language", "link", "export", "stats", "autorotate", "log", "logchat", "start", "help"}
 )
 
 // menu is a menu in p's language.

@@ -74,6 +74,8 @@ var apiMethods = []string{
 	"createChatInviteLink", "exportChatInviteLink", "editChatInviteLink", "revokeChatInviteLink",
 	"approveChatJoinRequest", "declineChatJoinRequest",
 	"answerChatJoinRequestQuery", "sendChatJoinRequestWebApp",
+	// Links over time (issue 14).
+	"sendDocument", "sendPhoto", "getChat", "createChatSubscriptionInviteLink", "editChatSubscriptionInviteLink",
 }
 
 // APIMethods are the Bot API methods whose series exist from start-up.

@@ -91,6 +91,8 @@ func TestEverySeriesExistsAtStart(t *testing.T) {
 	each("invitebot_polls_total", "outcome", []string{"ok", "error", "conflict"})
 	each("invitebot_invite_links_total", "action", []string{"created", "exported", "edited", "revoked"})
 	each("invitebot_join_requests_answered_total", "answer", []string{"approved", "declined"})
+	each("invitebot_join_requests_total", "outcome", []string{"approved", "declined", "queued", "verified", "failed", "timed_out", "unreachable"})
+	want["invitebot_guard_answer_seconds"] = []string{""}
 	each("invitebot_store_operation_seconds", "operation", operations)
 	each("invitebot_store_errors_total", "operation", operations)
 	want["invitebot_pacing_wait_seconds"] = []string{""}

@@ -19,6 +19,9 @@ type Store interface {
 	store.Notifications
 	store.Messages
 	store.Verifications
+	store.Record
+	store.History
+	store.Rotations
 }
 
 //go:generate go run ./storegen

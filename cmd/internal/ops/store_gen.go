@@ -27,6 +27,20 @@ func (t *timedStore) AcceptUpdates(ctx context.Context, last int64, keep []store
 	return err
 }
 
+func (t *timedStore) ActionCounts(ctx context.Context, chatID int64, since time.Time) (map[store.ActionKind]int, error) {
+	start := time.Now()
+	r0, err := t.s.ActionCounts(ctx, chatID, since)
+	t.m.storeOp("ActionCounts", start, err)
+	return r0, err
+}
+
+func (t *timedStore) Actions(ctx context.Context, chatID int64, n int) ([]store.Action, error) {
+	start := time.Now()
+	r0, err := t.s.Actions(ctx, chatID, n)
+	t.m.storeOp("Actions", start, err)
+	return r0, err
+}
+
 func (t *timedStore) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 	start := time.Now()
 	err := t.s.AddJoinRequest(ctx, r)
@@ -62,6 +76,13 @@ func (t *timedStore) AnswerJoinRequest(ctx context.Context, chatID int64, userID
 	return r0, r1, err
 }
 
+func (t *timedStore) Autorotate(ctx context.Context, chatID int64) (store.Schedule, error) {
+	start := time.Now()
+	r0, err := t.s.Autorotate(ctx, chatID)
+	t.m.storeOp("Autorotate", start, err)
+	return r0, err
+}
+
 func (t *timedStore) ButtonMessage(ctx context.Context, chatID int64, messageID int) (store.ButtonMessage, error) {
 	start := time.Now()
 	r0, err := t.s.ButtonMessage(ctx, chatID, messageID)
@@ -80,6 +101,13 @@ func (t *timedStore) ChatByUsername(ctx context.Context, username string) (store
 	start := time.Now()
 	r0, err := t.s.ChatByUsername(ctx, username)
 	t.m.storeOp("ChatByUsername", start, err)
+	return r0, err
+}
+
+func (t *timedStore) ChatJoins(ctx context.Context, chatID int64, since time.Time) ([]store.LinkJoin, error) {
+	start := time.Now()
+	r0, err := t.s.ChatJoins(ctx, chatID, since)
+	t.m.storeOp("ChatJoins", start, err)
 	return r0, err
 }
 
@@ -104,6 +132,13 @@ func (t *timedStore) ChosenChat(ctx context.Context, userID int64) (int64, error
 	return r0, err
 }
 
+func (t *timedStore) DueSchedules(ctx context.Context, now time.Time) ([]store.Schedule, error) {
+	start := time.Now()
+	r0, err := t.s.DueSchedules(ctx, now)
+	t.m.storeOp("DueSchedules", start, err)
+	return r0, err
+}
+
 func (t *timedStore) DueVerifications(ctx context.Context, now time.Time, limit int) ([]store.Verification, error) {
 	start := time.Now()
 	r0, err := t.s.DueVerifications(ctx, now, limit)
@@ -123,6 +158,13 @@ func (t *timedStore) EndVerification(ctx context.Context, v store.Verification, 
 	r0, r1, err := t.s.EndVerification(ctx, v, state, at)
 	t.m.storeOp("EndVerification", start, err)
 	return r0, r1, err
+}
+
+func (t *timedStore) FinishRotation(ctx context.Context, chatID int64, slot time.Time, url string, at time.Time) (store.Link, error) {
+	start := time.Now()
+	r0, err := t.s.FinishRotation(ctx, chatID, slot, url, at)
+	t.m.storeOp("FinishRotation", start, err)
+	return r0, err
 }
 
 func (t *timedStore) FinishUpdate(ctx context.Context, id int64) error {
@@ -146,6 +188,13 @@ func (t *timedStore) Link(ctx context.Context, chatID int64, number int64) (stor
 	return r0, err
 }
 
+func (t *timedStore) LinkActions(ctx context.Context, chatID int64, number int64) ([]store.Action, error) {
+	start := time.Now()
+	r0, err := t.s.LinkActions(ctx, chatID, number)
+	t.m.storeOp("LinkActions", start, err)
+	return r0, err
+}
+
 func (t *timedStore) LinkByRequest(ctx context.Context, request string) (store.Link, error) {
 	start := time.Now()
 	r0, err := t.s.LinkByRequest(ctx, request)
@@ -157,6 +206,13 @@ func (t *timedStore) LinkByURL(ctx context.Context, chatID int64, url string) (s
 	start := time.Now()
 	r0, err := t.s.LinkByURL(ctx, chatID, url)
 	t.m.storeOp("LinkByURL", start, err)
+	return r0, err
+}
+
+func (t *timedStore) LinkJoins(ctx context.Context, chatID int64, number int64) ([]store.LinkJoin, error) {
+	start := time.Now()
+	r0, err := t.s.LinkJoins(ctx, chatID, number)
+	t.m.storeOp("LinkJoins", start, err)
 	return r0, err
 }
 
@@ -174,11 +230,32 @@ func (t *timedStore) ListLinks(ctx context.Context, chatID int64) ([]store.Link,
 	return r0, err
 }
 
+func (t *timedStore) LogChat(ctx context.Context, chatID int64) (int64, error) {
+	start := time.Now()
+	r0, err := t.s.LogChat(ctx, chatID)
+	t.m.storeOp("LogChat", start, err)
+	return r0, err
+}
+
+func (t *timedStore) LogPosted(ctx context.Context, actionID int64) error {
+	start := time.Now()
+	err := t.s.LogPosted(ctx, actionID)
+	t.m.storeOp("LogPosted", start, err)
+	return err
+}
+
 func (t *timedStore) MoveChat(ctx context.Context, from int64, to int64) error {
 	start := time.Now()
 	err := t.s.MoveChat(ctx, from, to)
 	t.m.storeOp("MoveChat", start, err)
 	return err
+}
+
+func (t *timedStore) NextSlot(ctx context.Context) (time.Time, error) {
+	start := time.Now()
+	r0, err := t.s.NextSlot(ctx)
+	t.m.storeOp("NextSlot", start, err)
+	return r0, err
 }
 
 func (t *timedStore) NextVerificationDeadline(ctx context.Context) (time.Time, error) {
@@ -237,10 +314,24 @@ func (t *timedStore) Notifying(ctx context.Context, chatID int64, userID int64) 
 	return r0, err
 }
 
+func (t *timedStore) OpenRotations(ctx context.Context) ([]store.Rotation, error) {
+	start := time.Now()
+	r0, err := t.s.OpenRotations(ctx)
+	t.m.storeOp("OpenRotations", start, err)
+	return r0, err
+}
+
 func (t *timedStore) PendingJoinRequests(ctx context.Context, chatID int64) ([]store.JoinRequest, error) {
 	start := time.Now()
 	r0, err := t.s.PendingJoinRequests(ctx, chatID)
 	t.m.storeOp("PendingJoinRequests", start, err)
+	return r0, err
+}
+
+func (t *timedStore) PendingLogPosts(ctx context.Context) ([]store.LogPost, error) {
+	start := time.Now()
+	r0, err := t.s.PendingLogPosts(ctx)
+	t.m.storeOp("PendingLogPosts", start, err)
 	return r0, err
 }
 
@@ -279,6 +370,13 @@ func (t *timedStore) RevokeLink(ctx context.Context, chatID int64, number int64,
 	return r0, err
 }
 
+func (t *timedStore) RotationNotified(ctx context.Context, chatID int64, slot time.Time) error {
+	start := time.Now()
+	err := t.s.RotationNotified(ctx, chatID, slot)
+	t.m.storeOp("RotationNotified", start, err)
+	return err
+}
+
 func (t *timedStore) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) error {
 	start := time.Now()
 	err := t.s.SaveButtonMessage(ctx, m)
@@ -307,11 +405,39 @@ func (t *timedStore) SavePendingCommand(ctx context.Context, c store.PendingComm
 	return err
 }
 
+func (t *timedStore) SetAutorotate(ctx context.Context, chatID int64, every time.Duration, next time.Time, by int64, at time.Time) error {
+	start := time.Now()
+	err := t.s.SetAutorotate(ctx, chatID, every, next, by, at)
+	t.m.storeOp("SetAutorotate", start, err)
+	return err
+}
+
+func (t *timedStore) SetLogChat(ctx context.Context, chatID int64, logChatID int64, by int64, at time.Time) error {
+	start := time.Now()
+	err := t.s.SetLogChat(ctx, chatID, logChatID, by, at)
+	t.m.storeOp("SetLogChat", start, err)
+	return err
+}
+
 func (t *timedStore) SetNotify(ctx context.Context, s store.Subscriber, on bool, at time.Time) error {
 	start := time.Now()
 	err := t.s.SetNotify(ctx, s, on, at)
 	t.m.storeOp("SetNotify", start, err)
 	return err
+}
+
+func (t *timedStore) StartRotation(ctx context.Context, chatID int64, slot time.Time, at time.Time, previous string) (bool, error) {
+	start := time.Now()
+	r0, err := t.s.StartRotation(ctx, chatID, slot, at, previous)
+	t.m.storeOp("StartRotation", start, err)
+	return r0, err
+}
+
+func (t *timedStore) Subscribers(ctx context.Context, chatID int64) ([]store.Subscriber, error) {
+	start := time.Now()
+	r0, err := t.s.Subscribers(ctx, chatID)
+	t.m.storeOp("Subscribers", start, err)
+	return r0, err
 }
 
 func (t *timedStore) TakePendingCommand(ctx context.Context, token string) (store.PendingCommand, error) {

@@ -1,0 +1,108 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/invitebot/invitebot/store"
+)
+
+var _ store.History = (*DB)(nil)
+
+// linkJoinColumns are the columns scanLinkJoins reads, of link_joins j
+// and links l, in its order.
+const linkJoinColumns = `j.chat_id, COALESCE(l.number, 0), j.invite_link, j.user_id, j.first_name, j.last_name, j.username,
+	j.joined_at, j.approved_by, j.approved_by_name, j.approved_via`
+
+// LinkJoins returns the joins counted for the chat's link #number, newest first.
+func (db *DB) LinkJoins(ctx context.Context, chatID, number int64) ([]store.LinkJoin, error) {
+	const op = "link joins"
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	return db.linkJoins(ctx, op, `FROM links l JOIN link_joins j ON j.chat_id = l.chat_id AND j.invite_link = l.url
+		WHERE l.chat_id = ? AND l.number = ? ORDER BY j.joined_at DESC, j.id DESC`, chatID, number)
+}
+
+// ChatJoins returns the joins counted for the chat's links since since, oldest first.
+func (db *DB) ChatJoins(ctx context.Context, chatID int64, since time.Time) ([]store.LinkJoin, error) {
+	const op = "chat joins"
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	return db.linkJoins(ctx, op, `FROM link_joins j LEFT JOIN links l ON l.chat_id = j.chat_id AND l.url = j.invite_link
+		WHERE j.chat_id = ? AND j.joined_at >= ? ORDER BY j.joined_at, j.id`, chatID, unixTime(since))
+}
+
+func (db *DB) linkJoins(ctx context.Context, op, from string, args ...any) ([]store.LinkJoin, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+linkJoinColumns+` `+from, args...)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	defer rows.Close()
+	var out []store.LinkJoin
+	for rows.Next() {
+		var (
+			j  store.LinkJoin
+			at int64
+		)
+		if err := rows.Scan(&j.ChatID, &j.Link, &j.URL, &j.UserID, &j.FirstName, &j.LastName, &j.Username,
+			&at, &j.ApprovedBy, &j.ApprovedByName, &j.ApprovedVia); err != nil {
+			return nil, storeError(op, err)
+		}
+		j.At = fromUnix(at)
+		out = append(out, j)
+	}
+	return out, storeError(op, rows.Err())
+}
+
+// LinkActions returns the record's actions on the chat's link #number, oldest first.
+func (db *DB) LinkActions(ctx context.Context, chatID, number int64) ([]store.Action, error) {
+	const op = "link actions"
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+actionColumns+` FROM actions WHERE chat_id = ? AND link = ? ORDER BY id`, chatID, number)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	defer rows.Close()
+	var out []store.Action
+	for rows.Next() {
+		a, err := scanAction(rows)
+		if err != nil {
+			return nil, storeError(op, err)
+		}
+		out = append(out, a)
+	}
+	return out, storeError(op, rows.Err())
+}
+
+// ActionCounts counts the chat's actions since since, by kind.
+func (db *DB) ActionCounts(ctx context.Context, chatID int64, since time.Time) (map[store.ActionKind]int, error) {
+	const op = "action counts"
+	chatID, err := currentChat(ctx, db.db, chatID)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT kind, COUNT(*) FROM actions WHERE chat_id = ? AND at >= ? GROUP BY kind`, chatID, unixTime(since))
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	defer rows.Close()
+	out := make(map[store.ActionKind]int)
+	for rows.Next() {
+		var (
+			kind string
+			n    int
+		)
+		if err := rows.Scan(&kind, &n); err != nil {
+			return nil, storeError(op, err)
+		}
+		out[store.ActionKind(kind)] = n
+	}
+	return out, storeError(op, rows.Err())
+}
