@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
@@ -169,7 +170,7 @@ var (
 	placeholderRe = regexp.MustCompile(`\{\{[^}]*?\.([A-Za-z]+)[^}]*\}\}`)
 	actionRe      = regexp.MustCompile(`\{\{-?\s*(if|else|end|range|with)\b[^}]*\}\}`)
 	tagRe         = regexp.MustCompile(`</?[a-z]+[^>]*>`)
-	commandRe     = regexp.MustCompile(`(?:^|[\s(“”"«»>:])(/[a-z]+)\b`)
+	commandRe     = regexp.MustCompile(`(?:^|[\s(“”"«»>:\x{200e}\x{2066}])(/[a-z]+)\b`)
 	optionRe      = regexp.MustCompile(`\b(?:expire|limit|name)=[A-Za-z0-9:|-]*`)
 	digitsRe      = regexp.MustCompile(`[0-9]+`)
 	mentionRe     = regexp.MustCompile(`[@#](?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|\{\{\.[A-Za-z]+\}\})`)
@@ -388,5 +389,129 @@ func TestLanguageNames(t *testing.T) {
 		if got := c.Name(code); got != want {
 			t.Errorf("Name(%s) = %q, want %q", code, got, want)
 		}
+	}
+}
+
+const (
+	lrm = '\u200e' // left-to-right mark
+	lri = '\u2066' // left-to-right isolate
+)
+
+// syntaxStarts are where command syntax starts in s: a /command, an
+// @name or a #N, a value shown as one (/{{.Command}}, @{{.Bot}}), or a
+// <code> that holds one; not what follows a letter, a digit, a slash or
+// a value (a URL, a closing tag, {{.Page}}/{{.Pages}}), nor what lies
+// inside <code> (a copy of it must be the command alone).
+func syntaxStarts(s string) []int {
+	var out []int
+	inCode := false
+	for j := 0; j < len(s); j++ {
+		switch {
+		case strings.HasPrefix(s[j:], "<code>"):
+			if len(s) > j+7 && strings.ContainsRune("/@#", rune(s[j+6])) {
+				out = append(out, j)
+			}
+			inCode = true
+			j += len("<code>") - 1
+			continue
+		case strings.HasPrefix(s[j:], "</code>"):
+			inCode = false
+			continue
+		case inCode || !strings.ContainsRune("/@#", rune(s[j])) || j+1 == len(s):
+			continue
+		}
+		next := s[j+1]
+		if !(next >= 'a' && next <= 'z' || next >= 'A' && next <= 'Z' || next == '{') {
+			continue
+		}
+		if s[j] == '#' && next == '{' {
+			continue // #{{.N}}: a number
+		}
+		if j > 0 && strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./:+<}", rune(s[j-1])) {
+			continue
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// afterRightToLeft tells whether what comes at s[j] follows right-to-left
+// text on its line: the nearest letter or digit before it, past spaces,
+// punctuation, values and tags, is not a Latin one.
+func afterRightToLeft(s string, j int) bool {
+	for k := j; k > 0; {
+		r, n := utf8.DecodeLastRuneInString(s[:k])
+		switch {
+		case r == '\n':
+			return true
+		case r == lrm || r == lri || r == '\u2069':
+			return false
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			return r > unicode.MaxASCII
+		case r == '}':
+			if open := strings.LastIndex(s[:k], "{{"); open >= 0 {
+				k = open
+				continue
+			}
+		case r == '>':
+			if open := strings.LastIndex(s[:k], "<"); open >= 0 {
+				k = open
+				continue
+			}
+		}
+		k -= n
+	}
+	return true
+}
+
+// insideLRI tells whether s[j] lies within a left-to-right isolate.
+func insideLRI(s string, j int) bool {
+	depth := 0
+	for _, r := range s[:j] {
+		switch r {
+		case lri:
+			depth++
+		case '\u2069':
+			depth = max(0, depth-1)
+		}
+	}
+	return depth > 0
+}
+
+// TestRightToLeftSyntaxKeepsDirection: in a right-to-left catalog, command
+// syntax that follows right-to-left text keeps its own direction: a
+// /command, an @name or a #N in a sentence comes after a left-to-right mark
+// (U+200E), and a value shown as one (/{{.Command}}, @{{.Bot}}) lies in a
+// left-to-right isolate (U+2066 … U+2069) with its sigil; otherwise the
+// slash or the @ would stand on the wrong side of the word. Inside <code>
+// nothing is added: a copy of it must be the command alone.
+func TestRightToLeftSyntaxKeepsDirection(t *testing.T) {
+	c := testCatalog(t, DefaultLanguage)
+	checked := 0
+	for _, file := range catalogFiles(t) {
+		code := codeOf(file)
+		if !c.For(code).RTL() {
+			continue
+		}
+		for id, m := range readCatalog(t, file) {
+			for form, s := range m.forms {
+				for _, j := range syntaxStarts(s) {
+					checked++
+					value := strings.HasPrefix(s[j+1:], "{{")
+					switch {
+					case value && !insideLRI(s, j):
+						t.Errorf("%s: %s.%s: %q shows a value as syntax: put it, with its sigil, in U+2066 … U+2069", file, id, form, s[j:min(len(s), j+14)])
+					case !value && afterRightToLeft(s, j) && !strings.HasSuffix(s[:j], string(lrm)) && !insideLRI(s, j):
+						t.Errorf("%s: %s.%s: %q follows right-to-left text: put U+200E before it", file, id, form, s[j:min(len(s), j+14)])
+					}
+				}
+				if strings.Contains(s, "<code>"+string(lrm)) || regexp.MustCompile(`<code>[^<]*\x{200e}`).MatchString(s) {
+					t.Errorf("%s: %s.%s: a mark inside <code> would be copied with the command", file, id, form)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Log("no right-to-left catalog")
 	}
 }
