@@ -65,6 +65,13 @@ func TestSandboxScript(t *testing.T) {
 		"olga@private> /chats\nbot: Chats you can manage through me.",
 		"answer: Declined @frank_f.",
 		"! commands posted in a channel are not answered",
+		"alice@private> lang ru\n* alice's Telegram is in ru now: the bot answers in Русский (ru)",
+		"alice@private> /links\nbot: Активные ссылки в Sandbox Group:",
+		"alice@private> /links\nbot: الروابط النشطة في \u2068Sandbox Group\u2069:\n\n     #2 \u2068https://t.me/+",
+		"alice@private> lang fr\n* alice's Telegram is in fr now: the bot does not speak it and answers in English (en)",
+		"alice@group> /language pt-BR\nbot: A partir de agora",
+		"alice@group> /links\nbot: Links ativos em Sandbox Group:",
+		"! \"xx!\" is not a language code",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the transcript lacks %q", want)
