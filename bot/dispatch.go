@@ -9,22 +9,36 @@ import (
 // one after another, in the order they came; updates of different chats at
 // the same time. It tracks which updates are done, so that the loop confirms
 // to Telegram only what was handled.
+//
+// Urgent updates (Update.Urgent: a guard bot's join request, which must be
+// answered within 10 seconds) take a lane of their own: they wait neither
+// behind their chat's queue nor for a worker of the others, and a full
+// house of other updates does not hold them back.
 type dispatcher struct {
-	// handle runs one update and reports whether it was fully handled
-	// (false: it was cut off by the stop).
-	handle func(*inbound) bool
+	// handle runs one update, holding a place of the pool sem, and reports
+	// whether it was fully handled (false: it was cut off by the stop).
+	handle func(in *inbound, sem chan struct{}) bool
 	// workers bounds the handlers running at once; slots bounds the
 	// updates in hand (queued or running), so that polling pauses when the
-	// handlers fall behind instead of piling up updates in memory.
-	workers chan struct{}
-	slots   chan struct{}
-	wg      sync.WaitGroup
+	// handlers fall behind instead of piling up updates in memory. The
+	// urgent lane has a pool and slots of its own.
+	workers, urgent    chan struct{}
+	slots, urgentSlots chan struct{}
+	wg                 sync.WaitGroup
 
 	mu     sync.Mutex
 	queues map[int64][]*inbound // a key is present while its runner lives
 	order  []int                // update IDs in the order received, not yet all done
 	done   map[int]bool
 	mark   int // every update up to and including mark is done
+	// barriers are called once every update submitted before them is done.
+	barriers []barrier
+}
+
+// barrier is a function to call once the updates up to id are done.
+type barrier struct {
+	id int
+	f  func()
 }
 
 // inbound is an update with the JSON it came in.
@@ -34,13 +48,15 @@ type inbound struct {
 	raw []byte
 }
 
-func newDispatcher(workers, maxPending int, handle func(*inbound) bool) *dispatcher {
+func newDispatcher(workers, maxPending int, handle func(*inbound, chan struct{}) bool) *dispatcher {
 	return &dispatcher{
-		handle:  handle,
-		workers: make(chan struct{}, workers),
-		slots:   make(chan struct{}, maxPending),
-		queues:  make(map[int64][]*inbound),
-		done:    make(map[int]bool),
+		handle:      handle,
+		workers:     make(chan struct{}, workers),
+		urgent:      make(chan struct{}, workers),
+		slots:       make(chan struct{}, maxPending),
+		urgentSlots: make(chan struct{}, maxPending),
+		queues:      make(map[int64][]*inbound),
+		done:        make(map[int]bool),
 	}
 }
 
@@ -56,9 +72,50 @@ func queueKey(u *Update) int64 {
 	return 0
 }
 
-// submit hands in to its chat's queue. It waits while too many updates are
-// in hand, and reports false, without taking in, when ctx ends first.
-func (d *dispatcher) submit(ctx context.Context, in *inbound) bool {
+// submit hands in a batch of updates, in the order they came: the urgent
+// ones first to their lane, then the others each to its chat's queue. It
+// waits while too many updates are in hand, and reports false, leaving
+// the rest, when ctx ends first. Updates left out count as not done.
+func (d *dispatcher) submit(ctx context.Context, batch []*inbound) bool {
+	d.mu.Lock()
+	for _, in := range batch {
+		d.order = append(d.order, in.id)
+	}
+	d.mu.Unlock()
+	for _, in := range batch {
+		if in.u.Urgent() && !d.hurry(ctx, in) {
+			return false
+		}
+	}
+	for _, in := range batch {
+		if !in.u.Urgent() && !d.enqueue(ctx, in) {
+			return false
+		}
+	}
+	return true
+}
+
+// hurry runs an urgent update at once, on a goroutine of its own.
+func (d *dispatcher) hurry(ctx context.Context, in *inbound) bool {
+	select {
+	case d.urgentSlots <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		d.urgent <- struct{}{}
+		complete := d.handle(in, d.urgent)
+		<-d.urgent
+		d.finish(in.id, complete)
+		<-d.urgentSlots
+	}()
+	return true
+}
+
+// enqueue hands in to its chat's queue.
+func (d *dispatcher) enqueue(ctx context.Context, in *inbound) bool {
 	select {
 	case d.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -66,7 +123,6 @@ func (d *dispatcher) submit(ctx context.Context, in *inbound) bool {
 	}
 	key := queueKey(in.u)
 	d.mu.Lock()
-	d.order = append(d.order, in.id)
 	q, running := d.queues[key]
 	d.queues[key] = append(q, in)
 	d.mu.Unlock()
@@ -94,7 +150,7 @@ func (d *dispatcher) run(key int64) {
 		d.mu.Unlock()
 
 		d.workers <- struct{}{}
-		complete := d.handle(in)
+		complete := d.handle(in, d.workers)
 		<-d.workers
 		d.finish(in.id, complete)
 		<-d.slots
@@ -112,6 +168,22 @@ func (d *dispatcher) finish(id int, complete bool) {
 		delete(d.done, d.order[0])
 		d.order = d.order[1:]
 	}
+	for len(d.barriers) > 0 && (len(d.order) == 0 || d.order[0] > d.barriers[0].id) {
+		go d.barriers[0].f()
+		d.barriers = d.barriers[1:]
+	}
+}
+
+// whenDone calls f, on a goroutine of its own, once every update
+// submitted so far is done: at once if none is in hand.
+func (d *dispatcher) whenDone(f func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.order) == 0 {
+		go f()
+		return
+	}
+	d.barriers = append(d.barriers, barrier{id: d.order[len(d.order)-1], f: f})
 }
 
 // watermark is the highest update ID such that it and every update received

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[int64][]int{}
 	bDone := make(chan struct{})
-	d := newDispatcher(4, 100, func(in *inbound) bool {
+	d := newDispatcher(4, 100, func(in *inbound, _ chan struct{}) bool {
 		u := in.u
 		chat := u.Chat.ID
 		if chat == 1 && u.ID == 1 {
@@ -33,7 +34,7 @@ func TestDispatcherOrderPerChatAndConcurrencyAcross(t *testing.T) {
 	})
 	ctx := context.Background()
 	for i, chat := range []int64{1, 2, 1, 2, 1, 2} {
-		d.submit(ctx, chatUpdate(i+1, chat))
+		d.submit(ctx, []*inbound{chatUpdate(i+1, chat)})
 	}
 	select {
 	case <-bDone: // chat 2 finished while chat 1 waits
@@ -64,7 +65,7 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 	running, peak := 0, 0
 	release := make(chan struct{})
 	started := make(chan struct{}, 20)
-	d := newDispatcher(workers, 100, func(*inbound) bool {
+	d := newDispatcher(workers, 100, func(*inbound, chan struct{}) bool {
 		mu.Lock()
 		running++
 		peak = max(peak, running)
@@ -77,7 +78,7 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 		return true
 	})
 	for i := 1; i <= 10; i++ {
-		d.submit(context.Background(), chatUpdate(i, int64(i)))
+		d.submit(context.Background(), []*inbound{chatUpdate(i, int64(i))})
 	}
 	for range workers {
 		<-started
@@ -96,14 +97,14 @@ func TestDispatcherBoundsWorkers(t *testing.T) {
 
 func TestDispatcherBackpressure(t *testing.T) {
 	release := make(chan struct{})
-	d := newDispatcher(1, 2, func(*inbound) bool { <-release; return true })
+	d := newDispatcher(1, 2, func(*inbound, chan struct{}) bool { <-release; return true })
 	ctx := context.Background()
-	if !d.submit(ctx, chatUpdate(1, 1)) || !d.submit(ctx, chatUpdate(2, 1)) {
+	if !d.submit(ctx, []*inbound{chatUpdate(1, 1)}) || !d.submit(ctx, []*inbound{chatUpdate(2, 1)}) {
 		t.Fatal("submit within the bound refused")
 	}
 	full, cancel := context.WithCancel(ctx)
 	cancel()
-	if d.submit(full, chatUpdate(3, 1)) {
+	if d.submit(full, []*inbound{chatUpdate(3, 1)}) {
 		t.Error("submit beyond MaxPending did not wait")
 	}
 	close(release)
@@ -128,12 +129,63 @@ func TestBackoffCapped(t *testing.T) {
 }
 
 func TestDispatcherMarkStopsAtCutOffUpdate(t *testing.T) {
-	d := newDispatcher(2, 10, func(in *inbound) bool { return in.u.ID != 2 })
+	d := newDispatcher(2, 10, func(in *inbound, _ chan struct{}) bool { return in.u.ID != 2 })
 	for i := 1; i <= 4; i++ {
-		d.submit(context.Background(), chatUpdate(i, int64(i)))
+		d.submit(context.Background(), []*inbound{chatUpdate(i, int64(i))})
 	}
 	d.wait(context.Background())
 	if w := d.watermark(); w != 1 {
 		t.Errorf("watermark = %d with update 2 cut off, want 1", w)
+	}
+}
+
+func guardRequest(id int, chat int64) *inbound {
+	return &inbound{id: id, u: &Update{ID: id, Kind: "chat_join_request", Chat: &Chat{ID: chat},
+		JoinRequest: &JoinRequest{QueryID: "q" + strconv.Itoa(id)}}}
+}
+
+// TestDispatcherUrgentLane: a guard bot's join request runs at once, though
+// every worker is busy, every slot taken, its own chat's queue stuck, and
+// it came after other updates of its batch; the watermark still waits for
+// the updates before it.
+func TestDispatcherUrgentLane(t *testing.T) {
+	release := make(chan struct{})
+	urgentRan := make(chan int, 2)
+	d := newDispatcher(1, 2, func(in *inbound, sem chan struct{}) bool {
+		if in.u.Urgent() {
+			urgentRan <- in.id
+			return true
+		}
+		<-release
+		return true
+	})
+	ctx := context.Background()
+	if !d.submit(ctx, []*inbound{chatUpdate(1, 7), chatUpdate(2, 7)}) {
+		t.Fatal("submit within the bound refused")
+	}
+	submitted := make(chan bool)
+	go func() {
+		// Update 3 finds no slot; update 4, of the same chat, must not
+		// wait for it.
+		submitted <- d.submit(ctx, []*inbound{chatUpdate(3, 7), guardRequest(4, 7)})
+	}()
+	select {
+	case id := <-urgentRan:
+		if id != 4 {
+			t.Fatalf("urgent ran %d", id)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the guard bot's request waited behind the others")
+	}
+	if w := d.watermark(); w != 0 {
+		t.Errorf("watermark = %d with updates 1-3 in hand, want 0", w)
+	}
+	close(release)
+	if !<-submitted {
+		t.Error("submit of the batch failed")
+	}
+	d.wait(ctx)
+	if w := d.watermark(); w != 4 {
+		t.Errorf("watermark = %d after all, want 4", w)
 	}
 }

@@ -29,8 +29,9 @@ var (
 	ErrChatNotFound = errors.New("chat not found")
 	// ErrMessageGone: the message to edit no longer exists.
 	ErrMessageGone = errors.New("the message no longer exists")
-	// ErrQueryGone: the button press is too old to be answered.
-	ErrQueryGone = errors.New("the button press can no longer be answered")
+	// ErrQueryGone: the button press, or the join request query of a
+	// guard bot, can no longer be answered (too old, or answered already).
+	ErrQueryGone = errors.New("the query can no longer be answered")
 	// ErrUnauthorized: Telegram does not know the bot's token.
 	ErrUnauthorized = errors.New("the token was rejected")
 	// ErrRefused: another refusal of Telegram's, for a reason the bot has
@@ -70,6 +71,7 @@ var refusalRules = []struct {
 	{400, "message to edit not found", ErrMessageGone},
 	{400, "message can't be edited", ErrMessageGone},
 	{400, "query is too old", ErrQueryGone},
+	{400, "QUERY_ID_INVALID", ErrQueryGone},
 	{400, "chat not found", ErrChatNotFound},
 	{400, "user not found", ErrChatNotFound},
 	{403, "bot was blocked by the user", ErrBlocked},

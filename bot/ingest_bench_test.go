@@ -55,7 +55,7 @@ func BenchmarkIngestTakeBatch(b *testing.B) {
 	b.SetBytes(int64(len(batch)))
 	var reader batchReader
 	for b.Loop() {
-		got, _, err := takeBatch(&reader, log, batch, 0, r.Match, nopObserver{})
+		got, _, _, err := takeBatch(&reader, log, batch, 0, r.Match, nopObserver{})
 		if err != nil || len(got) != 0 {
 			b.Fatal("chatter was wanted", err)
 		}

@@ -83,7 +83,7 @@ func TestIngestKeepsHostileText(t *testing.T) {
 	r.Command("createlink", func(context.Context, *Update) error { return nil })
 	r.On("chat_join_request", func(context.Context, *Update) error { return nil })
 	var reader batchReader
-	got, last, err := takeBatch(&reader, zerolog.New(io.Discard), batch, 0, r.Match, nopObserver{})
+	got, last, _, err := takeBatch(&reader, zerolog.New(io.Discard), batch, 0, r.Match, nopObserver{})
 	if err != nil || last != 8 || len(got) != 2 {
 		t.Fatalf("takeBatch = %d updates, last %d, %v", len(got), last, err)
 	}
@@ -107,7 +107,7 @@ func TestIngestUndecodableKeepsItsID(t *testing.T) {
 	r := NewRouter("invite_test_bot")
 	r.On("message", func(context.Context, *Update) error { return nil })
 	var reader batchReader
-	got, last, err := takeBatch(&reader, zerolog.New(io.Discard), batch, 0, r.Match, nopObserver{})
+	got, last, _, err := takeBatch(&reader, zerolog.New(io.Discard), batch, 0, r.Match, nopObserver{})
 	if err != nil || last != 42 || len(got) != 3 {
 		t.Fatalf("takeBatch = %d updates, last %d, %v", len(got), last, err)
 	}

@@ -70,7 +70,18 @@ type Options struct {
 	Match func(u *Update) bool
 	// Observer is told what the loop does, for metrics. Nil: nothing.
 	Observer Observer
+	// CaughtUp, if set, is called once, on a goroutine of its own, when
+	// the updates that waited for the bot at its start are handled: those
+	// of the journal and those Telegram kept while it was down (every poll
+	// until one brings less than a full batch). Work that must not run
+	// before them, such as a deadline that a button press in the backlog
+	// would have met, waits for it.
+	CaughtUp func()
 }
+
+// pollLimit is the most updates one getUpdates returns (Telegram's default
+// limit).
+const pollLimit = 100
 
 func (o *Options) defaults() {
 	if o.PollTimeout <= 0 {
@@ -132,8 +143,8 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	handlerBase, cutOff := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutOff()
 	d := newDispatcher(opts.Workers, opts.MaxPending, nil)
-	d.handle = func(in *inbound) bool {
-		handleOne(handlerBase, in.u, h, opts, d.workers)
+	d.handle = func(in *inbound, sem chan struct{}) bool {
+		handleOne(handlerBase, in.u, h, opts, sem)
 		if handlerBase.Err() != nil {
 			return false // cut off by the stop: it stays in the journal
 		}
@@ -156,6 +167,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		if len(pending) > 0 {
 			log.Info().Int("updates", len(pending)).Msg("handling the updates left from the last run")
 		}
+		var left []*inbound
 		for _, p := range pending {
 			u, err := reader.decode(p.Raw)
 			if err != nil {
@@ -166,13 +178,13 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			}
 			u.ID, u.Replayed = int(p.ID), true
 			opts.Match(u) // notes the command, as for an update that comes in
-			if !d.submit(ctx, &inbound{id: u.ID, u: u, raw: p.Raw}) {
-				break
-			}
+			left = append(left, &inbound{id: u.ID, u: u, raw: p.Raw})
 		}
+		d.submit(ctx, left)
 	}
 
-	confirmed := 0 // every update up to it is confirmed to Telegram
+	caughtUp := opts.CaughtUp // nil once called
+	confirmed := 0            // every update up to it is confirmed to Telegram
 	failures := 0
 	early := 0 // empty polls in a row that came back long before their timeout
 	for ctx.Err() == nil {
@@ -201,7 +213,7 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 		}
 		confirmed = last
 
-		batch, newLast, err := takeBatch(&reader, log, result, last, opts.Match, opts.Observer)
+		batch, newLast, n, err := takeBatch(&reader, log, result, last, opts.Match, opts.Observer)
 		if err != nil {
 			// Not JSON at all: take it as a failed poll.
 			failures++
@@ -246,13 +258,16 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 			early = 0
 		}
 		last = newLast
+		handle := batch[:0:0]
 		for _, in := range batch {
-			if in.u == nil {
-				continue // undecodable: it stays in the journal
+			if in.u != nil { // undecodable: it stays in the journal
+				handle = append(handle, in)
 			}
-			if !d.submit(ctx, in) {
-				break
-			}
+		}
+		d.submit(ctx, handle)
+		if caughtUp != nil && n < pollLimit {
+			d.whenDone(caughtUp)
+			caughtUp = nil
 		}
 	}
 
@@ -292,12 +307,15 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 }
 
 // takeBatch reads a batch of updates and returns, of those newer than last,
-// the ones the bot wants, read in full, with the highest update ID seen.
+// the ones the bot wants, read in full, with the highest update ID seen and
+// the number of updates in the batch.
 // An update that cannot be decoded is returned with no u: it is journaled,
 // not handled, and never dropped silently.
-func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, match func(*Update) bool, obs Observer) ([]*inbound, int, error) {
+func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, match func(*Update) bool, obs Observer) ([]*inbound, int, int, error) {
 	var batch []*inbound
+	n := 0
 	err := r.read(result, func(v *fastjson.Value, raw []byte, err error) {
+		n++
 		if err != nil {
 			id, kind := idAndKind(raw)
 			if id <= last && id != 0 {
@@ -321,7 +339,7 @@ func takeBatch(r *batchReader, log zerolog.Logger, result []byte, last int, matc
 		fill(u, v)
 		batch = append(batch, &inbound{id: u.ID, u: u, raw: raw})
 	})
-	return batch, last, err
+	return batch, last, n, err
 }
 
 // undecodable reports an update that cannot be decoded. It is kept in the

@@ -343,3 +343,52 @@ func TestRunDoesNotBusyPoll(t *testing.T) {
 		t.Errorf("the early empty polls are logged %d times, want once:\n%s", n, l.logs.String())
 	}
 }
+
+// TestRunCaughtUp: CaughtUp comes once, after every update that waited for
+// the bot at its start is handled, across more than one batch.
+func TestRunCaughtUp(t *testing.T) {
+	srv := world(t)
+	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
+	const backlog = 150 // more than one poll's batch
+	for i := range backlog {
+		srv.PushMessage(chatA, user, "m"+strconv.Itoa(i))
+	}
+	c := newClient(t, srv, bot.ClientConfig{})
+	var mu sync.Mutex
+	handled := 0
+	h := func(context.Context, *bot.Update) error {
+		mu.Lock()
+		handled++
+		mu.Unlock()
+		return nil
+	}
+	caught := make(chan int, 2)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- bot.Run(ctx, c, h, bot.Options{
+			PollTimeout: time.Second, AllowedUpdates: []string{"message"}, Log: zerolog.Nop(),
+			CaughtUp: func() {
+				mu.Lock()
+				caught <- handled
+				mu.Unlock()
+			},
+		})
+	}()
+	defer cancel()
+	select {
+	case n := <-caught:
+		if n != backlog {
+			t.Errorf("CaughtUp after %d updates handled, want all %d", n, backlog)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("CaughtUp never came")
+	}
+	srv.PushMessage(chatA, user, "later")
+	srv.WaitFor(t, "the later update confirmed", func() bool { return srv.Pending() == 0 })
+	cancel()
+	<-done
+	if len(caught) != 0 {
+		t.Errorf("CaughtUp came more than once")
+	}
+}

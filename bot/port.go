@@ -128,6 +128,34 @@ func (c *Client) DeclineRequest(ctx context.Context, chatID, userID int64) error
 	return c.call(ctx, "declineChatJoinRequest", tgbotapi.Params{"chat_id": chatParam(chatID), "user_id": chatParam(userID)}, nil)
 }
 
+// JoinQueryResult is a guard bot's answer to a join request query.
+type JoinQueryResult string
+
+const (
+	JoinApprove JoinQueryResult = "approve"
+	JoinDecline JoinQueryResult = "decline"
+	// JoinQueue leaves the request to the chat's administrators.
+	JoinQueue JoinQueryResult = "queue"
+)
+
+// AnswerJoinQuery answers the join request query of a chat whose guard bot
+// the bot is (answerChatJoinRequestQuery, Bot API 10.1). It must come
+// within 10 seconds of the request; a late or second answer fails with
+// ErrQueryGone, and the request then waits for the administrators.
+func (c *Client) AnswerJoinQuery(ctx context.Context, queryID string, result JoinQueryResult) error {
+	return c.call(ctx, "answerChatJoinRequestQuery", tgbotapi.Params{
+		"chat_join_request_query_id": queryID, "result": string(result)}, nil)
+}
+
+// ShowJoinWebApp answers a join request query by showing the requester the
+// Mini App at url, an https:// address (sendChatJoinRequestWebApp); the
+// query may then be answered later, while the request is pending. The same
+// deadline and ErrQueryGone as AnswerJoinQuery.
+func (c *Client) ShowJoinWebApp(ctx context.Context, queryID, url string) error {
+	return c.call(ctx, "sendChatJoinRequestWebApp", tgbotapi.Params{
+		"chat_join_request_query_id": queryID, "web_app_url": url}, nil)
+}
+
 // Member tells userID's standing in the chat (getChatMember).
 func (c *Client) Member(ctx context.Context, chatID, userID int64) (ChatMember, error) {
 	var m struct {
@@ -153,6 +181,13 @@ func (c *Client) Send(ctx context.Context, m Outgoing) (int, error) {
 		return 0, err
 	}
 	return sent.MessageID, nil
+}
+
+// Typing shows "typing…" in a chat (sendChatAction). Sent to a person,
+// it tells, by succeeding or failing with ErrBlocked, whether the bot may
+// write to them, without a message.
+func (c *Client) Typing(ctx context.Context, chatID int64) error {
+	return c.call(ctx, "sendChatAction", tgbotapi.Params{"chat_id": chatParam(chatID), "action": "typing"}, nil)
 }
 
 // Edit replaces the text and the buttons (none if nil) of the bot's

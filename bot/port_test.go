@@ -149,3 +149,46 @@ func TestRefusalsBecomeSentinels(t *testing.T) {
 		})
 	}
 }
+
+// TestGuardCalls: a guard bot's answers to join request queries reach
+// Telegram, and a second or late answer is ErrQueryGone.
+func TestGuardCalls(t *testing.T) {
+	me := bottest.NewServer(t).Bot()
+	me.SupportsJoinRequestQueries = true
+	srv := bottest.NewServer(t, bottest.WithBot(me))
+	srv.AddUser(bottest.User{ID: user, FirstName: "Alice"})
+	srv.AddUser(bottest.User{ID: user + 1, FirstName: "Bob"})
+	srv.AddChat(bottest.Chat{ID: chatA, Type: "supergroup", Title: "G"})
+	srv.SetMember(chatA, me.ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	srv.SetGuardBot(chatA, true)
+	c := newClient(t, srv, bot.ClientConfig{})
+	ctx := context.Background()
+
+	srv.PushJoinRequest(chatA, user, "")
+	srv.PushJoinRequest(chatA, user+1, "")
+	qs := srv.JoinRequestQueries()
+	if len(qs) != 2 {
+		t.Fatalf("queries = %+v", qs)
+	}
+	if err := c.AnswerJoinQuery(ctx, qs[0].ID, bot.JoinApprove); err != nil {
+		t.Fatal(err)
+	}
+	if m := srv.Member(chatA, user); m.Status != "member" {
+		t.Errorf("after approve, Alice is %q", m.Status)
+	}
+	if err := c.AnswerJoinQuery(ctx, qs[0].ID, bot.JoinDecline); !errors.Is(err, bot.ErrQueryGone) {
+		t.Errorf("a second answer = %v, want ErrQueryGone", err)
+	}
+	if err := c.ShowJoinWebApp(ctx, qs[1].ID, "http://example.com/verify"); !errors.Is(err, bot.ErrRefused) {
+		t.Errorf("a Mini App that is not https = %v, want ErrRefused", err)
+	}
+	if err := c.ShowJoinWebApp(ctx, qs[1].ID, "https://example.com/verify/x"); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.JoinRequestQueries()[1]; got.WebAppURL != "https://example.com/verify/x" || got.Result != "" {
+		t.Errorf("after the Mini App: %+v", got)
+	}
+	if err := c.AnswerJoinQuery(ctx, qs[1].ID, bot.JoinQueue); err != nil {
+		t.Errorf("the answer after a Mini App = %v", err)
+	}
+}

@@ -137,6 +137,13 @@ type Callback struct {
 	InlineMessageID string
 }
 
+// Urgent reports whether u must be handled at once, ahead of the updates in
+// hand: a guard bot's join request, whose query Telegram waits for only 10
+// seconds.
+func (u *Update) Urgent() bool {
+	return u.JoinRequest != nil && u.JoinRequest.QueryID != ""
+}
+
 // JoinRequest is a request to join a chat (the update's Chat) by a person
 // (the update's From).
 type JoinRequest struct {

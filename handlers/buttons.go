@@ -11,39 +11,39 @@ import (
 )
 
 // Prefixes of the callback data of the buttons the handlers make. A
-// button's data is PREFIX ACTION ":" CHAT ":" ID, e.g. "rq:a:-1001234567890:5000000002"
-// (at most 3+2+20+1+20 = 46 bytes, under Telegram's 64).
+// button's data is PREFIX ACTION ":" ITEM, e.g. "rq:a:5000000002": what to
+// do, to which of the things its message shows. It carries no authority:
+// the message's record (store.ButtonMessage) says which chat the buttons
+// act on and what the message shows, and the presser's rights are
+// checked against that chat.
 const (
-	// RequestButtons: Approve ("a") and Decline ("d") of a join request; ID is the user.
+	// RequestButtons: Approve ("a") and Decline ("d") of a join request;
+	// ITEM is the requester.
 	RequestButtons = "rq:"
-	// LinkButtons: Revoke ("r") of a link; ID is the link's number.
+	// LinkButtons: Revoke ("r") of a link, and "Yes, revoke" ("y") of
+	// one, ITEM its number; "Yes, revoke all" ("ya"), ITEM 0.
 	LinkButtons = "lk:"
 )
 
-// buttonData makes a button's callback data.
-func buttonData(prefix, action string, chatID, id int64) string {
-	return prefix + action + ":" + strconv.FormatInt(chatID, 10) + ":" + strconv.FormatInt(id, 10)
+func linkButton(action string, n int64) string {
+	return LinkButtons + action + ":" + strconv.FormatInt(n, 10)
 }
 
-// parseButton reads callback data that buttonData made.
-func parseButton(data string) (prefix, action string, chatID, id int64, ok bool) {
+func requestButton(action string, userID int64) string {
+	return RequestButtons + action + ":" + strconv.FormatInt(userID, 10)
+}
+
+// parseButton reads callback data the handlers made.
+func parseButton(data string) (prefix, action string, item int64, ok bool) {
 	parts := strings.Split(data, ":")
-	if len(parts) != 4 || parts[0] == "" || parts[1] == "" {
-		return "", "", 0, 0, false
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return "", "", 0, false
 	}
-	chatID, err1 := strconv.ParseInt(parts[2], 10, 64)
-	id, err2 := strconv.ParseInt(parts[3], 10, 64)
-	if err1 != nil || err2 != nil {
-		return "", "", 0, 0, false
+	item, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return "", "", 0, false
 	}
-	return parts[0] + ":", parts[1], chatID, id, true
-}
-
-// ButtonChat returns the chat that the data of a handler's button acts on,
-// for the access check in front of the button's handler.
-func ButtonChat(data string) (int64, bool) {
-	_, _, chatID, _, ok := parseButton(data)
-	return chatID, ok
+	return parts[0] + ":", parts[1], item, true
 }
 
 // editButtons replaces the buttons of the message a button was pressed

@@ -10,28 +10,25 @@ import (
 
 func TestButtonData(t *testing.T) {
 	for _, tc := range []struct {
+		data           string
 		prefix, action string
-		chat, id       int64
+		item           int64
 	}{
-		{RequestButtons, "a", -1001234567890, 5000000002},
-		{RequestButtons, "d", -9223372036854775808, 9223372036854775807}, // the longest
-		{LinkButtons, "r", -42, 1},
+		{linkButton("r", 12), LinkButtons, "r", 12},
+		{linkButton("ya", 0), LinkButtons, "ya", 0},
+		{requestButton("d", 9223372036854775807), RequestButtons, "d", 9223372036854775807}, // the longest
 	} {
-		data := buttonData(tc.prefix, tc.action, tc.chat, tc.id)
-		if len(data) > 64 {
-			t.Errorf("%q is %d bytes, over Telegram's 64", data, len(data))
+		if len(tc.data) > 64 {
+			t.Errorf("%q is %d bytes, over Telegram's 64", tc.data, len(tc.data))
 		}
-		prefix, action, chat, id, ok := parseButton(data)
-		if !ok || prefix != tc.prefix || action != tc.action || chat != tc.chat || id != tc.id {
-			t.Errorf("parseButton(%q) = %q %q %d %d %v", data, prefix, action, chat, id, ok)
-		}
-		if c, ok := ButtonChat(data); !ok || c != tc.chat {
-			t.Errorf("ButtonChat(%q) = %d, %v", data, c, ok)
+		prefix, action, item, ok := parseButton(tc.data)
+		if !ok || prefix != tc.prefix || action != tc.action || item != tc.item {
+			t.Errorf("parseButton(%q) = %q %q %d %v", tc.data, prefix, action, item, ok)
 		}
 	}
-	for _, bad := range []string{"", "rq:", "rq:a:1", "rq:a:x:1", "rq:a:1:y", "rq:a:1:2:3", "anon:abc", ":a:1:2", "rq::1:2"} {
-		if _, ok := ButtonChat(bad); ok {
-			t.Errorf("ButtonChat(%q) accepted", bad)
+	for _, bad := range []string{"", "rq:", "rq:a", "rq:a:x", "rq:a:1:2", "anon:abc", ":a:1", "rq::1"} {
+		if _, _, _, ok := parseButton(bad); ok {
+			t.Errorf("parseButton(%q) accepted", bad)
 		}
 	}
 }

@@ -3,24 +3,59 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/rs/zerolog"
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
+	"github.com/invitebot/invitebot/middleware"
 )
+
+// Checker tells what a person may do in a chat; *middleware.Admins is one.
+type Checker interface {
+	Check(ctx context.Context, chatID, userID int64) (middleware.Verdict, error)
+}
 
 // General handles what every chat may ask: help, unknown commands, stale
 // buttons, and the apology after a failure.
-type General struct{ *Deps }
+type General struct {
+	*Deps
+	admins Checker
+}
 
-// NewGeneral makes the general handlers.
-func NewGeneral(d *Deps) *General { return &General{Deps: d} }
+// NewGeneral makes the general handlers; admins tells who may see the
+// whole help in a group.
+func NewGeneral(d *Deps, admins Checker) *General { return &General{Deps: d, admins: admins} }
 
-// Help (/start, /help) says what the bot does and how to set it up.
+// Help (/start, /help) says what the bot does and how to set it up. In a
+// group, someone who may not manage links gets one line and a button to
+// the private chat instead of the whole help. /start with a deep link's
+// payload in a private chat runs the command that waited for it.
 func (g *General) Help(ctx context.Context, u *bot.Update) error {
 	if u.Message == nil || u.Chat == nil || u.Chat.IsChannel() {
 		return nil
+	}
+	if payload := args(u); u.Chat.IsPrivate() && payload != "" && payload != startHelp {
+		ran, err := g.runPending(ctx, u, payload)
+		if ran || err != nil {
+			return err
+		}
+	}
+	if u.Chat.IsGroup() && !anonymous(u) && g.admins != nil {
+		may := false
+		if u.From != nil && !u.From.IsBot {
+			v, err := g.admins.Check(ctx, u.Chat.ID, u.From.ID)
+			if err != nil {
+				return fmt.Errorf("check admin: %w", err)
+			}
+			may = v == middleware.CanInvite
+		}
+		if !may {
+			p := g.printer(ctx, u)
+			return g.reply(ctx, u, p.S("help.short", "Bot", g.Username),
+				[][]bot.Button{{{Text: p.P("help.short_button"), URL: g.deepLink(startHelp)}}})
+		}
 	}
 	return g.say(ctx, u, text.M("help", "Bot", g.Username))
 }

@@ -38,6 +38,9 @@ type Telegram interface {
 	Edit(ctx context.Context, chatID int64, messageID int, html string, buttons [][]bot.Button) error
 	EditButtons(ctx context.Context, chatID int64, messageID int, buttons [][]bot.Button) error
 	AnswerButton(ctx context.Context, queryID, text string, alert bool) error
+	// Typing shows "typing…" in a chat; to a person it also tells whether
+	// the bot may write to them (bot.ErrBlocked if not).
+	Typing(ctx context.Context, chatID int64) error
 }
 
 // SettingsStore reads what the admins of a chat set for it.
@@ -49,8 +52,15 @@ type SettingsStore interface {
 type Deps struct {
 	TG   Telegram
 	Text *text.Catalog
-	// Settings gives a group's language; nil: every group has the default.
+	// Settings gives a group's language and where its answers go; nil:
+	// every group has the defaults.
 	Settings SettingsStore
+	// Messages keeps the bot's messages with buttons and the commands that
+	// wait for a private chat; nil: neither is kept.
+	Messages MessageStore
+	// Replay routes an update as if it had come in (a command that waited
+	// for its asker to open a private chat); nil: none is run.
+	Replay bot.HandlerFunc
 	// Username is the bot's, without "@", for instructions.
 	Username string
 	// Now is the clock; nil means time.Now.
@@ -129,10 +139,17 @@ func (d *Deps) Answer(next bot.HandlerFunc) bot.HandlerFunc {
 		switch {
 		case u.Callback != nil:
 			return d.answerButton(ctx, u, e.Msg, true)
-		case u.Message != nil && u.Chat != nil && !u.Chat.IsChannel():
-			return d.say(ctx, u, e.Msg)
+		case u.Message == nil || u.Chat == nil || u.Chat.IsChannel():
+			return nil
+		case e.Private:
+			// It shows links: it goes where answers that show links go.
+			dst, ok, err := d.linksDest(ctx, u)
+			if !ok {
+				return err
+			}
+			return d.deliver(ctx, u, dst, dst.p.Sprint(e.Msg), nil, nil)
 		}
-		return nil
+		return d.say(ctx, u, e.Msg)
 	}
 }
 

@@ -50,6 +50,7 @@ func (r *recorder) Edit(context.Context, int64, int, string, [][]bot.Button) err
 }
 func (r *recorder) EditButtons(context.Context, int64, int, [][]bot.Button) error { return errNotHere }
 func (r *recorder) AnswerButton(context.Context, string, string, bool) error      { return errNotHere }
+func (r *recorder) Typing(context.Context, int64) error                           { return errNotHere }
 func (r *recorder) Send(_ context.Context, m bot.Outgoing) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -94,7 +95,7 @@ var goldenLinks = []store.Link{
 	{ChatID: i18nGroup, Number: 6, URL: "https://t.me/+OneSeat0001", MemberLimit: 1},
 }
 
-func catalog(t testing.TB) *text.Catalog {
+func i18nCatalog(t testing.TB) *text.Catalog {
 	t.Helper()
 	c, err := text.New(text.DefaultLanguage)
 	if err != nil {
@@ -164,7 +165,7 @@ func firstDiff(want, got string) string {
 // language, as the files in testdata/golden have them. Neither shows a
 // message's ID, and the page and buttons are in the language too.
 func TestGoldenHelpAndLinks(t *testing.T) {
-	c := catalog(t)
+	c := i18nCatalog(t)
 	for _, code := range c.Codes() {
 		t.Run(code, func(t *testing.T) {
 			tg := &recorder{}
@@ -173,7 +174,7 @@ func TestGoldenHelpAndLinks(t *testing.T) {
 			admin := &bot.User{ID: i18nAdmin, FirstName: "Alice", Username: "alice_admin", LanguageCode: code}
 			private := &bot.Chat{ID: i18nAdmin, Type: "private", FirstName: "Alice"}
 			help := &bot.Update{Kind: "message", Chat: private, From: admin, Message: &bot.Message{ID: 10, Text: "/help"}, Command: &bot.Command{Name: "help"}}
-			if err := NewGeneral(d).Help(context.Background(), help); err != nil {
+			if err := NewGeneral(d, nil).Help(context.Background(), help); err != nil {
 				t.Fatal(err)
 			}
 			if len(tg.sent) != 1 {
@@ -227,7 +228,7 @@ const (
 // the isolates are balanced on every line; numbers, dates and the labels
 // are not isolated. In left-to-right languages there are no isolates.
 func TestLinksRightToLeft(t *testing.T) {
-	c := catalog(t)
+	c := i18nCatalog(t)
 	for _, code := range c.Codes() {
 		p := c.For(code)
 		for _, l := range goldenLinks {
@@ -271,7 +272,7 @@ func TestLinksRightToLeft(t *testing.T) {
 // limit on every page in every language, with the page header in the
 // language, and loses no entry; the longest language is noted.
 func TestPagingEveryLanguage(t *testing.T) {
-	c := catalog(t)
+	c := i18nCatalog(t)
 	longest, most := "", 0
 	for _, code := range c.Codes() {
 		p := c.For(code)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +54,11 @@ func (h *Links) RefreshLink(ctx context.Context, u *bot.Update) error {
 	if args(u) != "" {
 		return text.Err(text.Invalid, "refresh.no_args")
 	}
-	if done, err := h.answeredBefore(ctx, u, "refresh.done"); done {
+	dst, ok, err := h.linksDest(ctx, u)
+	if !ok {
+		return err
+	}
+	if done, err := h.answeredBefore(ctx, u, dst, "refresh.done"); done {
 		return err
 	}
 	url, err := h.TG.ExportLink(ctx, chat.ID)
@@ -67,7 +72,7 @@ func (h *Links) RefreshLink(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return fmt.Errorf("store primary link: %w", err)
 	}
-	p := h.printer(ctx, u)
+	p := dst.p
 	var b strings.Builder
 	b.WriteString(p.S("refresh.done", "Link", text.HTML(describeLink(p, added, now))))
 	for _, old := range replaced {
@@ -76,7 +81,7 @@ func (h *Links) RefreshLink(ctx context.Context, u *bot.Update) error {
 	}
 	b.WriteString("\n")
 	b.WriteString(p.S("refresh.others"))
-	return h.reply(ctx, u, b.String(), nil)
+	return h.deliver(ctx, u, dst, b.String(), nil, nil)
 }
 
 // CreateLink (/createlink [NAME] [expire=WHEN] [limit=N] [request]) makes an
@@ -90,7 +95,11 @@ func (h *Links) CreateLink(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return err
 	}
-	if done, err := h.answeredBefore(ctx, u, "create.done"); done {
+	dst, ok, err := h.linksDest(ctx, u)
+	if !ok {
+		return err
+	}
+	if done, err := h.answeredBefore(ctx, u, dst, "create.done"); done {
 		return err
 	}
 	if u.Replayed {
@@ -119,8 +128,7 @@ func (h *Links) CreateLink(ctx context.Context, u *bot.Update) error {
 		}
 		return fmt.Errorf("store new link (revoked it again): %w", err)
 	}
-	p := h.printer(ctx, u)
-	return h.reply(ctx, u, p.S("create.done", "Link", text.HTML(describeLink(p, added, now))), nil)
+	return h.deliver(ctx, u, dst, dst.p.S("create.done", "Link", text.HTML(describeLink(dst.p, added, now))), nil, nil)
 }
 
 // requestKey names the command message of u, for store.NewLink.Request.
@@ -135,7 +143,7 @@ func requestKey(u *bot.Update) string {
 // a stop that cut it off, the journal hands it back): if it made its link
 // already, the reply is given again with that link instead of a second
 // link being made. done reports that it was so.
-func (h *Links) answeredBefore(ctx context.Context, u *bot.Update, heading string) (done bool, err error) {
+func (h *Links) answeredBefore(ctx context.Context, u *bot.Update, dst dest, heading string) (done bool, err error) {
 	if !u.Replayed {
 		return false, nil
 	}
@@ -147,8 +155,7 @@ func (h *Links) answeredBefore(ctx context.Context, u *bot.Update, heading strin
 		return true, fmt.Errorf("look for the link of this command: %w", err)
 	}
 	zerolog.Ctx(ctx).Info().Int64("link", link.Number).Msg("command handled again after a restart: its link exists already")
-	p := h.printer(ctx, u)
-	return true, h.reply(ctx, u, p.S(heading, "Link", text.HTML(describeLink(p, link, h.now()))), nil)
+	return true, h.deliver(ctx, u, dst, dst.p.S(heading, "Link", text.HTML(describeLink(dst.p, link, h.now()))), nil, nil)
 }
 
 // EditLink (/editlink REF [name=NAME] [expire=WHEN|never] [limit=N|none]
@@ -182,7 +189,16 @@ func (h *Links) EditLink(ctx context.Context, u *bot.Update) error {
 		next.JoinRequest = *a.JoinRequest
 	}
 	if next.JoinRequest && next.MemberLimit > 0 {
+		if a.JoinRequest == nil {
+			// A limit asked for on a link that needs approval: the way
+			// out is to turn approval off, not to drop the limit.
+			return text.Err(text.Invalid, "edit.request_limit", "N", link.Number, "Limit", next.MemberLimit)
+		}
 		return text.Err(text.Invalid, "edit.limit_request", "N", link.Number, "Limit", next.MemberLimit)
+	}
+	dst, ok, err := h.linksDest(ctx, u)
+	if !ok {
+		return err
 	}
 	edited, err := h.TG.EditLink(ctx, chat.ID, link.URL, next)
 	if err != nil {
@@ -196,15 +212,18 @@ func (h *Links) EditLink(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return fmt.Errorf("store edit of #%d: %w", link.Number, err)
 	}
-	p := h.printer(ctx, u)
-	return h.reply(ctx, u, p.S("edit.done", "Link", text.HTML(describeLink(p, changed, now))), nil)
+	return h.deliver(ctx, u, dst, dst.p.S("edit.done", "Link", text.HTML(describeLink(dst.p, changed, now))), nil, nil)
 }
 
-// RevokeLink (/revokelink REF) revokes a link the bot created.
+// RevokeLink (/revokelink REF) revokes a link the bot created;
+// /revokelink all asks to confirm revoking every active one.
 func (h *Links) RevokeLink(ctx context.Context, u *bot.Update) error {
 	chat, actor, err := target(u)
 	if err != nil {
 		return err
+	}
+	if strings.EqualFold(strings.TrimSpace(args(u)), "all") {
+		return h.revokeAll(ctx, u)
 	}
 	ref, err := ParseRevokeArgs(args(u))
 	if err != nil {
@@ -212,6 +231,10 @@ func (h *Links) RevokeLink(ctx context.Context, u *bot.Update) error {
 	}
 	link, err := h.changeable(ctx, u, ref, "revoke")
 	if err != nil {
+		return err
+	}
+	dst, ok, err := h.linksDest(ctx, u)
+	if !ok {
 		return err
 	}
 	if _, err := h.TG.RevokeLink(ctx, chat.ID, link.URL); err != nil {
@@ -222,8 +245,46 @@ func (h *Links) RevokeLink(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return fmt.Errorf("store revocation of #%d: %w", link.Number, err)
 	}
-	p := h.printer(ctx, u)
-	return h.reply(ctx, u, p.S("revoke.done", "Link", text.HTML(describeLink(p, revoked, now))), nil)
+	return h.deliver(ctx, u, dst, dst.p.S("revoke.done", "Link", text.HTML(describeLink(dst.p, revoked, now))), nil, nil)
+}
+
+// confirmFor is how long a "Yes, revoke" button works.
+const confirmFor = 60 * time.Second
+
+// revokeAll (/revokelink all) lists the active links but the primary one
+// and asks the admin who sent it to confirm revoking them all.
+func (h *Links) revokeAll(ctx context.Context, u *bot.Update) error {
+	chat, actor := u.Target, u.Actor
+	links, err := h.store.ListLinks(ctx, chat.ID)
+	if err != nil {
+		return fmt.Errorf("list links: %w", err)
+	}
+	now := h.now()
+	var active []store.Link
+	for _, l := range links {
+		if !l.Primary && l.State(now) == store.StateActive {
+			active = append(active, l)
+		}
+	}
+	if len(active) == 0 {
+		return text.Err(text.NotFound, "revoke_all.none", "Chat", chatName(u))
+	}
+	dst, ok, err := h.linksDest(ctx, u)
+	if !ok {
+		return err
+	}
+	p := dst.p
+	items := make([]int64, len(active))
+	lines := make([]string, len(active))
+	for i, l := range active {
+		items[i] = l.Number
+		lines[i] = p.S("link.ambiguous_entry", "N", l.Number, "Name", l.Name, "URL", l.URL)
+	}
+	html := p.S("revoke_all.confirm", "Count", len(active), "Chat", chat.Title, "Links", text.HTML(strings.Join(lines, "\n")),
+		"Name", actor.Name(), "Seconds", int(confirmFor/time.Second))
+	buttons := [][]bot.Button{{{Text: p.P("revoke_all.yes", "Count", len(active)), Data: linkButton("ya", 0)}}}
+	return h.deliver(ctx, u, dst, html, buttons, &store.ButtonMessage{Kind: kindConfirmAll, TargetID: chat.ID, Items: items,
+		UserID: actor.ID, ExpiresAt: now.Add(confirmFor)})
 }
 
 // afterChange deals with Telegram's refusal of a change to link: a link
@@ -251,6 +312,10 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return err
 	}
+	dst, ok, err := h.linksDest(ctx, u)
+	if !ok {
+		return err
+	}
 	all := false
 	switch a := args(u); {
 	case a == "":
@@ -265,7 +330,7 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 		return fmt.Errorf("list links: %w", err)
 	}
 	now := h.now()
-	p := h.printer(ctx, u)
+	p := dst.p
 	var (
 		entries = make([]string, 0, len(links))
 		shown   = make([]store.Link, 0, len(links))
@@ -278,9 +343,9 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 	}
 	if len(entries) == 0 {
 		if all {
-			return h.say(ctx, u, text.M("links.none_all", "Chat", chatName(u)))
+			return text.Err(text.NotFound, "links.none_all", "Chat", chatName(u))
 		}
-		return h.say(ctx, u, text.M("links.none", "Chat", chatName(u)))
+		return text.Err(text.NotFound, "links.none", "Chat", chatName(u))
 	}
 	title := p.S("links.title_active", "Chat", chat.Title)
 	if all {
@@ -289,79 +354,229 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 	pages := paginatePages(p, title, entries, maxButtonEntries)
 	zerolog.Ctx(ctx).Debug().Int("links", len(entries)).Int("pages", len(pages)).
 		Dur("duration_ms", time.Since(start)).Msg("links composed")
-	return h.sendPages(ctx, u.Chat.ID, u.Message.ID, pages, func(pg page) [][]bot.Button {
-		var rows [][]bot.Button
-		var row []bot.Button
+	for i, pg := range pages {
+		if i > 0 {
+			dst.replyTo = 0
+		}
+		rec := &store.ButtonMessage{Kind: kindLinks, TargetID: chat.ID, Title: pageTitle(pg.text)}
 		for _, l := range shown[pg.first:pg.end] {
-			if l.Primary || l.State(now) != store.StateActive {
-				continue
-			}
-			row = append(row, bot.Button{Text: p.P("links.revoke_button", "N", l.Number), Data: buttonData(LinkButtons, "r", chat.ID, l.Number)})
-			if len(row) == 3 {
-				rows, row = append(rows, row), nil
-			}
+			rec.Items = append(rec.Items, l.Number)
 		}
-		if len(row) > 0 {
-			rows = append(rows, row)
+		id, err := h.TG.Send(ctx, bot.Outgoing{ChatID: dst.chatID, Text: pg.text, ReplyTo: dst.replyTo, Buttons: revokeButtons(p, shown[pg.first:pg.end], now)})
+		if err != nil {
+			return err
 		}
-		return rows
-	})
+		if err := h.remember(ctx, dst.chatID, id, *rec); err != nil {
+			return err
+		}
+	}
+	return h.noteMoved(ctx, u, dst)
 }
 
-// RevokeButton handles a press of a link's Revoke button (LinkButtons "r"):
-// it revokes the link as /revokelink does, answers the press, and marks the
-// button done.
+// pageTitle is the heading a page of a list starts with.
+func pageTitle(page string) string {
+	title, _, _ := strings.Cut(page, "\n\n")
+	return title
+}
+
+// revokeButtons are the Revoke buttons of the active links among links
+// but the primary one, three to a row.
+func revokeButtons(p *text.Printer, links []store.Link, now time.Time) [][]bot.Button {
+	var rows [][]bot.Button
+	var row []bot.Button
+	for _, l := range links {
+		if l.Primary || l.State(now) != store.StateActive {
+			continue
+		}
+		row = append(row, bot.Button{Text: p.P("links.revoke_button", "N", l.Number), Data: linkButton("r", l.Number)})
+		if len(row) == 3 {
+			rows, row = append(rows, row), nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// The kinds of the link messages with buttons.
+const (
+	kindLinks      = "links"          // a page of /links
+	kindConfirm    = "confirm_revoke" // "Yes, revoke" for one link
+	kindConfirmAll = "confirm_all"    // "Yes, revoke" for /revokelink all
+)
+
+// showPage shows a page of /links (rec, the message msgID in chatID) as
+// its links are now: their state, and Revoke buttons for the active ones.
+func (h *Links) showPage(ctx context.Context, p *text.Printer, chatID int64, msgID int, rec store.ButtonMessage) error {
+	now := h.now()
+	links := make([]store.Link, 0, len(rec.Items))
+	entries := make([]string, 0, len(rec.Items))
+	for _, n := range rec.Items {
+		l, err := h.store.Link(ctx, rec.TargetID, n)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("link #%d: %w", n, err)
+		}
+		links = append(links, l)
+		entries = append(entries, describeLink(p, l, now))
+	}
+	err := h.TG.Edit(ctx, chatID, msgID, rec.Title+"\n\n"+strings.Join(entries, "\n\n"), revokeButtons(p, links, now))
+	if errors.Is(err, bot.ErrMessageGone) {
+		return nil
+	}
+	return err
+}
+
+// pagePrinter is the language a message with buttons is in: in a private
+// chat the person's, in a group the group's.
+func (d *Deps) pagePrinter(ctx context.Context, u *bot.Update) *text.Printer {
+	if u.Chat.IsPrivate() && u.From != nil {
+		return d.Text.For(u.From.LanguageCode)
+	}
+	return d.chatPrinter(ctx, u.Chat.ID)
+}
+
+// RevokeButton handles a press of a link's Revoke button under a page of
+// /links: it asks the presser, and the presser alone, to confirm within
+// confirmFor.
 func (h *Links) RevokeButton(ctx context.Context, u *bot.Update) error {
-	chat, actor, err := target(u)
+	rec, n, err := h.pressed(ctx, u, "r", kindLinks)
 	if err != nil {
 		return err
 	}
-	_, action, chatID, number, ok := parseButton(u.Callback.Data)
-	if !ok || action != "r" || chatID != chat.ID {
-		return text.Err(text.Invalid, "button.stale")
-	}
-	link, err := h.store.Link(ctx, chatID, number)
-	if errors.Is(err, store.ErrNotFound) {
-		return text.Err(text.Invalid, "button.stale")
-	}
+	link, err := h.store.Link(ctx, rec.TargetID, n)
 	if err != nil {
-		return fmt.Errorf("find link #%d: %w", number, err)
+		return fmt.Errorf("find link #%d: %w", n, err)
 	}
-	p := h.printer(ctx, u)
-	// done marks the button done and answers the press with m.
-	done := func(m text.Msg) error {
-		if err := h.editButtons(ctx, u, func(row []bot.Button) []bot.Button {
-			for i, b := range row {
-				if b.Data == u.Callback.Data {
-					row[i].Text = p.P("links.revoked_button", "N", number)
-				}
-			}
-			return row
-		}); err != nil {
-			// The link is revoked: say so even if the button stays.
-			zerolog.Ctx(ctx).Warn().Err(err).Msg("could not update the buttons")
-		}
-		return h.answerButton(ctx, u, m, false)
-	}
+	p := h.pagePrinter(ctx, u)
 	switch {
-	case link.State(h.now()) == store.StateRevoked:
-		return done(text.M("revoke.already", "N", number))
+	case link.State(h.now()) != store.StateActive:
+		if err := h.showPage(ctx, p, u.Chat.ID, u.Callback.Message.ID, rec); err != nil {
+			return err
+		}
+		return h.answerButton(ctx, u, text.M("revoke.not_active", "N", n, "State", text.M("link.state."+string(link.State(h.now())))), false)
 	case link.Primary:
-		return text.Err(text.Invalid, "revoke.primary", "N", number)
+		return text.Err(text.Invalid, "revoke.primary", "N", n)
 	}
-	if _, err := h.TG.RevokeLink(ctx, chat.ID, link.URL); err != nil {
-		if !errors.Is(err, bot.ErrLinkGone) {
+	html := p.S("revoke.confirm", "Link", text.HTML(describeLink(p, link, h.now())), "Name", u.Actor.Name(), "Seconds", int(confirmFor/time.Second))
+	id, err := h.TG.Send(ctx, bot.Outgoing{ChatID: u.Chat.ID, Text: html, ReplyTo: u.Callback.Message.ID,
+		Buttons: [][]bot.Button{{{Text: p.P("revoke.yes", "N", n), Data: linkButton("y", n)}}}})
+	if err != nil {
+		return err
+	}
+	if err := h.remember(ctx, u.Chat.ID, id, store.ButtonMessage{Kind: kindConfirm, TargetID: rec.TargetID, Items: []int64{n},
+		UserID: u.Actor.ID, ParentID: u.Callback.Message.ID, ExpiresAt: h.now().Add(confirmFor)}); err != nil {
+		return err
+	}
+	return h.answerButton(ctx, u, text.M("revoke.confirm_below", "Seconds", int(confirmFor/time.Second)), false)
+}
+
+// ConfirmButton handles "Yes, revoke" (for one link, or for /revokelink
+// all): the checks in front of it let only the person it was made for
+// through, within its time. It revokes, shows what became of it in the
+// confirmation, and the new state in the page the press came from.
+func (h *Links) ConfirmButton(ctx context.Context, u *bot.Update) error {
+	rec, err := h.record(ctx, u)
+	if err != nil {
+		return err
+	}
+	_, action, _, ok := parseButton(u.Callback.Data)
+	switch {
+	case !ok, action == "y" && rec.Kind != kindConfirm, action == "ya" && rec.Kind != kindConfirmAll, action != "y" && action != "ya":
+		return text.Err(text.Invalid, "button.stale")
+	}
+	p := h.pagePrinter(ctx, u)
+	now := h.now()
+	var done []string
+	var already, failed int
+	for _, n := range rec.Items {
+		link, err := h.store.Link(ctx, rec.TargetID, n)
+		if err != nil {
+			return fmt.Errorf("find link #%d: %w", n, err)
+		}
+		if link.State(now) != store.StateActive || link.Primary {
+			already++
+			continue
+		}
+		switch _, err := h.TG.RevokeLink(ctx, rec.TargetID, link.URL); {
+		case err == nil, errors.Is(err, bot.ErrLinkGone):
+		case errors.Is(err, bot.ErrNoRights), errors.Is(err, bot.ErrChatNotFound):
 			return h.refusal(ctx, u, err)
+		default:
+			zerolog.Ctx(ctx).Warn().Err(err).Int64("link", n).Msg("revoking a link failed")
+			failed++
+			continue
 		}
-		if _, err := h.store.RevokeLink(ctx, chatID, number, actor.ID, h.now()); err != nil {
-			return fmt.Errorf("mark #%d revoked: %w", number, err)
+		revoked, err := h.store.RevokeLink(ctx, rec.TargetID, n, u.Actor.ID, now)
+		if err != nil {
+			return fmt.Errorf("store revocation of #%d: %w", n, err)
 		}
-		return done(text.M("link.gone", "N", number))
+		done = append(done, describeLink(p, revoked, now))
 	}
-	if _, err := h.store.RevokeLink(ctx, chatID, number, actor.ID, h.now()); err != nil {
-		return fmt.Errorf("store revocation of #%d: %w", number, err)
+	var b strings.Builder
+	if len(done) == 0 {
+		b.WriteString(p.S("revoke.confirmed_none"))
+	} else {
+		b.WriteString(p.S("revoke.confirmed", "Count", len(done), "Name", u.Actor.Name()))
 	}
-	return done(text.M("revoke.button_done", "N", number))
+	for _, e := range done {
+		b.WriteString("\n\n")
+		b.WriteString(e)
+	}
+	if already > 0 {
+		b.WriteString("\n\n")
+		b.WriteString(p.S("revoke.already_some", "Count", already))
+	}
+	if failed > 0 {
+		b.WriteString("\n\n")
+		b.WriteString(p.S("revoke.failed_some", "Count", failed))
+	}
+	if err := h.TG.Edit(ctx, u.Chat.ID, u.Callback.Message.ID, b.String(), nil); err != nil && !errors.Is(err, bot.ErrMessageGone) {
+		return err
+	}
+	if rec.ParentID != 0 && h.Messages != nil {
+		parent, err := h.Messages.ButtonMessage(ctx, u.Chat.ID, rec.ParentID)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return fmt.Errorf("the page: %w", err)
+		case parent.Kind == kindLinks:
+			if err := h.showPage(ctx, p, u.Chat.ID, rec.ParentID, parent); err != nil {
+				return err
+			}
+		}
+	}
+	return h.answerButton(ctx, u, text.M("revoke.confirmed_short", "Count", len(done)), false)
+}
+
+// record is the record of the message a button was pressed under (the
+// checks in front of the handler found it already).
+func (d *Deps) record(ctx context.Context, u *bot.Update) (store.ButtonMessage, error) {
+	if d.Messages == nil || u.Callback == nil || u.Callback.Message == nil || u.Chat == nil {
+		return store.ButtonMessage{}, text.Err(text.Invalid, "button.stale")
+	}
+	rec, err := d.Messages.ButtonMessage(ctx, u.Chat.ID, u.Callback.Message.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, text.Err(text.Invalid, "button.stale")
+	}
+	return rec, err
+}
+
+// pressed reads a press of a button action on an item of a message of
+// kind: the item must be one the message shows.
+func (d *Deps) pressed(ctx context.Context, u *bot.Update, action, kind string) (store.ButtonMessage, int64, error) {
+	rec, err := d.record(ctx, u)
+	if err != nil {
+		return rec, 0, err
+	}
+	_, a, item, ok := parseButton(u.Callback.Data)
+	if !ok || a != action || rec.Kind != kind || !slices.Contains(rec.Items, item) {
+		return rec, 0, text.Err(text.Invalid, "button.stale")
+	}
+	return rec, item, nil
 }
 
 // changeable finds the link that ref names in the chat u acts on, for verb

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,7 @@ type RequestStore interface {
 	AnswerJoinRequest(ctx context.Context, chatID, userID int64, state store.RequestState, by int64, at time.Time) (store.JoinRequest, bool, error)
 	RecordJoin(ctx context.Context, j store.Join) (counted bool, err error)
 	LinkByURL(ctx context.Context, chatID int64, url string) (store.Link, error)
+	NoteChat(ctx context.Context, id int64, typ, title, username string) error
 }
 
 // Requests handles join requests: it keeps them as they come
@@ -32,6 +34,18 @@ type RequestStore interface {
 type Requests struct {
 	*Deps
 	store RequestStore
+	// changed, if set, is told when a request comes or is answered (the
+	// notifier's outbox changed).
+	changed func()
+}
+
+// OnChange makes h call f when a request comes or is answered.
+func (h *Requests) OnChange(f func()) { h.changed = f }
+
+func (h *Requests) change() {
+	if h.changed != nil {
+		h.changed()
+	}
 }
 
 // NewRequests makes the join-request handlers.
@@ -56,9 +70,15 @@ func (h *Requests) OnJoinRequest(ctx context.Context, u *bot.Update) error {
 		FirstName: u.From.FirstName, LastName: u.From.LastName, Username: u.From.Username,
 		Bio: r.Bio, InviteLink: r.InviteLink, UserChatID: r.UserChatID, RequestedAt: at,
 	}
+	// The chat's title, for the notifications, even if the bot was made an
+	// admin before it kept records.
+	if err := h.store.NoteChat(ctx, u.Chat.ID, u.Chat.Type, u.Chat.Title, u.Chat.Username); err != nil {
+		return fmt.Errorf("note chat: %w", err)
+	}
 	if err := h.store.AddJoinRequest(ctx, req); err != nil {
 		return fmt.Errorf("store join request: %w", err)
 	}
+	h.change()
 	zerolog.Ctx(ctx).Info().Msg("join request stored")
 	return nil
 }
@@ -85,6 +105,7 @@ func (h *Requests) OnChatMember(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return fmt.Errorf("record join: %w", err)
 	}
+	h.change()
 	zerolog.Ctx(ctx).Debug().Bool("counted", counted).Bool("via_join_request", j.ViaRequest).Msg("join recorded")
 	return nil
 }
@@ -125,17 +146,46 @@ func (h *Requests) List(ctx context.Context, u *bot.Update) error {
 		}
 	}
 	pages := paginatePages(p, p.S("requests.title", "Chat", chat.Title), entries, maxRequestEntries)
-	return h.sendPages(ctx, u.Chat.ID, u.Message.ID, pages, func(pg page) [][]bot.Button {
-		var rows [][]bot.Button
-		for _, r := range reqs[pg.first:pg.end] {
-			name := cut(requesterName(r), 24)
-			rows = append(rows, []bot.Button{
-				{Text: p.P("requests.approve_button", "Name", name), Data: buttonData(RequestButtons, "a", r.ChatID, r.UserID)},
-				{Text: p.P("requests.decline_button", "Name", name), Data: buttonData(RequestButtons, "d", r.ChatID, r.UserID)},
-			})
+	for i, pg := range pages {
+		replyTo := 0
+		if i == 0 {
+			replyTo = u.Message.ID
 		}
-		return rows
-	})
+		rec := store.ButtonMessage{Kind: kindRequests, TargetID: chat.ID, Title: pageTitle(pg.text)}
+		for _, r := range reqs[pg.first:pg.end] {
+			rec.Items = append(rec.Items, r.UserID)
+		}
+		id, err := h.TG.Send(ctx, bot.Outgoing{ChatID: u.Chat.ID, Text: pg.text, ReplyTo: replyTo, Buttons: requestButtons(p, reqs[pg.first:pg.end])})
+		if err != nil {
+			return err
+		}
+		if err := h.remember(ctx, u.Chat.ID, id, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The kinds of the request messages with buttons.
+const (
+	kindRequests = "requests" // a page of /requests
+	kindRequest  = "request"  // a notification of one request
+)
+
+// requestButtons are Approve and Decline for each pending request of reqs.
+func requestButtons(p *text.Printer, reqs []store.JoinRequest) [][]bot.Button {
+	var rows [][]bot.Button
+	for _, r := range reqs {
+		if r.State != store.RequestPending {
+			continue
+		}
+		name := cut(requesterName(r), 24)
+		rows = append(rows, []bot.Button{
+			{Text: p.P("requests.approve_button", "Name", name), Data: requestButton("a", r.UserID)},
+			{Text: p.P("requests.decline_button", "Name", name), Data: requestButton("d", r.UserID)},
+		})
+	}
+	return rows
 }
 
 // describe is one request in HTML: who, through which link, when, and the bio.
@@ -330,39 +380,24 @@ func (h *Requests) answerOne(ctx context.Context, chatID, by int64, r store.Join
 	if _, _, err := h.store.AnswerJoinRequest(ctx, r.ChatID, r.UserID, state, by, h.now()); err != nil {
 		return 0, fmt.Errorf("store answer to a join request: %w", err)
 	}
+	h.change()
 	zerolog.Ctx(ctx).Info().Int64("answered_user_id", r.UserID).Str("state", string(state)).Msg("join request answered")
 	return res, nil
 }
 
-// Press handles the Approve and Decline buttons of /requests: it answers
-// the request as the command would, answers the press, and replaces the
-// request's buttons with what happened.
+// Press handles the Approve and Decline buttons of /requests and of the
+// notifications: it answers the request as the command would, answers the
+// press, and shows the new state in the message.
 func (h *Requests) Press(ctx context.Context, u *bot.Update) error {
-	chat, actor, err := target(u)
+	rec, err := h.record(ctx, u)
 	if err != nil {
 		return err
 	}
-	q := u.Callback
-	_, action, chatID, userID, ok := parseButton(q.Data)
-	if !ok || (action != "a" && action != "d") || chatID != chat.ID {
+	_, action, userID, ok := parseButton(u.Callback.Data)
+	if !ok || (action != "a" && action != "d") || (rec.Kind != kindRequests && rec.Kind != kindRequest) || !slices.Contains(rec.Items, userID) {
 		return text.Err(text.Invalid, "button.stale")
 	}
-	p := h.printer(ctx, u)
-	// settle leaves the request's row with one button that says label,
-	// and answers the press with m (once the message shows it).
-	settle := func(m, label text.Msg) error {
-		if err := h.editButtons(ctx, u, func(row []bot.Button) []bot.Button {
-			if !hasData(row, q.Data) {
-				return row
-			}
-			return []bot.Button{{Text: cut(p.Plain(label), 48), Data: row[0].Data}}
-		}); err != nil {
-			// The request is answered: say so even if the buttons stay.
-			zerolog.Ctx(ctx).Warn().Err(err).Msg("could not update the buttons")
-		}
-		return h.answerButton(ctx, u, m, false)
-	}
-	r, err := h.store.JoinRequest(ctx, chatID, userID)
+	r, err := h.store.JoinRequest(ctx, rec.TargetID, userID)
 	if errors.Is(err, store.ErrNotFound) {
 		return text.Err(text.Conflict, "requests.press_gone")
 	}
@@ -370,23 +405,60 @@ func (h *Requests) Press(ctx context.Context, u *bot.Update) error {
 		return fmt.Errorf("find join request: %w", err)
 	}
 	name := cut(requesterName(r), 32)
-	if r.State != store.RequestPending {
-		state := stateText(r.State)
-		return settle(text.M("requests.press_answered", "State", state), text.M("requests.label_state", "Name", name, "State", state))
-	}
-	res, err := h.answerOne(ctx, chat.ID, actor.ID, r, action == "a")
-	if err != nil {
-		return h.refusal(ctx, u, err)
-	}
-	by := cut(actor.Name(), 24)
+	var answer text.Msg
 	switch {
-	case res == handledElsewhere:
-		return settle(text.M("requests.handled_elsewhere", "Name", name), text.M("requests.label_elsewhere", "Name", name))
-	case action == "a":
-		return settle(text.M("requests.press_approved", "Name", name), text.M("requests.label_approved", "Name", name, "By", by))
+	case r.State != store.RequestPending:
+		answer = text.M("requests.press_answered", "State", stateText(r.State))
 	default:
-		return settle(text.M("requests.press_declined", "Name", name), text.M("requests.label_declined", "Name", name, "By", by))
+		res, err := h.answerOne(ctx, rec.TargetID, u.Actor.ID, r, action == "a")
+		if err != nil {
+			return h.refusal(ctx, u, err)
+		}
+		switch {
+		case res == handledElsewhere:
+			answer = text.M("requests.handled_elsewhere", "Name", name)
+		case action == "a":
+			answer = text.M("requests.press_approved", "Name", name)
+		default:
+			answer = text.M("requests.press_declined", "Name", name)
+		}
 	}
+	if err := h.show(ctx, h.pagePrinter(ctx, u), u.Chat.ID, u.Callback.Message.ID, rec); err != nil {
+		// The request is answered: say so even if the message stays.
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("could not show the new state")
+	}
+	return h.answerButton(ctx, u, answer, false)
+}
+
+// show shows a message of requests (a page of /requests, or a
+// notification) as its requests are now: answered ones with what became of
+// them, pending ones with their buttons.
+func (h *Requests) show(ctx context.Context, p *text.Printer, chatID int64, msgID int, rec store.ButtonMessage) error {
+	var reqs []store.JoinRequest
+	var entries []string
+	for _, id := range rec.Items {
+		r, err := h.store.JoinRequest(ctx, rec.TargetID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("find join request: %w", err)
+		}
+		e, err := h.describe(ctx, p, r)
+		if err != nil {
+			return err
+		}
+		if r.State != store.RequestPending {
+			e += "\n" + p.S("requests.entry_answered", "State", stateText(r.State))
+		}
+		reqs = append(reqs, r)
+		entries = append(entries, e)
+	}
+	err := h.TG.Edit(ctx, chatID, msgID, rec.Title+"\n\n"+strings.Join(entries, "\n\n"), requestButtons(p, reqs))
+	if errors.Is(err, bot.ErrMessageGone) {
+		return nil
+	}
+	return err
 }
 
 // stateText says what became of a request.

@@ -67,3 +67,36 @@ func (h *Settings) languageList() string {
 	}
 	return b.String()
 }
+
+// Replies (/replies [private|chat]) shows or sets where the group's answers
+// that show invite links go: the asking admin's private chat (the default)
+// or the group itself.
+func (h *Settings) Replies(ctx context.Context, u *bot.Update) error {
+	chat, actor, err := target(u)
+	if err != nil {
+		return err
+	}
+	if !chat.IsGroup() {
+		return text.Err(text.Invalid, "replies.groups_only")
+	}
+	s, err := h.store.ChatSettings(ctx, chat.ID)
+	if err != nil {
+		return fmt.Errorf("chat settings: %w", err)
+	}
+	mode := s.Replies
+	if mode == "" {
+		mode = store.RepliesPrivate
+	}
+	switch a := store.Replies(strings.ToLower(strings.TrimSpace(args(u)))); a {
+	case "":
+		return h.say(ctx, u, text.M("replies.is_"+string(mode), "Chat", chatName(u)))
+	case store.RepliesPrivate, store.RepliesChat:
+		s.Replies, s.UpdatedBy, s.UpdatedAt = a, actor.ID, h.now()
+	default:
+		return text.Err(text.Invalid, "replies.usage")
+	}
+	if err := h.store.SaveChatSettings(ctx, s); err != nil {
+		return fmt.Errorf("save chat settings: %w", err)
+	}
+	return h.say(ctx, u, text.M("replies.set_"+string(s.Replies), "Chat", chatName(u)))
+}

@@ -260,11 +260,10 @@ func (a *Admins) Confirm(ctx context.Context, u *bot.Update) error {
 	if err := a.tg.Edit(ctx, u.Chat.ID, q.Message.ID, done, nil); err != nil {
 		return err
 	}
-	// Run the command as if the confirming admin had sent it.
+	// Run the command on the confirming admin's authority; it is still the
+	// anonymous admin's (its SenderChat says so), so it is answered in the
+	// group.
 	run := p.update
-	msg := *run.Message
-	msg.SenderChat = nil
-	run.Message, run.From = &msg, u.From
 	run.Target, run.Actor = run.Chat, u.From
 	return p.next(ctx, &run)
 }

@@ -150,7 +150,7 @@ func TestAnonymousAdminConfirmation(t *testing.T) {
 	if err := press(admin); err != nil || len(ran) != 1 {
 		t.Fatalf("an admin's press: %v, ran %d", err, len(ran))
 	}
-	if u := ran[0]; u.Actor.ID != admin || u.Target.ID != group || u.Message.SenderChat != nil || u.Command.Name != "createlink" {
+	if u := ran[0]; u.Actor.ID != admin || u.Target.ID != group || u.Message.SenderChat == nil || u.Command.Name != "createlink" {
 		t.Errorf("the command ran as %+v", u)
 	}
 	if err := press(creator); err == nil || len(ran) != 1 {

@@ -23,6 +23,10 @@ const (
 	member  int64 = 5000000002
 	gone    int64 = 5000000005
 	owner   int64 = 5000000009
+	botID   int64 = 6000000001
+	// untracked is a group the bot administers that the store has no
+	// record of (the bot was made an admin before it kept records).
+	untracked int64 = -1007777777777
 )
 
 // fakeTG is the checks' Telegram in memory: the members of the chats, and
@@ -45,6 +49,10 @@ func newFakeTG() *fakeTG {
 		f.members[[2]int64{group, id}] = m
 	}
 	f.members[[2]int64{channel, admin}] = bot.ChatMember{Status: "administrator", CanInviteUsers: true}
+	f.members[[2]int64{group, botID}] = bot.ChatMember{Status: "administrator", CanInviteUsers: true}
+	f.members[[2]int64{channel, botID}] = bot.ChatMember{Status: "administrator", CanInviteUsers: true}
+	f.members[[2]int64{untracked, botID}] = bot.ChatMember{Status: "administrator", CanInviteUsers: true}
+	f.members[[2]int64{untracked, admin}] = bot.ChatMember{Status: "administrator", CanInviteUsers: true}
 	return f
 }
 
@@ -74,7 +82,7 @@ func (f *fakeTG) Member(_ context.Context, chat, user int64) (bot.ChatMember, er
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.record("member %d %d", chat, user)
-	if chat != group && chat != channel {
+	if chat != group && chat != channel && chat != untracked {
 		return bot.ChatMember{}, bot.ErrChatNotFound
 	}
 	m, ok := f.members[[2]int64{chat, user}]
@@ -187,5 +195,5 @@ func setupPrivate() (*fakeTG, *middleware.Private) {
 		},
 		chosen: map[int64]int64{admin: group, noRight: group},
 	}
-	return tg, middleware.NewPrivate(middleware.NewAdmins(tg, catalog, 0, nil), st, []int64{owner})
+	return tg, middleware.NewPrivate(middleware.NewAdmins(tg, catalog, 0, nil), st, []int64{owner}, botID)
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/invitebot/invitebot/bot"
@@ -37,11 +38,17 @@ type Private struct {
 	admins *Admins
 	chats  ChatStore
 	owners map[int64]bool
+	botID  int64
 }
 
 // NewPrivate makes the private-chat checks on top of admins' (and their cache).
-func NewPrivate(admins *Admins, chats ChatStore, owners []int64) *Private {
-	p := &Private{admins: admins, chats: chats, owners: make(map[int64]bool)}
+//
+// botID is the bot's own user ID: a chat given by its ID that the store
+// does not know the bot administers is asked of Telegram (the bot's own
+// membership there), since the bot may have been made an admin before it
+// kept records.
+func NewPrivate(admins *Admins, chats ChatStore, owners []int64, botID int64) *Private {
+	p := &Private{admins: admins, chats: chats, owners: make(map[int64]bool), botID: botID}
 	for _, id := range owners {
 		p.owners[id] = true
 	}
@@ -126,8 +133,29 @@ func (p *Private) check(ctx context.Context, chat store.Chat, userID int64) (Ver
 // chat the user may not manage, so that a stranger learns nothing.
 func (p *Private) Target(ctx context.Context, userID int64, ref string) (store.Chat, Verdict, error) {
 	chat, found, err := p.lookup(ctx, ref)
-	if err != nil || !found {
+	if err != nil {
 		return chat, NotAdmin, err
+	}
+	if !found {
+		// Not known to be administered: asked of Telegram, for a chat given
+		// by its ID. Nothing here tells a stranger whether the chat exists:
+		// every way it fails is NotAdmin.
+		id, perr := strconv.ParseInt(ref, 10, 64)
+		if perr != nil || id >= 0 || p.botID == 0 {
+			return chat, NotAdmin, nil
+		}
+		bv, err := p.admins.Check(ctx, id, p.botID)
+		switch {
+		case errors.Is(err, bot.ErrChatNotFound) || errors.Is(err, bot.ErrNoRights) || errors.Is(err, bot.ErrRefused):
+			return chat, NotAdmin, nil
+		case err != nil:
+			return chat, NotAdmin, fmt.Errorf("check the bot: %w", err)
+		case bv != CanInvite:
+			return chat, NotAdmin, nil
+		}
+		if chat.ID == 0 {
+			chat = store.Chat{ID: id}
+		}
 	}
 	v, err := p.check(ctx, chat, userID)
 	if err != nil {
@@ -230,26 +258,44 @@ func (p *Private) Require(rule PrefixRule) bot.Middleware {
 	}
 }
 
+// ButtonStore is what RequireButton needs of the store: the record of a
+// message of the bot's with buttons.
+type ButtonStore interface {
+	ButtonMessage(ctx context.Context, chatID int64, messageID int) (store.ButtonMessage, error)
+}
+
 // RequireButton lets a button press through when the presser may do what
-// the button does on the chat that chatOf reads from its data: under a
-// message in a group, the group's creator and admins with the right (and
-// the data must name that group); under a message in a private chat, as
-// Target decides. Everyone else is refused with an alert and nothing
-// happens; the handler gets Target and Actor, and must answer the press.
-func (p *Private) RequireButton(chatOf func(data string) (int64, bool)) bot.Middleware {
+// the button does on the chat its message's record names (data carries no
+// authority): under a message in a group, the group's creator and admins
+// with the right; under a message in a private chat, as Target decides. A
+// button made for one person (a confirmation) counts only when that person
+// presses it, and only until it expires. Everyone else is refused with an
+// alert and nothing happens; the handler gets Target and Actor, and must
+// answer the press.
+func (p *Private) RequireButton(buttons ButtonStore) bot.Middleware {
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		return func(ctx context.Context, u *bot.Update) error {
 			q := u.Callback
 			if q == nil {
 				return nil
 			}
-			chatID, ok := chatOf(q.Data)
-			if !ok || q.Message == nil || u.Chat == nil || u.From == nil {
+			if q.Message == nil || u.Chat == nil || u.From == nil {
 				return text.Err(text.Invalid, "button.stale")
+			}
+			rec, err := p.buttonMessage(ctx, buttons, u)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+				return text.Err(text.Invalid, "button.stale")
+			case err != nil:
+				return fmt.Errorf("button message: %w", err)
+			case rec.UserID != 0 && rec.UserID != u.From.ID:
+				return text.Err(text.Forbidden, "button.not_yours")
+			case !rec.ExpiresAt.IsZero() && !p.admins.now().Before(rec.ExpiresAt):
+				return text.Err(text.Conflict, "button.expired")
 			}
 			switch where := u.Chat; {
 			case where.IsPrivate():
-				chat, v, err := p.Target(ctx, u.From.ID, strconv.FormatInt(chatID, 10))
+				chat, v, err := p.Target(ctx, u.From.ID, strconv.FormatInt(rec.TargetID, 10))
 				switch {
 				case err != nil:
 					return err
@@ -259,8 +305,8 @@ func (p *Private) RequireButton(chatOf func(data string) (int64, bool)) bot.Midd
 					return text.Err(text.Forbidden, "access.stranger_button")
 				}
 				u.Target = BotChat(chat)
-			case where.ID == chatID && where.IsGroup():
-				v, err := p.admins.Check(ctx, chatID, u.From.ID)
+			case where.ID == rec.TargetID && where.IsGroup():
+				v, err := p.admins.Check(ctx, rec.TargetID, u.From.ID)
 				if err != nil {
 					return fmt.Errorf("check admin: %w", err)
 				}
@@ -276,3 +322,28 @@ func (p *Private) RequireButton(chatOf func(data string) (int64, bool)) bot.Midd
 		}
 	}
 }
+
+// buttonMessage is the record of the message a button was pressed under.
+// A message sent a moment ago may be recorded a moment after it reached
+// its reader (the bot learns its ID from Telegram's answer): a press of
+// one that young waits a little for its record.
+func (p *Private) buttonMessage(ctx context.Context, buttons ButtonStore, u *bot.Update) (store.ButtonMessage, error) {
+	q := u.Callback
+	for try := 0; ; try++ {
+		rec, err := buttons.ButtonMessage(ctx, u.Chat.ID, q.Message.ID)
+		young := !q.Message.Date.IsZero() && p.admins.now().Sub(q.Message.Date) < recordGrace
+		if !errors.Is(err, store.ErrNotFound) || !young || try == 10 {
+			return rec, err
+		}
+		t := time.NewTimer(recordGrace / 20)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return rec, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// recordGrace is how young a message is whose record may still be coming.
+const recordGrace = 5 * time.Second

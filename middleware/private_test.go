@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/middleware"
@@ -57,6 +58,9 @@ func TestResolve(t *testing.T) {
 		{"owner, chat the bot no longer administers", owner, "@old", 0, "I can't act on that chat for you"},
 		{"owner, unknown chat", owner, "@nosuchchat", 0, "I can't act on that chat for you"},
 		{"unknown ID", member, "-100999", 0, "I can't act on that chat for you"},
+		{"an untracked chat the bot administers, its admin", admin, "-1007777777777", untracked, ""},
+		{"an untracked chat the bot administers, a stranger", member, "-1007777777777", 0, "I can't act on that chat for you"},
+		{"an untracked chat's owner", owner, "-1007777777777", untracked, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			chat, err := p.Resolve(ctx, tc.user, tc.ref)
@@ -157,13 +161,32 @@ func TestPrivateRequire(t *testing.T) {
 	}
 }
 
+// buttonStore holds the records of the bot's messages with buttons.
+type buttonStore map[[2]int64]store.ButtonMessage
+
+func (b buttonStore) ButtonMessage(_ context.Context, chatID int64, messageID int) (store.ButtonMessage, error) {
+	m, ok := b[[2]int64{chatID, int64(messageID)}]
+	if !ok {
+		return m, store.ErrNotFound
+	}
+	return m, nil
+}
+
 func TestRequireButton(t *testing.T) {
 	_, p := setupPrivate()
+	now := time.Now()
+	// Message 1 of each chat acts on the group, message 2 on the channel,
+	// message 3 is a confirmation for admin alone, message 4 one that
+	// expired.
+	buttons := buttonStore{}
+	for _, chat := range []int64{group, owner, admin, member} {
+		buttons[[2]int64{chat, 1}] = store.ButtonMessage{Kind: "links", TargetID: group}
+		buttons[[2]int64{chat, 2}] = store.ButtonMessage{Kind: "links", TargetID: channel}
+		buttons[[2]int64{chat, 3}] = store.ButtonMessage{Kind: "confirm", TargetID: group, UserID: admin, ExpiresAt: now.Add(time.Minute)}
+		buttons[[2]int64{chat, 4}] = store.ButtonMessage{Kind: "confirm", TargetID: group, UserID: admin, ExpiresAt: now.Add(-time.Second)}
+	}
 	var ran []*bot.Update
-	h := p.RequireButton(func(data string) (int64, bool) {
-		id, ok := map[string]int64{"g": group, "c": channel}[data]
-		return id, ok
-	})(func(_ context.Context, u *bot.Update) error {
+	h := p.RequireButton(buttons)(func(_ context.Context, u *bot.Update) error {
 		ran = append(ran, u)
 		return nil
 	})
@@ -173,24 +196,27 @@ func TestRequireButton(t *testing.T) {
 		name  string
 		from  int64
 		where bot.Chat
-		data  string
+		msg   int
 		alert string // "" means the handler runs
 	}{
-		{"admin in the group", admin, inGroup, "g", ""},
-		{"member in the group", member, inGroup, "g", "Only the chat's creator and admins"},
-		{"admin without the right in the group", noRight, inGroup, "g", "without the “Invite users via link” right"},
-		{"owner in the group, not an admin there", owner, inGroup, "g", "Only the chat's creator and admins"},
-		{"data for another chat under a group message", admin, inGroup, "c", "no longer works"},
-		{"owner in private", owner, privateOf(owner), "c", ""},
-		{"channel admin in private", admin, privateOf(admin), "c", ""},
-		{"member in private", member, privateOf(member), "g", "You can't manage that chat through me."},
-		{"unknown data", admin, inGroup, "zzz", "no longer works"},
+		{"admin in the group", admin, inGroup, 1, ""},
+		{"member in the group", member, inGroup, 1, "Only the chat's creator and admins"},
+		{"admin without the right in the group", noRight, inGroup, 1, "without the “Invite users via link” right"},
+		{"owner in the group, not an admin there", owner, inGroup, 1, "Only the chat's creator and admins"},
+		{"a group message that acts on another chat", admin, inGroup, 2, "no longer works"},
+		{"owner in private", owner, privateOf(owner), 2, ""},
+		{"channel admin in private", admin, privateOf(admin), 2, ""},
+		{"member in private", member, privateOf(member), 1, "You can't manage that chat through me."},
+		{"a message the bot has no record of", admin, inGroup, 9, "no longer works"},
+		{"a confirmation pressed by its admin", admin, inGroup, 3, ""},
+		{"a confirmation pressed by another admin", creator, inGroup, 3, "for the admin who asked"},
+		{"a confirmation pressed too late", admin, inGroup, 4, "expired"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := len(ran)
 			where := tc.where
 			err := h(context.Background(), &bot.Update{Kind: "callback_query", Chat: &where, From: &bot.User{ID: tc.from, FirstName: "U"},
-				Callback: &bot.Callback{ID: "q", Data: tc.data, Message: &bot.Message{ID: 1}}})
+				Callback: &bot.Callback{ID: "q", Data: "lk:r:1", Message: &bot.Message{ID: tc.msg}}})
 			didRun := len(ran) > n
 			if tc.alert == "" && (!didRun || err != nil) {
 				t.Errorf("ran %v, %v; want the handler to run", didRun, err)
@@ -200,7 +226,7 @@ func TestRequireButton(t *testing.T) {
 			}
 		})
 	}
-	if len(ran) != 3 || ran[0].Target.ID != group || ran[1].Target.ID != channel || ran[1].Actor.ID != owner {
+	if len(ran) != 4 || ran[0].Target.ID != group || ran[1].Target.ID != channel || ran[1].Actor.ID != owner {
 		t.Errorf("ran %d: %+v", len(ran), ran)
 	}
 }

@@ -55,6 +55,9 @@ type Link struct {
 	Joins int64
 	// Request names the command that asked for the link ("" if unknown).
 	Request string
+	// JoinMode is how requests through the link are handled (join=),
+	// overriding the chat's; "" for the chat's.
+	JoinMode JoinMode
 }
 
 // State tells whether the link is active, expired or revoked at now.
@@ -88,6 +91,9 @@ type NewLink struct {
 	// Optional; when set, it is unique: a second AddLink with the same
 	// Request is ErrConflict.
 	Request string
+	// JoinMode overrides the chat's join mode for requests through the
+	// link (JoinManual, JoinAuto or JoinVerify); "" for none.
+	JoinMode JoinMode
 }
 
 // LinkChange is an edit of a link. Nil fields are left as they are; a
@@ -98,8 +104,10 @@ type LinkChange struct {
 	ExpiresAt   *time.Time
 	MemberLimit *int
 	JoinRequest *bool
-	EditedBy    int64
-	EditedAt    time.Time
+	// JoinMode: a pointer to "" removes the link's own join mode.
+	JoinMode *JoinMode
+	EditedBy int64
+	EditedAt time.Time
 }
 
 // Links is the inventory of the links the bot made. Telegram offers no way to
@@ -172,6 +180,10 @@ type Chats interface {
 	// SaveChat records c, replacing the chat's earlier record unless that
 	// one is newer (a later UpdatedAt): updates may come late.
 	SaveChat(ctx context.Context, c Chat) error
+	// NoteChat records the type, title and username of a chat an update
+	// came from, without changing what is known of the bot's status there
+	// (none, for a chat first seen so).
+	NoteChat(ctx context.Context, id int64, typ, title, username string) error
 	// Chat returns the chat with that ID. ErrNotFound if there is none.
 	Chat(ctx context.Context, id int64) (Chat, error)
 	// ChatByUsername returns the chat with that username (without "@",
@@ -230,6 +242,15 @@ type JoinRequest struct {
 	// Joined: the chat_member update of the user's join through this
 	// request was seen.
 	Joined bool
+	// QueryID is the request's guard bot query (Bot API 10.1), "" if none.
+	QueryID string
+	// Mode is the join mode that handles the request: the link's or the
+	// chat's when it came. "" (requests stored before join modes) is
+	// JoinManual.
+	Mode JoinMode
+	// Unreachable: in verify mode, the check could not be delivered to
+	// the requester, so the request waits for an admin.
+	Unreachable bool
 }
 
 // Join is a user joining a chat, as a chat_member update tells it.
@@ -255,8 +276,11 @@ type JoinRequests interface {
 	// request can come within the same second as the one it replaces, so
 	// the same RequestedAt replaces too: the same update seen twice reopens
 	// its request, which then goes as soon as anyone answers it (Telegram
-	// says it is handled). State, AnsweredBy, AnsweredAt, Counted and Joined
-	// of r are not used.
+	// says it is handled). State, AnsweredBy, AnsweredAt, Counted, Joined
+	// and Unreachable of r are not used. A request that waits for the
+	// admins (r.Mode manual or "") is put in the notifications outbox of
+	// the chat's subscribers; others are not, unless MarkUnreachable says
+	// so later.
 	AddJoinRequest(ctx context.Context, r JoinRequest) error
 	// JoinRequest returns the user's request in the chat, whatever its
 	// state. ErrNotFound if there is none.
@@ -264,7 +288,8 @@ type JoinRequests interface {
 	// PendingJoinRequests returns the chat's pending requests, oldest first.
 	PendingJoinRequests(ctx context.Context, chatID int64) ([]JoinRequest, error)
 	// AnswerJoinRequest records that the user's pending request in the chat
-	// was answered: state (approved, declined or gone) by by at at, and
+	// was answered: state (approved, declined or gone) by by at at (ending
+	// its pending verification, if any, as VerifyHandled), and
 	// returns the request as it is after, with changed set. An approval of
 	// a request made through a link the bot made counts a join for that
 	// link in the same transaction. A request that is no longer pending is
@@ -303,10 +328,35 @@ type ChatSettings struct {
 	// catalogs such as "ru" or "pt-BR"; "" for the bot's default.
 	Language string
 	// Replies is where answers that show links go; "" is RepliesPrivate.
-	Replies   Replies
-	UpdatedBy int64
-	UpdatedAt time.Time
+	Replies Replies
+	// JoinMode is what happens to the chat's join requests (/joinmode);
+	// "" is JoinManual. VerifyWait is how long a verification waits (0:
+	// DefaultVerifyWait). Rules are shown to requesters in verify mode
+	// (/rules; "" for none).
+	JoinMode   JoinMode
+	VerifyWait time.Duration
+	Rules      string
+	UpdatedBy  int64
+	UpdatedAt  time.Time
 }
+
+// JoinMode is what happens to join requests (PRODUCT.md §6).
+type JoinMode string
+
+const (
+	// JoinManual: requests wait for an admin (the default).
+	JoinManual JoinMode = "manual"
+	// JoinAuto: every request is approved at once.
+	JoinAuto JoinMode = "auto"
+	// JoinVerify: the requester is checked in private first.
+	JoinVerify JoinMode = "verify"
+	// JoinClosed: every request is declined at once (a chat's mode only).
+	JoinClosed JoinMode = "closed"
+)
+
+// DefaultVerifyWait is how long a verification waits when the chat set no
+// WAIT.
+const DefaultVerifyWait = 10 * time.Minute
 
 // Settings keeps each chat's settings.
 type Settings interface {
@@ -316,6 +366,137 @@ type Settings interface {
 	// SaveChatSettings records s as the chat's settings, replacing the
 	// earlier ones.
 	SaveChatSettings(ctx context.Context, s ChatSettings) error
+}
+
+// Subscriber is an admin who asked for a private message per new join
+// request of a chat (/notify on).
+type Subscriber struct {
+	ChatID int64
+	UserID int64
+	// Language is the language the admin reads, "" for the default.
+	Language string
+}
+
+// NotificationState is where a notification stands.
+type NotificationState string
+
+const (
+	NotificationPending    NotificationState = "pending"    // to be sent
+	NotificationSent       NotificationState = "sent"       // sent as a message of its own
+	NotificationSummarized NotificationState = "summarized" // counted in a summary instead
+	NotificationDropped    NotificationState = "dropped"    // its request was answered first
+)
+
+// Notification is a private message to an admin about a join request.
+type Notification struct {
+	ID          int64
+	ChatID      int64 // the chat of the request
+	RequesterID int64
+	RequestedAt time.Time
+	AdminID     int64
+	Language    string
+	State       NotificationState
+	MessageID   int // the message, once sent
+	SentAt      time.Time
+	// Outcome is the state the request ended in (approved, declined,
+	// gone), "" while it is pending.
+	Outcome RequestState
+}
+
+// Notifications keep who wants to hear of new join requests, and the
+// outbox of those notifications. AddJoinRequest puts a pending
+// notification for each subscriber of the chat in the outbox, in its own
+// transaction; AnswerJoinRequest and RecordJoin, when they close a
+// request, set its notifications' Outcome (and drop those not yet sent).
+type Notifications interface {
+	// SetNotify subscribes userID to chatID's join requests (on) or not.
+	SetNotify(ctx context.Context, s Subscriber, on bool, at time.Time) error
+	// Notifying tells whether userID is subscribed to chatID.
+	Notifying(ctx context.Context, chatID, userID int64) (bool, error)
+	// PendingNotifications are the notifications to send, oldest first.
+	PendingNotifications(ctx context.Context) ([]Notification, error)
+	// NotificationSent records that notification id went out as messageID.
+	NotificationSent(ctx context.Context, id int64, messageID int, at time.Time) error
+	// NotificationsSummarized records that the notifications ids went out
+	// in one summary to adminID about chatID at at; none waits for a
+	// summary any more.
+	NotificationsSummarized(ctx context.Context, adminID, chatID int64, ids []int64, at time.Time) error
+	// NotifyWindow tells how notifications to adminID about chatID stand:
+	// how many went out as messages of their own since since, when the
+	// last summary went out, and since when notifications wait for the
+	// next one.
+	NotifyWindow(ctx context.Context, adminID, chatID int64, since time.Time) (NotifyWindow, error)
+	// WaitForSummary records that from at, notifications to adminID about
+	// chatID wait for a summary (unless they did already).
+	WaitForSummary(ctx context.Context, adminID, chatID int64, at time.Time) error
+	// NotificationsToEdit are the sent notifications whose request has an
+	// outcome their message does not show yet.
+	NotificationsToEdit(ctx context.Context) ([]Notification, error)
+	// NotificationEdited records that notification id's message shows its outcome.
+	NotificationEdited(ctx context.Context, id int64) error
+	// RequestNotifications are the sent notifications of a request (to
+	// edit them all when it is answered).
+	RequestNotifications(ctx context.Context, chatID, requesterID int64) ([]Notification, error)
+}
+
+// NotifyWindow is how notifications to one admin about one chat stand.
+type NotifyWindow struct {
+	// Singles went out as messages of their own in the window.
+	Singles int
+	// LastSummary is when the last summary went out; zero if none.
+	LastSummary time.Time
+	// BacklogSince is since when notifications wait for a summary; zero
+	// if none waits.
+	BacklogSince time.Time
+}
+
+// ButtonMessage is a message of the bot's with buttons, and what it shows:
+// a press acts on what its message shows and on nothing else.
+type ButtonMessage struct {
+	ChatID    int64 // where the message is
+	MessageID int
+	// Kind says what the message is ("links", "requests", "request",
+	// "confirm_revoke", ...).
+	Kind string
+	// TargetID is the chat the buttons act on.
+	TargetID int64
+	// Items are what the message shows: links' numbers, requesters' IDs.
+	Items []int64
+	// Title is the heading its text starts with (HTML), to show the new
+	// state under it after a press.
+	Title string
+	// UserID is the only person whose press counts; 0: anyone who may act
+	// on the target.
+	UserID int64
+	// ParentID is, for a confirmation, the message whose press it confirms.
+	ParentID  int
+	ExpiresAt time.Time // zero: never
+	CreatedAt time.Time
+}
+
+// PendingCommand is a command that waits for its asker to open a private
+// chat with the bot, named by the token of a deep link.
+type PendingCommand struct {
+	Token     string
+	UserID    int64
+	ChatID    int64
+	Command   string
+	Args      string
+	CreatedAt time.Time
+}
+
+// Messages keep the bot's messages with buttons and the commands that
+// wait for a private chat.
+type Messages interface {
+	// SaveButtonMessage records m, replacing an earlier record of the same message.
+	SaveButtonMessage(ctx context.Context, m ButtonMessage) error
+	// ButtonMessage returns the record of a message. ErrNotFound if none.
+	ButtonMessage(ctx context.Context, chatID int64, messageID int) (ButtonMessage, error)
+	// SavePendingCommand records c.
+	SavePendingCommand(ctx context.Context, c PendingCommand) error
+	// TakePendingCommand returns the command named token and forgets it,
+	// in one transaction. ErrNotFound if there is none.
+	TakePendingCommand(ctx context.Context, token string) (PendingCommand, error)
 }
 
 // PendingUpdate is an update received from Telegram and not yet fully
@@ -340,4 +521,97 @@ type Updates interface {
 	// FinishUpdate strikes off a handled update. Finishing an update that is
 	// not pending is not an error.
 	FinishUpdate(ctx context.Context, id int64) error
+}
+
+// VerifyState is where a verification stands.
+type VerifyState string
+
+const (
+	// VerifyPending: the check is out (or about to be), not yet answered.
+	VerifyPending VerifyState = "pending"
+	// VerifyPassed: the requester answered right; the request is approved.
+	VerifyPassed VerifyState = "passed"
+	// VerifyFailed: the requester answered wrong; the request is declined.
+	VerifyFailed VerifyState = "failed"
+	// VerifyTimedOut: no answer within the wait; the request is declined.
+	VerifyTimedOut VerifyState = "timed_out"
+	// VerifyUnreachable: the check could not be delivered; the request
+	// waits for an admin.
+	VerifyUnreachable VerifyState = "unreachable"
+	// VerifyHandled: the request was answered otherwise (by an admin, or
+	// withdrawn) before the check ended.
+	VerifyHandled VerifyState = "handled"
+)
+
+// VerifyVia is how a requester is checked.
+type VerifyVia string
+
+const (
+	// ViaMessage: a private message with four buttons.
+	ViaMessage VerifyVia = "message"
+	// ViaPage: the verification page, opened as a guard bot's Mini App.
+	ViaPage VerifyVia = "page"
+)
+
+// Verification is the check of one join request in verify mode. It is
+// keyed by the request: chat, user and the time of the request.
+type Verification struct {
+	ChatID      int64
+	UserID      int64
+	RequestedAt time.Time
+	// UserChatID is the private chat the check goes to (the request's
+	// user_chat_id).
+	UserChatID int64
+	// Language is the requester's (Telegram's language_code), "" if none.
+	Language string
+	// Answer is the right button, 0 to 3.
+	Answer int
+	// Token is the verification page's token, "" for none.
+	Token string
+	Via   VerifyVia
+	// MessageID is the check's message, 0 while it is not sent.
+	MessageID int
+	// Deadline is when an unanswered check declines the request.
+	Deadline time.Time
+	State    VerifyState
+	// EndedAt is zero while the verification is pending.
+	EndedAt time.Time
+}
+
+// Verifications keeps the checks of requesters (verify mode), so that a
+// pending check survives a restart.
+type Verifications interface {
+	// AddVerification stores v as pending, unless its request has a
+	// verification already, and returns the stored one with added set
+	// when it is v. State, MessageID and EndedAt of v are not used.
+	AddVerification(ctx context.Context, v Verification) (stored Verification, added bool, err error)
+	// Verification returns the verification of the user's current request
+	// in the chat. ErrNotFound if there is none.
+	Verification(ctx context.Context, chatID, userID int64) (Verification, error)
+	// VerificationByToken returns the verification with that page token.
+	// ErrNotFound if there is none.
+	VerificationByToken(ctx context.Context, token string) (Verification, error)
+	// UnsentVerifications returns up to limit pending checks by message
+	// not yet sent, oldest request first.
+	UnsentVerifications(ctx context.Context, limit int) ([]Verification, error)
+	// VerificationSent records the message of a check.
+	VerificationSent(ctx context.Context, v Verification, messageID int) error
+	// DueVerifications returns up to limit pending verifications whose
+	// deadline is at or before now, earliest first.
+	DueVerifications(ctx context.Context, now time.Time, limit int) ([]Verification, error)
+	// UnsettledVerifications returns up to limit verifications that ended
+	// passed, failed or timed out while their request is still pending
+	// (the answer to Telegram that follows was cut off: a crash, Telegram
+	// unreachable), earliest ended first.
+	UnsettledVerifications(ctx context.Context, limit int) ([]Verification, error)
+	// NextVerificationDeadline returns the earliest deadline of a pending
+	// verification; zero if there is none.
+	NextVerificationDeadline(ctx context.Context) (time.Time, error)
+	// EndVerification moves v's verification from pending to state at at,
+	// and returns it as it is after, with ended set. One that is no longer
+	// pending is left as it is (ended false): of two ways to end it, one
+	// wins. VerifyUnreachable also marks the request unreachable and puts
+	// it in the notifications outbox, in the same transaction.
+	// ErrNotFound if there is no such verification.
+	EndVerification(ctx context.Context, v Verification, state VerifyState, at time.Time) (after Verification, ended bool, err error)
 }

@@ -211,6 +211,7 @@ const sandboxHelp = `You type as one of the people, in one of the chats; the bot
   in CHAT                group, channel, or private (your private chat with the bot)
   anon TEXT              send TEXT in the group as an anonymous admin
   press N                press button N of the bot's last message with buttons here
+                         (a button that opens the private chat with the bot opens it)
   join NAME [LINK]       NAME joins through LINK: its URL, or #N of the bot's links in
                          the current chat; without LINK, NAME joins the current chat
   request NAME [LINK]    NAME asks to join through LINK, a link that needs approval
@@ -378,7 +379,16 @@ func (c *console) press(args []string) error {
 	case !ok:
 		return fmt.Errorf("the bot's last message with buttons has %d of them", len(slices.Concat(msg.Buttons...)))
 	case b.CallbackData == "":
-		return fmt.Errorf("button %d opens %s; it does not reach the bot", n, b.URL)
+		// A link: to the bot's private chat (a deep link), it opens it and
+		// presses Start, as Telegram's apps do.
+		payload, isBot := strings.CutPrefix(b.URL, "https://t.me/"+c.srv.Bot().UserName+"?start=")
+		if !isBot {
+			return fmt.Errorf("button %d opens %s; it does not reach the bot", n, b.URL)
+		}
+		c.where = sbPrivate(p)
+		c.say("* %s opened the private chat with the bot and pressed Start.", p.name)
+		c.srv.PushDeepLink(p.user.ID, payload)
+		return c.await(false)
 	}
 	c.srv.PushCallback(p.user.ID, c.where.id, msg.MessageID, b.CallbackData)
 	c.record(c.where.id, fmt.Sprintf("%s pressed [%s]", p.name, b.Text))
@@ -610,7 +620,8 @@ func (c *console) record(chatID int64, text string) {
 //     in its journal before that;
 //  2. no request of the bot is still being answered;
 //  3. the bot's update journal holds nothing: each update is struck off
-//     only once its handler has returned, after its last call.
+//     only once its handler has returned, after its last call;
+//  4. the notifier's outbox holds nothing to send or to edit now.
 //
 // Updates the bot does not want (chatter in a group) never enter the
 // journal and need nothing more than 1. The three are checked every few
@@ -637,6 +648,20 @@ func (c *console) idle() bool {
 	}
 	if _, pending, err := c.db.PendingUpdates(c.ctx); err != nil || len(pending) > 0 {
 		return false
+	}
+	// The notifier works beside the loop: its outbox must be done too, but
+	// for what waits for a summary.
+	if edits, err := c.db.NotificationsToEdit(c.ctx); err != nil || len(edits) > 0 {
+		return false
+	}
+	pending, err := c.db.PendingNotifications(c.ctx)
+	if err != nil {
+		return false
+	}
+	for _, n := range pending {
+		if w, err := c.db.NotifyWindow(c.ctx, n.AdminID, n.ChatID, time.Time{}); err != nil || w.BacklogSince.IsZero() {
+			return false
+		}
 	}
 	for _, call := range c.srv.Calls()[c.calls:] {
 		if call.Status == 0 && call.Method != "getUpdates" {

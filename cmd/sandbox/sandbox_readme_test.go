@@ -35,8 +35,7 @@ func TestReadmeSandboxSession(t *testing.T) {
 	}
 	want := strings.TrimRight(strings.Join(shown, "\n"), "\n")
 	got := strings.TrimRight(runScript(t, strings.Join(script, "\n")+"\n"), "\n")
-	want = askedAt.ReplaceAllString(want, "asked DATE")
-	got = askedAt.ReplaceAllString(got, "asked DATE")
+	want, got = stable(want), stable(got)
 	if got != want {
 		t.Errorf("the README's sandbox session is not what the sandbox prints now; paste the new one:\n%s\n\n%s", got, lineDiff(want, got))
 	}

@@ -37,6 +37,15 @@ func runScript(t *testing.T, script string, args ...string) string {
 // when a join request was made.
 var askedAt = regexp.MustCompile(`asked \d{4}-\d\d-\d\d \d\d:\d\d UTC`)
 
+// startToken is the one thing that is random: the token of a deep link
+// that runs a command waiting for a private chat.
+var startToken = regexp.MustCompile(`\?start=[A-Za-z0-9_-]{16}\b`)
+
+// stable is a transcript without what changes from run to run.
+func stable(s string) string {
+	return startToken.ReplaceAllString(askedAt.ReplaceAllString(s, "asked YYYY-MM-DD hh:mm UTC"), "?start=TOKEN")
+}
+
 // TestSandboxScript: a scripted session of the real bot against the
 // simulated Telegram gives the expected transcript: links made by an
 // admin, refusals for a member and for an admin without the right, a join
@@ -49,16 +58,24 @@ func TestSandboxScript(t *testing.T) {
 	if err := runSandbox(context.Background(), []string{"-script", script}, strings.NewReader("not read"), &out, &errOut, sandboxInternals{}); err != nil {
 		t.Fatalf("sandbox: %v\n%s", err, errOut.String())
 	}
-	got := askedAt.ReplaceAllString(out.String(), "asked YYYY-MM-DD hh:mm UTC")
+	got := stable(out.String())
 
 	// What the session must show, whatever the golden file says.
 	for _, want := range []string{
-		"alice@group> /createlink Partners expire=2030-01-01 limit=50\nbot: New link:\n     #1 https://t.me/+",
+		"alice@group> /createlink Partners expire=2030-01-01 limit=50\nbot in alice's private chat: New link:\n     #1 https://t.me/+",
+		"bot: @alice_admin, I sent you my answer in a private chat.\n",
 		"bob@group> /createlink Mine\nbot: Only the chat's creator and admins",
+		"bob@group> /help\nbot: I manage this chat's invite links for its admins.",
 		"carol@group> /links\nbot: You are an admin, but without the “Invite users via link” right",
 		"* frank joined Sandbox Group through https://t.me/+",
-		"     [1 Approve @gina_g] [2 Decline @gina_g]\nalice@group> press 1\n",
-		"answer: Approved @gina_g.",
+		"bot in alice's private chat: New join request in Sandbox Group:",
+		"     [1 Approve @gina_g] [2 Decline @gina_g]\nalice@group> in private\n",
+		"     → approved\nanswer: Approved @gina_g.",
+		"Only @alice_admin can confirm, within 60 seconds.\n     [1 Yes, revoke #2]",
+		"bot edited its message: Revoked by @alice_admin; this link no longer works:",
+		"dave@group> /createlink Dave's own\nbot: @dave_creator, I can answer that only in a private chat",
+		"[1 Open a private chat with me → https://t.me/invite_test_bot?start=TOKEN]",
+		"* dave opened the private chat with the bot and pressed Start.\nbot: New link:",
 		"bob@group> press 1\nalert: Only the chat's creator",
 		"bot: Revoked; it no longer works:",
 		"bot: I need the “Invite users via link” admin right",
@@ -79,7 +96,7 @@ func TestSandboxScript(t *testing.T) {
 	}
 	// /links counts frank's join through #1 and gina's approved request
 	// through #2.
-	links := regexp.MustCompile(`alice@group> /links\nbot: Active links in Sandbox Group:\n\n +#1 \S+\n.*joins: 1 · active\n\n +#2 \S+\n.*joins: 1 · active\n`)
+	links := regexp.MustCompile(`alice@group> /links\nbot in alice's private chat: Active links in Sandbox Group:\n\n +#1 \S+\n.*joins: 1 · active\n\n +#2 \S+\n.*joins: 1 · active\n`)
 	if !links.MatchString(got) {
 		t.Errorf("/links does not count one join for each link")
 	}
@@ -189,7 +206,7 @@ func TestSandboxIgnoresEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "bot: New link:") {
+	if !strings.Contains(out.String(), "private chat: New link:") {
 		t.Errorf("output:\n%s", out.String())
 	}
 	if _, err := os.Stat(real); !errors.Is(err, os.ErrNotExist) {

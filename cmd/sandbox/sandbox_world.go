@@ -23,7 +23,7 @@ type sbPerson struct {
 }
 
 var sbPeople = []sbPerson{
-	{"alice", bottest.User{ID: 5000000001, FirstName: "Alice", UserName: "alice_admin"}, "an admin of the group who may invite users"},
+	{"alice", bottest.User{ID: 5000000001, FirstName: "Alice", UserName: "alice_admin"}, "an admin of the group who may invite users, who has a private chat with the bot"},
 	{"bob", bottest.User{ID: 5000000002, FirstName: "Bob"}, "a member of the group"},
 	{"carol", bottest.User{ID: 5000000003, FirstName: "Carol", UserName: "carol"}, "an admin of the group who may not invite users"},
 	{"dave", bottest.User{ID: 5000000004, FirstName: "Dave", UserName: "dave_creator"}, "the creator of the group and of the channel"},
@@ -127,6 +127,12 @@ func buildWorld(srv *bottest.Server) {
 	member(sbChannelID, "dave", bottest.Member{Status: "creator"})
 	for _, chat := range []int64{sbGroupID, sbChannelID} {
 		srv.SetMember(chat, srv.Bot().ID, bottest.Member{Status: "left"})
+	}
+	// Alice and olga have talked to the bot before: it may write to them.
+	// The others never opened a private chat with it.
+	for _, name := range []string{"alice", "olga"} {
+		p, _ := sbPersonNamed(name)
+		srv.StartPrivateChat(p.user.ID)
 	}
 }
 

@@ -29,6 +29,19 @@ func (db *DB) SaveChat(ctx context.Context, c store.Chat) error {
 	return storeError("save chat", err)
 }
 
+// NoteChat records a chat's type, title and username as an update tells them.
+func (db *DB) NoteChat(ctx context.Context, id int64, typ, title, username string) error {
+	id, err := currentChat(ctx, db.db, id)
+	if err != nil {
+		return storeError("note chat", err)
+	}
+	_, err = db.db.ExecContext(ctx, `
+		INSERT INTO chats (id, type, title, username, bot_status, updated_at) VALUES (?, ?, ?, ?, '', 0)
+		ON CONFLICT (id) DO UPDATE SET type = excluded.type, title = excluded.title, username = excluded.username`,
+		id, typ, title, strings.TrimPrefix(username, "@"))
+	return storeError("note chat", err)
+}
+
 // Chat returns the chat with that ID.
 func (db *DB) Chat(ctx context.Context, id int64) (store.Chat, error) {
 	id, err := currentChat(ctx, db.db, id)
@@ -165,6 +178,20 @@ var chatMovers = []func(ctx context.Context, tx *sql.Tx, from, to int64) error{
 	moveRows("join_requests"),
 	moveRows("joins"),
 	moveRows("chat_settings"),
+	moveRows("notify_subscriptions"),
+	moveRows("notifications"),
+	moveRows("pending_commands"),
+	moveTargets("button_messages"),
+	moveRows("verifications"),
+}
+
+// moveTargets points the rows of a table with a target_id column at the
+// new chat. table is a constant.
+func moveTargets(table string) func(ctx context.Context, tx *sql.Tx, from, to int64) error {
+	return func(ctx context.Context, tx *sql.Tx, from, to int64) error {
+		_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET target_id = ? WHERE target_id = ?`, to, from)
+		return err
+	}
 }
 
 // moveLinks moves the links of chat from to chat to, numbered after the

@@ -282,3 +282,21 @@ func TestChatSettings(t *testing.T) {
 		t.Errorf("the old ID reads %+v, want the supergroup's", s)
 	}
 }
+
+func TestNoteChat(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	must(t, db.NoteChat(ctx, -100, "supergroup", "Seen", "seen"))
+	c, err := db.Chat(ctx, -100)
+	if err != nil || c.Title != "Seen" || c.Username != "seen" || c.Administered() {
+		t.Errorf("a chat first noted = %+v, %v", c, err)
+	}
+	must(t, db.SaveChat(ctx, store.Chat{ID: -100, Type: "supergroup", Title: "Old", BotStatus: "administrator", BotCanInvite: true, UpdatedAt: t0}))
+	must(t, db.NoteChat(ctx, -100, "supergroup", "Renamed", ""))
+	if c, _ := db.Chat(ctx, -100); c.Title != "Renamed" || !c.Administered() || !c.UpdatedAt.Equal(t0) {
+		t.Errorf("a noted chat's status changed: %+v", c)
+	}
+	if chats, _ := db.AdministeredChats(ctx); len(chats) != 1 {
+		t.Errorf("administered chats = %+v", chats)
+	}
+}

@@ -16,7 +16,7 @@ var _ store.Links = (*DB)(nil)
 
 // linkColumns are the columns that scanLink reads, in its order.
 const linkColumns = `request, chat_id, number, url, name, expires_at, member_limit, join_request,
-	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins`
+	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins, join_mode`
 
 // querier is what *sql.DB and *sql.Tx have in common: the helpers serve
 // plain reads and transactions alike.
@@ -193,11 +193,11 @@ func insertLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, e
 	}
 	return scanLink(tx.QueryRowContext(ctx, `
 		INSERT INTO links (chat_id, number, url, name, name_key, expires_at, member_limit,
-			join_request, is_primary, created_by, created_at, request)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			join_request, is_primary, created_by, created_at, request, join_mode)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+linkColumns,
 		l.ChatID, number, l.URL, l.Name, nameKey(l.Name), unixTime(l.ExpiresAt), l.MemberLimit,
-		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request,
+		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request, string(l.JoinMode),
 	))
 }
 
@@ -225,7 +225,7 @@ func revokePrimaryLinks(ctx context.Context, tx *sql.Tx, chatID, by int64, at ti
 // sql.ErrNoRows if there is no such link.
 func updateLink(ctx context.Context, tx *sql.Tx, chatID, number int64, c store.LinkChange) (store.Link, error) {
 	// A NULL argument leaves its column as it is.
-	var name, key, expiresAt, memberLimit, joinRequest any
+	var name, key, expiresAt, memberLimit, joinRequest, joinMode any
 	if c.Name != nil {
 		name, key = *c.Name, nameKey(*c.Name)
 	}
@@ -238,6 +238,9 @@ func updateLink(ctx context.Context, tx *sql.Tx, chatID, number int64, c store.L
 	if c.JoinRequest != nil {
 		joinRequest = *c.JoinRequest
 	}
+	if c.JoinMode != nil {
+		joinMode = string(*c.JoinMode)
+	}
 	return scanLink(tx.QueryRowContext(ctx, `
 		UPDATE links SET
 			name         = COALESCE(?, name),
@@ -245,11 +248,12 @@ func updateLink(ctx context.Context, tx *sql.Tx, chatID, number int64, c store.L
 			expires_at   = COALESCE(?, expires_at),
 			member_limit = COALESCE(?, member_limit),
 			join_request = COALESCE(?, join_request),
+			join_mode    = COALESCE(?, join_mode),
 			edited_by    = ?,
 			edited_at    = ?
 		WHERE chat_id = ? AND number = ?
 		RETURNING `+linkColumns,
-		name, key, expiresAt, memberLimit, joinRequest, c.EditedBy, c.EditedAt.Unix(), chatID, number,
+		name, key, expiresAt, memberLimit, joinRequest, joinMode, c.EditedBy, c.EditedAt.Unix(), chatID, number,
 	))
 }
 
@@ -291,12 +295,14 @@ func scanLink(row interface{ Scan(dest ...any) error }) (store.Link, error) {
 	var (
 		l                                 store.Link
 		expires, created, edited, revoked int64
+		mode                              string
 	)
 	if err := row.Scan(&l.Request, &l.ChatID, &l.Number, &l.URL, &l.Name, &expires, &l.MemberLimit,
 		&l.JoinRequest, &l.Primary, &l.CreatedBy, &created, &l.EditedBy, &edited,
-		&l.RevokedBy, &revoked, &l.Joins); err != nil {
+		&l.RevokedBy, &revoked, &l.Joins, &mode); err != nil {
 		return store.Link{}, err
 	}
+	l.JoinMode = store.JoinMode(mode)
 	l.ExpiresAt = fromUnix(expires)
 	l.CreatedAt = fromUnix(created)
 	l.EditedAt = fromUnix(edited)

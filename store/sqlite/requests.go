@@ -15,7 +15,7 @@ var _ store.JoinRequests = (*DB)(nil)
 
 // requestColumns are the columns that scanRequest reads, in its order.
 const requestColumns = `chat_id, user_id, first_name, last_name, username, bio, invite_link,
-	user_chat_id, requested_at, state, answered_by, answered_at, counted, joined`
+	user_chat_id, requested_at, state, answered_by, answered_at, counted, joined, query_id, mode, unreachable`
 
 // AddJoinRequest stores r as the user's pending request, replacing an older one.
 func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
@@ -23,25 +23,41 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 	if r.RequestedAt.Unix() <= 0 {
 		return fmt.Errorf("%s: no request time", op)
 	}
-	chatID, err := currentChat(ctx, db.db, r.ChatID)
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return storeError(op, err)
+	}
+	defer tx.Rollback()
+	chatID, err := currentChat(ctx, tx, r.ChatID)
 	if err != nil {
 		return storeError(op, err)
 	}
 	// A request of the same second replaces the stored one too: see the
 	// interface's doc.
-	_, err = db.db.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO join_requests (chat_id, user_id, first_name, last_name, username, bio,
-			invite_link, user_chat_id, requested_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			invite_link, user_chat_id, requested_at, query_id, mode)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (chat_id, user_id) DO UPDATE SET
 			first_name = excluded.first_name, last_name = excluded.last_name,
 			username = excluded.username, bio = excluded.bio, invite_link = excluded.invite_link,
 			user_chat_id = excluded.user_chat_id, requested_at = excluded.requested_at,
-			state = 'pending', answered_by = 0, answered_at = 0, counted = 0, joined = 0
+			query_id = excluded.query_id, mode = excluded.mode,
+			state = 'pending', answered_by = 0, answered_at = 0, counted = 0, joined = 0, unreachable = 0
 		WHERE excluded.requested_at >= join_requests.requested_at`,
 		chatID, r.UserID, r.FirstName, r.LastName, strings.TrimPrefix(r.Username, "@"), r.Bio,
-		r.InviteLink, r.UserChatID, r.RequestedAt.Unix())
-	return storeError(op, err)
+		r.InviteLink, r.UserChatID, r.RequestedAt.Unix(), r.QueryID, string(r.Mode))
+	if err != nil {
+		return storeError(op, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return storeError(op, err)
+	} else if n > 0 && (r.Mode == "" || r.Mode == store.JoinManual) {
+		if err := enqueueNotifications(ctx, tx, chatID, r.UserID, r.RequestedAt); err != nil {
+			return storeError(op, err)
+		}
+	}
+	return storeError(op, tx.Commit())
 }
 
 // JoinRequest returns the user's request in the chat, whatever its state.
@@ -117,6 +133,12 @@ func (db *DB) AnswerJoinRequest(ctx context.Context, chatID, userID int64, state
 		UPDATE join_requests SET state = ?, answered_by = ?, answered_at = ?, counted = ?
 		WHERE chat_id = ? AND user_id = ?`,
 		string(state), by, at.Unix(), counted, chatID, userID); err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
+	if err := settleNotifications(ctx, tx, chatID, userID, state); err != nil {
+		return store.JoinRequest{}, false, storeError(op, err)
+	}
+	if err := settleVerification(ctx, tx, chatID, userID, r.RequestedAt, at); err != nil {
 		return store.JoinRequest{}, false, storeError(op, err)
 	}
 	if r, err = findRequest(ctx, tx, chatID, userID); err != nil {
@@ -196,6 +218,12 @@ func (db *DB) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
 			string(state), by, j.At.Unix(), counted && req.InviteLink == j.InviteLink, j.ChatID, j.UserID); err != nil {
 			return false, storeError(op, err)
 		}
+		if err := settleNotifications(ctx, tx, j.ChatID, j.UserID, state); err != nil {
+			return false, storeError(op, err)
+		}
+		if err := settleVerification(ctx, tx, j.ChatID, j.UserID, req.RequestedAt, j.At); err != nil {
+			return false, storeError(op, err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return false, storeError(op, err)
@@ -228,12 +256,14 @@ func scanRequest(row interface{ Scan(dest ...any) error }) (store.JoinRequest, e
 	var (
 		r                   store.JoinRequest
 		requested, answered int64
-		state               string
+		state, mode         string
 	)
 	if err := row.Scan(&r.ChatID, &r.UserID, &r.FirstName, &r.LastName, &r.Username, &r.Bio, &r.InviteLink,
-		&r.UserChatID, &requested, &state, &r.AnsweredBy, &answered, &r.Counted, &r.Joined); err != nil {
+		&r.UserChatID, &requested, &state, &r.AnsweredBy, &answered, &r.Counted, &r.Joined,
+		&r.QueryID, &mode, &r.Unreachable); err != nil {
 		return store.JoinRequest{}, err
 	}
+	r.Mode = store.JoinMode(mode)
 	r.State = store.RequestState(state)
 	r.RequestedAt = fromUnix(requested)
 	r.AnsweredAt = fromUnix(answered)

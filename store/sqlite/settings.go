@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/invitebot/invitebot/store"
 )
@@ -18,10 +19,11 @@ func (db *DB) ChatSettings(ctx context.Context, chatID int64) (store.ChatSetting
 		return store.ChatSettings{}, storeError(op, err)
 	}
 	s := store.ChatSettings{ChatID: chatID}
-	var replies string
-	var at int64
-	err = db.db.QueryRowContext(ctx, `SELECT language, replies, updated_by, updated_at FROM chat_settings WHERE chat_id = ?`, chatID).
-		Scan(&s.Language, &replies, &s.UpdatedBy, &at)
+	var replies, mode string
+	var wait, at int64
+	err = db.db.QueryRowContext(ctx, `SELECT language, replies, join_mode, verify_wait, rules, updated_by, updated_at
+		FROM chat_settings WHERE chat_id = ?`, chatID).
+		Scan(&s.Language, &replies, &mode, &wait, &s.Rules, &s.UpdatedBy, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return s, nil
@@ -29,6 +31,7 @@ func (db *DB) ChatSettings(ctx context.Context, chatID int64) (store.ChatSetting
 		return store.ChatSettings{}, storeError(op, err)
 	}
 	s.Replies, s.UpdatedAt = store.Replies(replies), fromUnix(at)
+	s.JoinMode, s.VerifyWait = store.JoinMode(mode), time.Duration(wait)*time.Second
 	return s, nil
 }
 
@@ -40,9 +43,12 @@ func (db *DB) SaveChatSettings(ctx context.Context, s store.ChatSettings) error 
 		return storeError(op, err)
 	}
 	_, err = db.db.ExecContext(ctx, `
-		INSERT INTO chat_settings (chat_id, language, replies, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
+		INSERT INTO chat_settings (chat_id, language, replies, join_mode, verify_wait, rules, updated_by, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language, replies = excluded.replies,
+			join_mode = excluded.join_mode, verify_wait = excluded.verify_wait, rules = excluded.rules,
 			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-		chatID, s.Language, string(s.Replies), s.UpdatedBy, unixTime(s.UpdatedAt))
+		chatID, s.Language, string(s.Replies), string(s.JoinMode), int64(s.VerifyWait/time.Second), s.Rules,
+		s.UpdatedBy, unixTime(s.UpdatedAt))
 	return storeError(op, err)
 }

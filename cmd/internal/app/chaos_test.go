@@ -58,7 +58,9 @@ func TestChaos(t *testing.T) {
 	})
 
 	addr := make(chan string, 1)
-	h := startWith(t, srv, "", Options{Pace: bot.TelegramPace, Listening: func(a string) { addr <- a }}, "INVITEBOT_HTTP_ADDR", "127.0.0.1:0")
+	dir := t.TempDir()
+	answerInGroups(t, dir, groups...)
+	h := startWith(t, srv, dir, Options{Pace: bot.TelegramPace, Listening: func(a string) { addr <- a }}, "INVITEBOT_HTTP_ADDR", "127.0.0.1:0")
 	base := "http://" + <-addr
 	type command struct {
 		chat int64

@@ -70,9 +70,21 @@ func TestHelp(t *testing.T) {
 	for _, tc := range []struct {
 		chat, from int64
 		text       string
-	}{{bob, bob, "/start"}, {bob, bob, "/help"}, {groupID, bob, "/help"}, {groupID, bob, "/HELP@invite_test_bot"}} {
+	}{{bob, bob, "/start"}, {bob, bob, "/help"}, {groupID, alice, "/help"}, {groupID, dave, "/HELP@invite_test_bot"}} {
 		r := h.ask(tc.chat, tc.from, tc.text)
 		mustContain(t, r.PlainText, "Invite users via link", "/createlink", "/editlink", "/revokelink", "/refreshlink", "/links", "@invite_test_bot")
+	}
+	// A member (or an admin without the right) gets one line in the group,
+	// and a button to the private chat.
+	for _, who := range []int64{bob, carol} {
+		r := h.ask(groupID, who, "/help")
+		oneLine(t, r)
+		if strings.Contains(r.PlainText, "/createlink") {
+			t.Errorf("a member got the whole help in the group: %q", r.PlainText)
+		}
+		if len(r.Buttons) != 1 || r.Buttons[0][0].URL != "https://t.me/invite_test_bot?start=help" {
+			t.Errorf("the button to the private chat = %+v", r.Buttons)
+		}
 	}
 }
 

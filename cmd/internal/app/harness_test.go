@@ -11,6 +11,8 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/sqlite"
 )
 
 // The world of the end-to-end tests, as in testdata/updates.
@@ -71,6 +73,28 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// privateMode names the tests whose groups keep the default of PRODUCT.md
+// §3: answers that show links go to the asking admin in private. The
+// other tests were written for answers in the group (/replies chat) and
+// keep to it.
+var privateMode = map[string]bool{}
+
+// answerInGroups sets /replies chat for chats in the database in dir
+// before the bot starts.
+func answerInGroups(t *testing.T, dir string, chats ...int64) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "invitebot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range chats {
+		if err := db.SaveChatSettings(context.Background(), store.ChatSettings{ChatID: c, Replies: store.RepliesChat}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // harness is one run of the real program against a fake Telegram.
 type harness struct {
 	t      *testing.T
@@ -96,6 +120,9 @@ func startWith(t *testing.T, srv *bottest.Server, dir string, in Options, kv ...
 	t.Helper()
 	if dir == "" {
 		dir = t.TempDir()
+	}
+	if !privateMode[t.Name()] {
+		answerInGroups(t, dir, groupID, noRightID)
 	}
 	h := &harness{
 		t:   t,
@@ -194,6 +221,16 @@ func (h *harness) silent(chat, from int64, text string) {
 	if got := h.repliesTo(chat, id); len(got) != 0 {
 		h.t.Errorf("%q got a reply: %q", text, got[0].PlainText)
 	}
+}
+
+// lastMessage is the bot's last message in chat.
+func (h *harness) lastMessage(chat int64) bottest.SentMessage {
+	h.t.Helper()
+	msgs := h.srv.Messages(chat)
+	if len(msgs) == 0 {
+		h.t.Fatalf("no message in chat %d", chat)
+	}
+	return msgs[len(msgs)-1]
 }
 
 // changes counts the calls that change a chat's links.

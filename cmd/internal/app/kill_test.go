@@ -37,6 +37,7 @@ type process struct {
 
 func startProcess(t *testing.T, srv *bottest.Server, dir string) *process {
 	t.Helper()
+	answerInGroups(t, dir, groupID, noRightID)
 	polls := len(srv.CallsTo("getUpdates"))
 	p := &process{logs: &syncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(os.Args[0]) // no arguments: main parses its own flags

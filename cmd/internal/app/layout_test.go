@@ -1,7 +1,12 @@
 package app
 
 import (
+	"go/ast"
 	"go/build"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,7 +15,8 @@ import (
 
 // TestDependenciesPointOneWay keeps the package layout honest: cmd wires
 // everything; bot knows none of the project's other packages; store knows
-// nothing of Telegram; handlers and middleware never reach the SQLite package.
+// nothing of Telegram; handlers and middleware never reach the SQLite
+// package, nor tgbotapi: they speak to Telegram through bot's typed calls.
 func TestDependenciesPointOneWay(t *testing.T) {
 	const mod = "github.com/invitebot/invitebot/"
 	const tg = "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -22,8 +28,8 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		"bot/bottest":   {mayImport: []string{"bot/bottest/internal/spec", "bot/bottest/internal/tghtml"}, noTelegram: true},
 		"store":         {noTelegram: true},
 		"store/sqlite":  {mayImport: []string{"store"}, noTelegram: true},
-		"middleware":    {mayImport: []string{"bot", "handlers/text", "store"}},
-		"handlers":      {mayImport: []string{"bot", "handlers/text", "middleware", "store"}},
+		"middleware":    {mayImport: []string{"bot", "handlers/text", "store"}, noTelegram: true},
+		"handlers":      {mayImport: []string{"bot", "handlers/text", "middleware", "store"}, noTelegram: true},
 		"handlers/text": {noTelegram: true},
 
 		// the fake Bot API's parts
@@ -69,6 +75,53 @@ func TestProductionBinaryLinksNoTestCode(t *testing.T) {
 	for _, d := range deps {
 		if d == "testing" || strings.HasPrefix(d, "github.com/invitebot/invitebot/bot/bottest") {
 			t.Errorf("cmd/invitebot links %s", d)
+		}
+	}
+}
+
+// TestNoErrorTextMatched: outside bot, no code matches what an error
+// says: handlers and middleware test bot's sentinels with errors.Is, and
+// never compare or search err.Error() (where Telegram's texts are).
+func TestNoErrorTextMatched(t *testing.T) {
+	isErrorText := func(e ast.Expr) bool {
+		call, ok := e.(*ast.CallExpr)
+		if !ok || len(call.Args) != 0 {
+			return false
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		return ok && sel.Sel.Name == "Error"
+	}
+	for _, dir := range []string{"handlers", "middleware"} {
+		pkgs, err := parser.ParseDir(token.NewFileSet(), filepath.Join("..", "..", "..", dir), func(fi fs.FileInfo) bool {
+			return !strings.HasSuffix(fi.Name(), "_test.go")
+		}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pkg := range pkgs {
+			for name, f := range pkg.Files {
+				ast.Inspect(f, func(n ast.Node) bool {
+					switch n := n.(type) {
+					case *ast.CallExpr: // strings.Contains(err.Error(), ...) and the like
+						if sel, ok := n.Fun.(*ast.SelectorExpr); ok && types.ExprString(sel.X) == "strings" {
+							for _, a := range n.Args {
+								if isErrorText(a) {
+									t.Errorf("%s: %s searches an error's text", name, types.ExprString(n))
+								}
+							}
+						}
+					case *ast.BinaryExpr: // err.Error() == "..."
+						if isErrorText(n.X) || isErrorText(n.Y) {
+							t.Errorf("%s: %s compares an error's text", name, types.ExprString(n))
+						}
+					case *ast.SwitchStmt: // switch err.Error() { case "...": }
+						if n.Tag != nil && isErrorText(n.Tag) {
+							t.Errorf("%s: switches on an error's text", name)
+						}
+					}
+					return true
+				})
+			}
 		}
 	}
 }

@@ -214,37 +214,39 @@ func TestRequestButtons(t *testing.T) {
 	if c := callsWith(srv, "approveChatJoinRequest", "user_id", id(frank)); len(c) != 1 {
 		t.Errorf("approveChatJoinRequest calls for frank = %d", len(c))
 	}
+	// The list shows the new state: Frank's request answered, without
+	// buttons; the others' buttons stay.
 	list = message(t, srv, groupID, list.MessageID)
-	if len(list.Buttons[0]) != 1 || list.Buttons[0][0].Text != "✓ @frank_f approved by @alice_admin" || len(list.Buttons[1]) != 2 {
+	mustContain(t, list.PlainText, "Frank", "→ approved")
+	if len(list.Buttons) != 2 || !strings.Contains(list.Buttons[0][0].Text, "gina") {
 		t.Errorf("buttons after the approval = %+v", list.Buttons)
 	}
 	// Dave declines Gina.
-	a = h.press(dave, groupID, list, 1, 1)
+	a = h.press(dave, groupID, list, 0, 1)
 	if a.Text != "Declined @gina_g." {
 		t.Errorf("dave's press answered %+v", a)
 	}
 	list = message(t, srv, groupID, list.MessageID)
-	if list.Buttons[1][0].Text != "✗ @gina_g declined by @dave_owner" {
+	mustContain(t, list.PlainText, "→ declined")
+	if len(list.Buttons) != 1 || !strings.Contains(list.Buttons[0][0].Text, "Hank") {
 		t.Errorf("buttons after the decline = %+v", list.Buttons)
 	}
-	// The answered request's button says so, and calls nothing.
+	// Hank's request is answered by command: his buttons, still there, act
+	// on nothing and say so, and the list then shows it.
 	calls := answerCalls(srv)
-	a = h.press(alice, groupID, list, 0, 0)
-	mustContain(t, a.Text, "no longer pending: approved")
-	// Hank's request is answered by command: his buttons, still there, say so.
 	mustContain(t, h.ask(groupID, alice, "/decline "+id(hank)).PlainText, "Declined Hank <Hill>'s request")
 	calls++
-	a = h.press(dave, groupID, list, 2, 0)
+	a = h.press(dave, groupID, list, 0, 0)
 	mustContain(t, a.Text, "no longer pending: declined")
 	list = message(t, srv, groupID, list.MessageID)
-	if len(list.Buttons[2]) != 1 || !strings.Contains(list.Buttons[2][0].Text, "declined") {
-		t.Errorf("hank's buttons after a press = %+v", list.Buttons[2])
+	if len(list.Buttons) != 0 || strings.Count(list.PlainText, "→") != 3 {
+		t.Errorf("after the stale press the list is %q with buttons %+v", list.PlainText, list.Buttons)
 	}
 	if n := answerCalls(srv); n != calls {
 		t.Errorf("presses on answered requests made %d calls", n-calls)
 	}
-	if len(srv.CallbackAnswers()) != 7 {
-		t.Errorf("%d presses answered, want all 7", len(srv.CallbackAnswers()))
+	if len(srv.CallbackAnswers()) != 6 {
+		t.Errorf("%d presses answered, want all 6", len(srv.CallbackAnswers()))
 	}
 	if n := joinsOf(t, h.ask(groupID, alice, "/links").PlainText, 1); n != 1 {
 		t.Errorf("joins = %d, want frank's", n)
@@ -299,19 +301,43 @@ func TestRevokeButton(t *testing.T) {
 	if h.changes() != base || srv.InviteLinks(groupID)[0].IsRevoked {
 		t.Fatalf("a member's press revoked a link")
 	}
+	// Alice presses Revoke #1: she, and she alone, is asked to confirm.
 	a = h.press(alice, groupID, list, 0, 0)
-	if a.ShowAlert || a.Text != "Revoked #1; it no longer works." {
+	if a.ShowAlert || !strings.Contains(a.Text, "Confirm with the button below") {
 		t.Errorf("alice's press answered %+v", a)
+	}
+	if h.changes() != base {
+		t.Fatalf("a press of Revoke revoked before the confirmation")
+	}
+	confirm := h.lastMessage(groupID)
+	mustContain(t, confirm.PlainText, "Revoke this link?", "#1", srv.InviteLinks(groupID)[0].InviteLink, "Only @alice_admin can confirm, within 60 seconds")
+	if len(confirm.Buttons) != 1 || confirm.Buttons[0][0].Text != "Yes, revoke #1" || confirm.ReplyTo != list.MessageID {
+		t.Fatalf("the confirmation %+v", confirm)
+	}
+	a = h.press(dave, groupID, confirm, 0, 0)
+	if !a.ShowAlert || !strings.Contains(a.Text, "for the admin who asked") || h.changes() != base {
+		t.Errorf("dave's press of alice's confirmation answered %+v", a)
+	}
+	a = h.press(alice, groupID, confirm, 0, 0)
+	if a.ShowAlert || a.Text != "Revoked." {
+		t.Errorf("alice's confirmation answered %+v", a)
 	}
 	if !srv.InviteLinks(groupID)[0].IsRevoked {
 		t.Errorf("#1 is not revoked at Telegram")
 	}
+	confirm = message(t, srv, groupID, confirm.MessageID)
+	mustContain(t, confirm.PlainText, "Revoked by @alice_admin", "#1", "revoked")
+	if len(confirm.Buttons) != 0 {
+		t.Errorf("the confirmation keeps its button: %+v", confirm.Buttons)
+	}
+	// The list shows the new state: #1 revoked, without its button.
 	list = message(t, srv, groupID, list.MessageID)
-	if list.Buttons[0][0].Text != "#1 revoked ✓" || list.Buttons[0][1].Text != "Revoke #2" {
+	if len(list.Buttons) != 1 || len(list.Buttons[0]) != 1 || list.Buttons[0][0].Text != "Revoke #2" {
 		t.Errorf("buttons after the revocation = %+v", list.Buttons)
 	}
-	a = h.press(dave, groupID, list, 0, 0)
-	mustContain(t, a.Text, "#1 is revoked already")
+	if !strings.Contains(list.PlainText, "#1 ") || !strings.Contains(strings.Split(list.PlainText, "#2 ")[0], "· revoked") {
+		t.Errorf("the list after the revocation: %q", list.PlainText)
+	}
 	if n := len(srv.CallsTo("revokeChatInviteLink")); n != 1 {
 		t.Errorf("%d revokeChatInviteLink calls, want 1", n)
 	}
@@ -398,6 +424,7 @@ func TestGroupUpgradeMovesRecords(t *testing.T) {
 	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
 	db := openStore(t, h)
 	promote(t, h, db, basicID)
+	mustContain(t, h.ask(basicID, dave, "/replies chat").PlainText, "go to the group itself")
 
 	mustContain(t, h.ask(basicID, alice, "/createlink Upgrade request").PlainText, "#1")
 	link := srv.InviteLinks(basicID)[0].InviteLink

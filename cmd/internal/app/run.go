@@ -106,6 +106,12 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	w := wire(me, client, catalog, st, cfg.Owners, in.Now)
 	w.links.CountRepeats(obs.UnsureRepeat)
 	upgraded = w.chats.Upgraded
+	// The notifier works beside the loop, from the store's outbox; it
+	// stops with it.
+	var notifying sync.WaitGroup
+	notifyCtx, stopNotifying := context.WithCancel(log.WithContext(ctx))
+	notifying.Go(func() { w.notifier.Run(notifyCtx) })
+	defer func() { stopNotifying(); notifying.Wait() }()
 	log.Info().Dur("poll_timeout", cfg.PollTimeout).Msg("polling for updates")
 	err = bot.Run(ctx, client, w.router.Route, bot.Options{
 		PollTimeout:    cfg.PollTimeout,
@@ -128,23 +134,27 @@ type wiring struct {
 	requests *handlers.Requests
 	chats    *handlers.Chats
 	settings *handlers.Settings
+	notifier *handlers.Notifier
 }
 
 // wire makes the handlers and the checks and routes the commands, buttons
 // and updates to them; st is the store, owners may manage every chat the
 // bot administers from a private chat, now is the clock (nil: time.Now).
 func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owners []int64, now func() time.Time) wiring {
-	d := &handlers.Deps{TG: tg, Text: catalog, Settings: st, Username: me.Username, Now: now}
+	d := &handlers.Deps{TG: tg, Text: catalog, Settings: st, Messages: st, Username: me.Username, Now: now}
 	admins := middleware.NewAdmins(tg, catalog, middleware.DefaultMemberTTL, now)
-	private := middleware.NewPrivate(admins, st, owners)
+	private := middleware.NewPrivate(admins, st, owners, me.ID)
 	w := wiring{
 		router:   bot.NewRouter(me.Username),
-		general:  handlers.NewGeneral(d),
+		general:  handlers.NewGeneral(d, admins),
 		links:    handlers.NewLinks(d, st),
 		requests: handlers.NewRequests(d, st),
 		chats:    handlers.NewChats(d, st, private),
 		settings: handlers.NewSettings(d, st),
 	}
+	w.notifier = handlers.NewNotifier(d, st, w.requests)
+	w.requests.OnChange(w.notifier.Wake)
+	d.Replay = w.router.Route
 	r := w.router
 	// Every handler and check tells the person of its refusals and their
 	// mistakes (Answer); the handler too, for a command that an anonymous
@@ -169,14 +179,18 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("approve", w.requests.Approve, answerReq)
 	command("decline", w.requests.Decline, answerReq)
 	command("language", w.settings.Language, admin)
+	command("replies", w.settings.Replies, admin)
+	command("notify", w.notifier.Notify, admin)
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
 	r.UnknownCommand(answer(w.general.Unknown))
 	r.Callback(middleware.ConfirmPrefix, admins.Confirm, answer)
-	// Buttons are checked like the commands they stand for.
-	button := private.RequireButton(handlers.ButtonChat)
+	// Buttons are checked like the commands they stand for, against the
+	// record of the message they are under.
+	button := private.RequireButton(st)
 	r.Callback(handlers.RequestButtons, w.requests.Press, answer, button)
-	r.Callback(handlers.LinkButtons, w.links.RevokeButton, answer, button)
+	r.Callback(handlers.LinkButtons+"r:", w.links.RevokeButton, answer, button)
+	r.Callback(handlers.LinkButtons+"y", w.links.ConfirmButton, answer, button)
 	r.On("callback_query", w.general.StaleButton)
 	r.On("chat_member", func(ctx context.Context, u *bot.Update) error {
 		// A change of someone's membership or rights makes the cached answer stale.
@@ -243,8 +257,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // catalogs ("menu.admin.NAME", "menu.private.NAME"): the admin commands for
 // group admins, the general ones for private chats.
 var (
-	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "language", "help"}
-	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "language", "start", "help"}
+	adminMenu   = []string{"links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "help"}
+	privateMenu = []string{"chats", "use", "links", "createlink", "editlink", "revokelink", "refreshlink", "requests", "approve", "decline", "notify", "replies", "language", "start", "help"}
 )
 
 // menu is a menu in p's language.

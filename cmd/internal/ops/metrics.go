@@ -66,7 +66,7 @@ type Routes struct {
 var apiMethods = []string{
 	"getMe", "deleteWebhook", "setMyCommands", "setMyDefaultAdministratorRights",
 	"getUpdates",
-	"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
+	"sendMessage", "sendChatAction", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",
 	"getChatMember",
 	"createChatInviteLink", "exportChatInviteLink", "editChatInviteLink", "revokeChatInviteLink",
 	"approveChatJoinRequest", "declineChatJoinRequest",

@@ -16,6 +16,9 @@ type Store interface {
 	store.JoinRequests
 	store.Updates
 	store.Settings
+	store.Notifications
+	store.Messages
+	store.Verifications
 }
 
 //go:generate go run ./storegen

@@ -41,6 +41,13 @@ func (t *timedStore) AddLink(ctx context.Context, l store.NewLink) (store.Link, 
 	return r0, r1, err
 }
 
+func (t *timedStore) AddVerification(ctx context.Context, v store.Verification) (store.Verification, bool, error) {
+	start := time.Now()
+	r0, r1, err := t.s.AddVerification(ctx, v)
+	t.m.storeOp("AddVerification", start, err)
+	return r0, r1, err
+}
+
 func (t *timedStore) AdministeredChats(ctx context.Context) ([]store.Chat, error) {
 	start := time.Now()
 	r0, err := t.s.AdministeredChats(ctx)
@@ -53,6 +60,13 @@ func (t *timedStore) AnswerJoinRequest(ctx context.Context, chatID int64, userID
 	r0, r1, err := t.s.AnswerJoinRequest(ctx, chatID, userID, state, by, at)
 	t.m.storeOp("AnswerJoinRequest", start, err)
 	return r0, r1, err
+}
+
+func (t *timedStore) ButtonMessage(ctx context.Context, chatID int64, messageID int) (store.ButtonMessage, error) {
+	start := time.Now()
+	r0, err := t.s.ButtonMessage(ctx, chatID, messageID)
+	t.m.storeOp("ButtonMessage", start, err)
+	return r0, err
 }
 
 func (t *timedStore) Chat(ctx context.Context, id int64) (store.Chat, error) {
@@ -90,11 +104,25 @@ func (t *timedStore) ChosenChat(ctx context.Context, userID int64) (int64, error
 	return r0, err
 }
 
+func (t *timedStore) DueVerifications(ctx context.Context, now time.Time, limit int) ([]store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.DueVerifications(ctx, now, limit)
+	t.m.storeOp("DueVerifications", start, err)
+	return r0, err
+}
+
 func (t *timedStore) EditLink(ctx context.Context, chatID int64, number int64, c store.LinkChange) (store.Link, error) {
 	start := time.Now()
 	r0, err := t.s.EditLink(ctx, chatID, number, c)
 	t.m.storeOp("EditLink", start, err)
 	return r0, err
+}
+
+func (t *timedStore) EndVerification(ctx context.Context, v store.Verification, state store.VerifyState, at time.Time) (store.Verification, bool, error) {
+	start := time.Now()
+	r0, r1, err := t.s.EndVerification(ctx, v, state, at)
+	t.m.storeOp("EndVerification", start, err)
+	return r0, r1, err
 }
 
 func (t *timedStore) FinishUpdate(ctx context.Context, id int64) error {
@@ -153,10 +181,73 @@ func (t *timedStore) MoveChat(ctx context.Context, from int64, to int64) error {
 	return err
 }
 
+func (t *timedStore) NextVerificationDeadline(ctx context.Context) (time.Time, error) {
+	start := time.Now()
+	r0, err := t.s.NextVerificationDeadline(ctx)
+	t.m.storeOp("NextVerificationDeadline", start, err)
+	return r0, err
+}
+
+func (t *timedStore) NoteChat(ctx context.Context, id int64, typ string, title string, username string) error {
+	start := time.Now()
+	err := t.s.NoteChat(ctx, id, typ, title, username)
+	t.m.storeOp("NoteChat", start, err)
+	return err
+}
+
+func (t *timedStore) NotificationEdited(ctx context.Context, id int64) error {
+	start := time.Now()
+	err := t.s.NotificationEdited(ctx, id)
+	t.m.storeOp("NotificationEdited", start, err)
+	return err
+}
+
+func (t *timedStore) NotificationSent(ctx context.Context, id int64, messageID int, at time.Time) error {
+	start := time.Now()
+	err := t.s.NotificationSent(ctx, id, messageID, at)
+	t.m.storeOp("NotificationSent", start, err)
+	return err
+}
+
+func (t *timedStore) NotificationsSummarized(ctx context.Context, adminID int64, chatID int64, ids []int64, at time.Time) error {
+	start := time.Now()
+	err := t.s.NotificationsSummarized(ctx, adminID, chatID, ids, at)
+	t.m.storeOp("NotificationsSummarized", start, err)
+	return err
+}
+
+func (t *timedStore) NotificationsToEdit(ctx context.Context) ([]store.Notification, error) {
+	start := time.Now()
+	r0, err := t.s.NotificationsToEdit(ctx)
+	t.m.storeOp("NotificationsToEdit", start, err)
+	return r0, err
+}
+
+func (t *timedStore) NotifyWindow(ctx context.Context, adminID int64, chatID int64, since time.Time) (store.NotifyWindow, error) {
+	start := time.Now()
+	r0, err := t.s.NotifyWindow(ctx, adminID, chatID, since)
+	t.m.storeOp("NotifyWindow", start, err)
+	return r0, err
+}
+
+func (t *timedStore) Notifying(ctx context.Context, chatID int64, userID int64) (bool, error) {
+	start := time.Now()
+	r0, err := t.s.Notifying(ctx, chatID, userID)
+	t.m.storeOp("Notifying", start, err)
+	return r0, err
+}
+
 func (t *timedStore) PendingJoinRequests(ctx context.Context, chatID int64) ([]store.JoinRequest, error) {
 	start := time.Now()
 	r0, err := t.s.PendingJoinRequests(ctx, chatID)
 	t.m.storeOp("PendingJoinRequests", start, err)
+	return r0, err
+}
+
+func (t *timedStore) PendingNotifications(ctx context.Context) ([]store.Notification, error) {
+	start := time.Now()
+	r0, err := t.s.PendingNotifications(ctx)
+	t.m.storeOp("PendingNotifications", start, err)
 	return r0, err
 }
 
@@ -174,11 +265,25 @@ func (t *timedStore) RecordJoin(ctx context.Context, j store.Join) (bool, error)
 	return r0, err
 }
 
+func (t *timedStore) RequestNotifications(ctx context.Context, chatID int64, requesterID int64) ([]store.Notification, error) {
+	start := time.Now()
+	r0, err := t.s.RequestNotifications(ctx, chatID, requesterID)
+	t.m.storeOp("RequestNotifications", start, err)
+	return r0, err
+}
+
 func (t *timedStore) RevokeLink(ctx context.Context, chatID int64, number int64, by int64, at time.Time) (store.Link, error) {
 	start := time.Now()
 	r0, err := t.s.RevokeLink(ctx, chatID, number, by, at)
 	t.m.storeOp("RevokeLink", start, err)
 	return r0, err
+}
+
+func (t *timedStore) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) error {
+	start := time.Now()
+	err := t.s.SaveButtonMessage(ctx, m)
+	t.m.storeOp("SaveButtonMessage", start, err)
+	return err
 }
 
 func (t *timedStore) SaveChat(ctx context.Context, c store.Chat) error {
@@ -192,5 +297,68 @@ func (t *timedStore) SaveChatSettings(ctx context.Context, s store.ChatSettings)
 	start := time.Now()
 	err := t.s.SaveChatSettings(ctx, s)
 	t.m.storeOp("SaveChatSettings", start, err)
+	return err
+}
+
+func (t *timedStore) SavePendingCommand(ctx context.Context, c store.PendingCommand) error {
+	start := time.Now()
+	err := t.s.SavePendingCommand(ctx, c)
+	t.m.storeOp("SavePendingCommand", start, err)
+	return err
+}
+
+func (t *timedStore) SetNotify(ctx context.Context, s store.Subscriber, on bool, at time.Time) error {
+	start := time.Now()
+	err := t.s.SetNotify(ctx, s, on, at)
+	t.m.storeOp("SetNotify", start, err)
+	return err
+}
+
+func (t *timedStore) TakePendingCommand(ctx context.Context, token string) (store.PendingCommand, error) {
+	start := time.Now()
+	r0, err := t.s.TakePendingCommand(ctx, token)
+	t.m.storeOp("TakePendingCommand", start, err)
+	return r0, err
+}
+
+func (t *timedStore) UnsentVerifications(ctx context.Context, limit int) ([]store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.UnsentVerifications(ctx, limit)
+	t.m.storeOp("UnsentVerifications", start, err)
+	return r0, err
+}
+
+func (t *timedStore) UnsettledVerifications(ctx context.Context, limit int) ([]store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.UnsettledVerifications(ctx, limit)
+	t.m.storeOp("UnsettledVerifications", start, err)
+	return r0, err
+}
+
+func (t *timedStore) Verification(ctx context.Context, chatID int64, userID int64) (store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.Verification(ctx, chatID, userID)
+	t.m.storeOp("Verification", start, err)
+	return r0, err
+}
+
+func (t *timedStore) VerificationByToken(ctx context.Context, token string) (store.Verification, error) {
+	start := time.Now()
+	r0, err := t.s.VerificationByToken(ctx, token)
+	t.m.storeOp("VerificationByToken", start, err)
+	return r0, err
+}
+
+func (t *timedStore) VerificationSent(ctx context.Context, v store.Verification, messageID int) error {
+	start := time.Now()
+	err := t.s.VerificationSent(ctx, v, messageID)
+	t.m.storeOp("VerificationSent", start, err)
+	return err
+}
+
+func (t *timedStore) WaitForSummary(ctx context.Context, adminID int64, chatID int64, at time.Time) error {
+	start := time.Now()
+	err := t.s.WaitForSummary(ctx, adminID, chatID, at)
+	t.m.storeOp("WaitForSummary", start, err)
 	return err
 }
