@@ -844,7 +844,7 @@ func (e *env) links() *Links {
 
 func (e *env) requests() *Requests { return NewRequests(e.deps, e.st) }
 func (e *env) chats() *Chats       { return NewChats(e.deps, e.st, e.acc) }
-func (e *env) general() *General   { return NewGeneral(e.deps) }
+func (e *env) general() *General   { return NewGeneral(e.deps, nil) }
 
 // seed stores l (its chat, number and creation filled in if unset) and
 // makes Telegram know it as the bot's; a revoked l is revoked in both.
