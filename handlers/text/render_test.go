@@ -40,6 +40,7 @@ var realistic = map[string]any{
 	"Page":      2,
 	"Pages":     3,
 	"Ref":       "#3",
+	"Seconds":   60,
 	"State":     M("requests.state.approved"),
 	"Title":     "Invite Test Group",
 	"Type":      M("chat.type.supergroup"),

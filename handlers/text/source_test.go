@@ -480,6 +480,13 @@ func TestMessagesInCatalog(t *testing.T) {
 			"requests.state." + string(store.RequestPending), "requests.state." + string(store.RequestApproved),
 			"requests.state." + string(store.RequestDeclined), "requests.state." + string(store.RequestGone),
 		},
+		// A link's states.
+		"link.state.": {
+			"link.state." + string(store.StateActive), "link.state." + string(store.StateExpired), "link.state." + string(store.StateRevoked),
+		},
+		// Where a group's answers that show links go (/replies).
+		"replies.is_":  {"replies.is_" + string(store.RepliesPrivate), "replies.is_" + string(store.RepliesChat)},
+		"replies.set_": {"replies.set_" + string(store.RepliesPrivate), "replies.set_" + string(store.RepliesChat)},
 	}
 	for _, m := range stringList(t, app, "adminMenu") {
 		built["menu."] = append(built["menu."], "menu.admin."+m)
@@ -681,6 +688,9 @@ func (tr *tracer) traceResult(e ast.Expr, result int) {
 	case *ast.UnaryExpr:
 		tr.trace(e.X)
 	case *ast.BinaryExpr:
+		if builtOnURL(e) {
+			return // a URL ("https://t.me/" + name + "?start=" + payload): no words for people, in any language
+		}
 		tr.trace(e.X)
 		tr.trace(e.Y)
 	case *ast.IndexExpr:
@@ -706,6 +716,28 @@ func (tr *tracer) traceResult(e ast.Expr, result int) {
 			tr.trace(v)
 		}
 	}
+}
+
+// builtOnURL tells whether e is a string concatenation that starts with
+// the literal of a URL's scheme and host ("https://t.me/" + ...).
+func builtOnURL(e *ast.BinaryExpr) bool {
+	if e.Op != token.ADD {
+		return false
+	}
+	var x ast.Expr = e
+	for {
+		b, ok := x.(*ast.BinaryExpr)
+		if !ok || b.Op != token.ADD {
+			break
+		}
+		x = b.X
+	}
+	lit, ok := x.(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return false
+	}
+	v, err := strconv.Unquote(lit.Value)
+	return err == nil && regexp.MustCompile(`^[a-z]+://[^\s]+/`).MatchString(v)
 }
 
 func (tr *tracer) ident(e *ast.Ident) {
