@@ -66,11 +66,13 @@ type fixedLinks struct {
 
 func (f fixedLinks) ListLinks(context.Context, int64) ([]store.Link, error) { return f.links, nil }
 
-// chatLanguage is the settings of every chat: the language given.
+// chatLanguage is the settings of every chat: the language given, and
+// answers that show links in the group itself (/replies chat), so that
+// /links is said there, in the group's language.
 type chatLanguage string
 
 func (l chatLanguage) ChatSettings(_ context.Context, chatID int64) (store.ChatSettings, error) {
-	return store.ChatSettings{ChatID: chatID, Language: string(l)}, nil
+	return store.ChatSettings{ChatID: chatID, Language: string(l), Replies: store.RepliesChat}, nil
 }
 
 // The world of these tests, as the end-to-end tests have it.
