@@ -58,6 +58,48 @@ func plainIs(t *testing.T, what string, got bottest.SentMessage, want string) {
 	}
 }
 
+// confirmSeconds is how long a "Yes, revoke" button works.
+const confirmSeconds = 60
+
+// linesOf are the first and the last line of a message rendered without
+// its values, for a message whose values come between them.
+func linesOf(p *text.Printer, id string, kv ...any) []string {
+	lines := strings.Split(p.P(id, kv...), "\n")
+	return []string{lines[0], lines[len(lines)-1]}
+}
+
+// revokeConfirmed presses Revoke on page's button (row, col) as from, in
+// chat, then the confirmation's "Yes, revoke #n", and checks that each
+// step speaks as it should: the answers to the presses in the presser's
+// language (reader), the confirmation and the page shown anew in the
+// language of the chat they are in (shown). It returns the page as it is
+// then.
+func revokeConfirmed(t *testing.T, h *harness, from, chat int64, page bottest.SentMessage, row, col, n int, reader, shown *text.Printer, name string) bottest.SentMessage {
+	t.Helper()
+	if a := h.press(from, chat, page, row, col); a.Text != reader.P("revoke.confirm_below", "Seconds", confirmSeconds) {
+		t.Errorf("the Revoke press is answered %q, want %q", a.Text, reader.P("revoke.confirm_below", "Seconds", confirmSeconds))
+	}
+	confirm := h.lastMessage(chat)
+	mustContain(t, confirm.PlainText, linesOf(shown, "revoke.confirm", "Link", text.HTML(""), "Name", name, "Seconds", confirmSeconds)...)
+	if len(confirm.Buttons) != 1 || confirm.Buttons[0][0].Text != shown.P("revoke.yes", "N", n) {
+		t.Fatalf("the confirmation's buttons: %+v, want %q", confirm.Buttons, shown.P("revoke.yes", "N", n))
+	}
+	if a := h.press(from, chat, confirm, 0, 0); a.Text != reader.P("revoke.confirmed_short", "Count", 1) {
+		t.Errorf("the confirmation is answered %q, want %q", a.Text, reader.P("revoke.confirmed_short", "Count", 1))
+	}
+	mustContain(t, messageNow(t, h.srv, chat, confirm.MessageID).PlainText, shown.P("revoke.confirmed", "Count", 1, "Name", name))
+	now := messageNow(t, h.srv, chat, page.MessageID)
+	mustContain(t, now.PlainText, shown.P("link.state.revoked"))
+	for _, r := range now.Buttons {
+		for _, b := range r {
+			if b.Text == shown.P("links.revoke_button", "N", n) {
+				t.Errorf("the page shown anew keeps the button of #%d", n)
+			}
+		}
+	}
+	return now
+}
+
 // messageNow is message id of chat as it is now (after edits).
 func messageNow(t *testing.T, srv *bottest.Server, chat int64, id int) bottest.SentMessage {
 	t.Helper()
@@ -140,12 +182,9 @@ func TestRussianAdminInPrivate(t *testing.T) {
 	if len(r.Buttons) == 0 || r.Buttons[0][0].Text != ru.P("links.revoke_button", "N", 1) {
 		t.Fatalf("/links buttons: %+v", r.Buttons)
 	}
-	a := h.press(alice, alice, r, 0, 0)
-	if want := ru.P("revoke.button_done", "N", 1); a.Text != want {
-		t.Errorf("the Revoke press is answered %q, want %q", a.Text, want)
-	}
-	if b := messageNow(t, srv, alice, r.MessageID).Buttons; len(b) == 0 || b[0][0].Text != ru.P("links.revoked_button", "N", 1) {
-		t.Errorf("the pressed button reads %+v, want %q", b, ru.P("links.revoked_button", "N", 1))
+	page := revokeConfirmed(t, h, alice, alice, r, 0, 0, 1, ru, ru, "@alice_admin")
+	if len(page.Buttons) == 0 || page.Buttons[0][0].Text != ru.P("links.revoke_button", "N", 2) {
+		t.Errorf("the page's buttons after the revocation: %+v", page.Buttons)
 	}
 
 	var door string
@@ -164,7 +203,7 @@ func TestRussianAdminInPrivate(t *testing.T) {
 	if len(r.Buttons) == 0 || r.Buttons[0][0].Text != ru.P("requests.approve_button", "Name", "@frank_f") || r.Buttons[0][1].Text != ru.P("requests.decline_button", "Name", "@frank_f") {
 		t.Fatalf("/requests buttons: %+v", r.Buttons)
 	}
-	a = h.press(alice, alice, r, 0, 0)
+	a := h.press(alice, alice, r, 0, 0)
 	if want := ru.P("requests.press_approved", "Name", "@frank_f"); a.Text != want {
 		t.Errorf("the Approve press is answered %q, want %q", a.Text, want)
 	}
@@ -231,19 +270,38 @@ func TestPortugueseGroup(t *testing.T) {
 	}
 
 	// Dave's Telegram speaks Portuguese; Alice's says nothing: English.
-	if a := h.press(dave, groupID, r, 0, 0); a.Text != pt.P("revoke.button_done", "N", 1) {
-		t.Errorf("dave's press is answered %q, want %q", a.Text, pt.P("revoke.button_done", "N", 1))
+	// What the group reads (the confirmation, the page shown anew) is
+	// Portuguese either way.
+	page := revokeConfirmed(t, h, dave, groupID, r, 0, 0, 1, pt, pt, "@dave_owner")
+	if len(page.Buttons) != 1 || page.Buttons[0][0].Text != pt.P("links.revoke_button", "N", 2) {
+		t.Fatalf("the page's buttons after the revocation: %+v", page.Buttons)
 	}
-	if b := messageNow(t, srv, groupID, r.MessageID).Buttons; len(b) == 0 || b[0][0].Text != pt.P("links.revoked_button", "N", 1) {
-		t.Errorf("the pressed button reads %+v", b)
-	}
-	if a := h.press(alice, groupID, r, 0, 1); a.Text != c.Default().P("revoke.button_done", "N", 2) {
-		t.Errorf("alice's press is answered %q, want it in English", a.Text)
-	}
+	revokeConfirmed(t, h, alice, groupID, page, 0, 0, 2, c.Default(), pt, "@alice_admin")
 	r = h.ask(groupID, alice, "/links all")
 	mustContain(t, r.PlainText, pt.P("links.title_all", "Chat", "Invite Test Group"), pt.P("link.state.revoked"))
 	if strings.Contains(r.PlainText, "revoked") || strings.Contains(r.PlainText, "name:") {
 		t.Errorf("English in the group's /links all: %q", r.PlainText)
+	}
+
+	// The default of PRODUCT.md §3, /replies private: an answer that shows
+	// links goes to the asker's private chat, in the asker's language; the
+	// group reads the line about it, or how to open the private chat, in
+	// its own.
+	plainIs(t, "/replies private", h.ask(groupID, alice, "/replies private"), pt.P("replies.set_private", "Chat", this))
+	plainIs(t, "/replies", h.ask(groupID, alice, "/replies"), pt.P("replies.is_private", "Chat", this))
+	r = h.ask(groupID, alice, "/links")
+	plainIs(t, "/links before alice opened a private chat", r, pt.P("private.open", "Name", "@alice_admin"))
+	if len(r.Buttons) != 1 || r.Buttons[0][0].Text != pt.P("private.open_button") || r.Buttons[0][0].URL == "" {
+		t.Errorf("the button to the private chat: %+v", r.Buttons)
+	}
+	srv.StartPrivateChat(dave)
+	plainIs(t, "the group's line for dave", h.ask(groupID, dave, "/createlink Lobby"), pt.P("private.sent", "Name", "@dave_owner"))
+	mustContain(t, h.privateAnswer(dave, "“Lobby”").PlainText, strings.TrimSpace(pt.P("create.done", "Link", text.HTML(""))), pt.P("link.name")+" “Lobby”")
+	srv.StartPrivateChat(alice)
+	plainIs(t, "the group's line for alice", h.ask(groupID, alice, "/links"), pt.P("private.sent", "Name", "@alice_admin"))
+	page = h.privateAnswer(alice, c.Default().P("links.title_active", "Chat", "Invite Test Group"))
+	if len(page.Buttons) != 1 || page.Buttons[0][0].Text != c.Default().P("links.revoke_button", "N", 3) {
+		t.Errorf("alice's page in private: buttons %+v, want one in English", page.Buttons)
 	}
 }
 
@@ -275,8 +333,18 @@ func TestArabicAdminInPrivate(t *testing.T) {
 	}
 	r = h.ask(alice, alice, "/links")
 	mustContain(t, r.Text, fsi+url+pdi)
-	if a := h.press(alice, alice, r, 0, 0); a.Text != ar.P("revoke.button_done", "N", 1) {
-		t.Errorf("the Revoke press is answered %q, want %q", a.Text, ar.P("revoke.button_done", "N", 1))
+	if a := h.press(alice, alice, r, 0, 0); a.Text != ar.P("revoke.confirm_below", "Seconds", confirmSeconds) {
+		t.Errorf("the Revoke press is answered %q, want %q", a.Text, ar.P("revoke.confirm_below", "Seconds", confirmSeconds))
+	}
+	confirm := h.lastMessage(alice)
+	mustContain(t, confirm.Text, fsi+url+pdi, "\u2068@alice_admin\u2069")
+	for i, line := range strings.Split(confirm.Text, "\n") {
+		if strings.Count(line, fsi) != strings.Count(line, pdi) {
+			t.Errorf("line %d of the confirmation has unbalanced isolates: %q", i+1, line)
+		}
+	}
+	if a := h.press(alice, alice, confirm, 0, 0); a.Text != ar.P("revoke.confirmed_short", "Count", 1) {
+		t.Errorf("the confirmation is answered %q, want %q", a.Text, ar.P("revoke.confirmed_short", "Count", 1))
 	}
 	plainIs(t, "a name the bot does not have", h.ask(alice, alice, "/revokelink Nothing"), ar.P("link.no_name", "Name", "Nothing", "Chat", "Invite Test Group"))
 }
