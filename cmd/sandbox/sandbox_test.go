@@ -85,10 +85,11 @@ func TestSandboxScript(t *testing.T) {
 		"! commands posted in a channel are not answered",
 		"alice@private> lang ru\n* alice's Telegram is in ru now: the bot answers in Русский (ru)",
 		"alice@private> /links\nbot: Активные ссылки в Sandbox Group:",
-		"alice@private> /links\nbot: الروابط النشطة في \u2068Sandbox Group\u2069:\n\n     #2 \u2068https://t.me/+",
+		"alice@private> /links\nbot: الروابط النشطة في \u2068Sandbox Group\u2069:\n\n     #3 \u2068https://t.me/+",
 		"alice@private> lang fr\n* alice's Telegram is in fr now: the bot does not speak it and answers in English (en)",
 		"alice@group> /language pt-BR\nbot: A partir de agora",
-		"alice@group> /links\nbot: Links ativos em Sandbox Group:",
+		"alice@group> /links\nbot in alice's private chat: Active links in Sandbox Group:",
+		"bot: @alice_admin, enviei minha resposta para você num chat privado.\n",
 		"! \"xx!\" is not a language code",
 	} {
 		if !strings.Contains(got, want) {
