@@ -24,6 +24,7 @@ import (
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
 	"github.com/invitebot/invitebot/cmd/internal/app"
+	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
 
@@ -198,10 +199,15 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 	}()
 
+	catalog, err := text.New(text.DefaultLanguage)
+	if err != nil {
+		return fmt.Errorf("the catalogs: %w", err)
+	}
 	c := &console{
 		ctx: ctx, srv: srv, db: db, out: stdout, terminal: in.terminal,
 		timeout: in.lineTimeout, bot: b, reports: reports, logPath: logPath, filesDir: flags.files,
 		seen: make(map[int64]map[int]bottest.SentMessage), history: make(map[int64][]sbEntry),
+		langs: make(map[string]string), text: catalog,
 	}
 	if err := c.start(); err != nil {
 		return err

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/store"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
@@ -37,6 +39,11 @@ type console struct {
 
 	who   string // a person's console name, or sbAnonymous
 	where sbChat
+	// langs are the people's Telegram languages (their language_code), by
+	// console name; none: Telegram sends no language_code.
+	langs map[string]string
+	// text is the bot's catalogs, to tell which language it answers in.
+	text *text.Catalog
 
 	calls   int                                   // the calls already shown
 	seen    map[int64]map[int]bottest.SentMessage // the bot's messages as last shown, by chat and ID
@@ -178,6 +185,8 @@ func (c *console) line(raw string) error {
 			return fmt.Errorf("did you mean %s right?", strings.ToLower(word))
 		}
 		return c.right(strings.EqualFold(word, "grant"))
+	case "lang":
+		return c.lang(args)
 	case "history":
 		c.showHistory()
 		return nil
@@ -212,6 +221,10 @@ const sandboxHelp = `You type as one of the people, in one of the chats; the bot
   leave NAME             NAME leaves the current chat
   lose right             dave takes the bot's "Invite users via link" right away in
   grant right            the current chat, or gives it back
+  lang CODE              the current person's Telegram is in CODE (ru, pt-BR, ar...):
+                         their updates carry it as language_code, and the bot answers
+                         them in it in private and for buttons; lang none: no code;
+                         lang alone tells it (a group's language is /language CODE)
   history                what happened in the current chat
   log [N]                the last N lines of the bot's log (20 if not given)
   clear                  clear the screen
@@ -536,6 +549,56 @@ func (c *console) right(grant bool) error {
 	c.say("%s", event)
 	c.record(chat.id, event)
 	return c.await(false)
+}
+
+// languageCode is the shape of Telegram's language_code: an IETF language
+// tag such as ru, pt-br or zh-hans.
+var languageCode = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+
+// lang sets the Telegram language of the current person: the updates the
+// console pushes for them carry it as language_code.
+func (c *console) lang(args []string) error {
+	p, ok := c.person()
+	switch {
+	case !ok:
+		return errors.New("an anonymous admin has no Telegram of its own; be someone first: as dave")
+	case len(args) > 1:
+		return errors.New("lang CODE: one language code, e.g. lang ru, lang pt-BR, lang ar; lang none for none")
+	case len(args) == 0:
+		if code := c.langs[p.name]; code != "" {
+			c.say("* %s's Telegram is in %s: %s.", p.name, code, c.answeredIn(code))
+		} else {
+			c.say("* %s's Telegram sends no language: %s.", p.name, c.answeredIn(""))
+		}
+		return nil
+	}
+	code := args[0]
+	if strings.EqualFold(code, "none") {
+		code = ""
+	} else if !languageCode.MatchString(code) {
+		return fmt.Errorf("%q is not a language code; Telegram sends codes such as ru, pt-br or ar", code)
+	}
+	u := p.user
+	u.LanguageCode = code
+	c.srv.AddUser(u)
+	if code == "" {
+		delete(c.langs, p.name)
+		c.say("* %s's Telegram sends no language now: %s.", p.name, c.answeredIn(""))
+		return nil
+	}
+	c.langs[p.name] = code
+	c.say("* %s's Telegram is in %s now: %s.", p.name, code, c.answeredIn(code))
+	return nil
+}
+
+// answeredIn says which language the bot answers a person in whose
+// Telegram is in code.
+func (c *console) answeredIn(code string) string {
+	pr := c.text.For(code)
+	if code != "" && pr == c.text.Default() && !strings.EqualFold(code, pr.Lang()) && !strings.HasPrefix(strings.ToLower(code), pr.Lang()+"-") {
+		return fmt.Sprintf("the bot does not speak it and answers in %s (%s), its default", c.text.Name(pr.Lang()), pr.Lang())
+	}
+	return fmt.Sprintf("the bot answers in %s (%s) in private and for buttons", c.text.Name(pr.Lang()), pr.Lang())
 }
 
 // inChat tells whether a membership is in the chat.

@@ -79,8 +79,21 @@ func load(fsys fs.FS, dir, def string) (*Catalog, error) {
 	tags[0], tags[i] = tags[i], tags[0]
 	c := &Catalog{bundle: bundle, tags: tags, matcher: language.NewMatcher(tags), printers: make(map[language.Tag]*Printer)}
 	for _, t := range tags {
-		// The default language is the fallback of every other.
-		c.printers[t] = &Printer{tag: t, loc: i18n.NewLocalizer(bundle, t.String(), defTag.String()), rtl: rtl(t)}
+		c.printers[t] = &Printer{tag: t, loc: i18n.NewLocalizer(bundle, t.String()), rtl: rtl(t)}
+	}
+	// A message missing in a language (added in English, not translated
+	// yet) is said in the default language, and one missing there in
+	// English, the catalog every other is checked against: never as its
+	// ID if any catalog has it.
+	defP, en := c.printers[defTag], c.printers[language.English]
+	for _, p := range c.printers {
+		switch p {
+		case en:
+		case defP:
+			p.fallback = en
+		default:
+			p.fallback = defP
+		}
 	}
 	return c, nil
 }
@@ -155,6 +168,9 @@ type Printer struct {
 	tag language.Tag
 	loc *i18n.Localizer
 	rtl bool
+	// fallback renders the messages this language lacks; nil for the
+	// last resort.
+	fallback *Printer
 }
 
 // Lang is the printer's language code.
@@ -188,6 +204,22 @@ type HTML string
 
 // Sprint renders m as HTML.
 func (p *Printer) Sprint(m Msg) string {
+	s, err := p.localize(m)
+	if err != nil {
+		// A message missing in this catalog, or a plural form: the tests
+		// see to it that none is. Say it in the fallback language, or say
+		// at least what it was.
+		if p.fallback != nil {
+			return p.fallback.Sprint(m)
+		}
+		return html.EscapeString(m.ID)
+	}
+	return s
+}
+
+// localize renders m in p's language alone: an error if p's catalog lacks
+// the message or the plural form its Count asks for.
+func (p *Printer) localize(m Msg) (string, error) {
 	data := make(map[string]any, len(m.Data))
 	for k, v := range m.Data {
 		data[k] = p.value(v)
@@ -196,13 +228,11 @@ func (p *Printer) Sprint(m Msg) string {
 	if n, ok := m.Data["Count"]; ok {
 		cfg.PluralCount = n
 	}
-	s, err := p.loc.Localize(cfg)
-	if err != nil {
-		// A message missing in a catalog: the tests see to it that none
-		// is; say at least what it was.
-		return html.EscapeString(m.ID)
+	s, tag, err := p.loc.LocalizeWithTag(cfg)
+	if err == nil && tag != p.tag {
+		err = fmt.Errorf("message %q: said in %s, not in %s", m.ID, tag, p.tag)
 	}
-	return s
+	return s, err
 }
 
 // S renders the message id with its values, as HTML.
@@ -221,12 +251,41 @@ func (p *Printer) P(id string, kv ...any) string { return p.Plain(M(id, kv...)) 
 
 // Isolate wraps user text in Unicode isolates in a right-to-left
 // language, so that it keeps its own direction: first strong isolate
-// (U+2068) and pop directional isolate (U+2069).
+// (U+2068) and pop directional isolate (U+2069). The isolates that s
+// itself opens are closed inside, and a pop of s's that closes none of
+// its own is dropped, so that s cannot end the isolate early and turn
+// the direction of what follows it (the embeddings and overrides s opens
+// end with the isolate anyway).
 func (p *Printer) Isolate(s string) string {
 	if !p.rtl || s == "" {
 		return s
 	}
-	return "\u2068" + s + "\u2069"
+	return "\u2068" + balanceIsolates(s) + "\u2069"
+}
+
+// balanceIsolates drops the pop directional isolates (U+2069) of s that
+// close no isolate opened in s, and closes the isolates (U+2066 LRI,
+// U+2067 RLI, U+2068 FSI) that s leaves open.
+func balanceIsolates(s string) string {
+	if !strings.ContainsAny(s, "\u2066\u2067\u2068\u2069") {
+		return s
+	}
+	var b strings.Builder
+	open := 0
+	for _, r := range s {
+		switch r {
+		case '\u2066', '\u2067', '\u2068':
+			open++
+		case '\u2069':
+			if open == 0 {
+				continue
+			}
+			open--
+		}
+		b.WriteRune(r)
+	}
+	b.WriteString(strings.Repeat("\u2069", open))
+	return b.String()
 }
 
 // Escape is user text made safe for a message: escaped, and isolated in

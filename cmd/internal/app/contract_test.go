@@ -11,6 +11,7 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/handlers/text"
 )
 
 // Promises of PRODUCT.md §2 and §5 checked through the real loop.
@@ -136,9 +137,17 @@ func jsonString(s string) string {
 // TestHostileInputEveryKind sends every hostile character inside commands,
 // names, titles and bios of every kind of update the bot asks for, and
 // checks that every one of them is handled.
-func TestHostileInputEveryKind(t *testing.T) {
+func TestHostileInputEveryKind(t *testing.T) { hostileInputEveryKind(t, "") }
+
+// hostileInputEveryKind is TestHostileInputEveryKind in a group whose
+// language is lang ("" for the default).
+func hostileInputEveryKind(t *testing.T, lang string) {
 	srv := newConsoleWorld(t)
 	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
+	if lang != "" {
+		c := catalogs(t)
+		plainIs(t, "/language", h.ask(groupID, alice, "/language "+lang), c.For(lang).P("language.set", "Chat", text.M("chat.this"), "Code", lang, "Name", c.Name(lang)))
+	}
 	h.ask(groupID, alice, "/createlink Door")
 	door := srv.InviteLinks(groupID)[0].InviteLink
 	anchor := h.ask(groupID, alice, "/links") // a message of the bot's with a button
@@ -245,7 +254,7 @@ func TestHostileInputEveryKind(t *testing.T) {
 			all.WriteString(p.PlainText)
 		}
 		for _, m := range srv.Messages(groupID) {
-			if m.ReplyTo == 0 && strings.HasPrefix(m.PlainText, "Pending join requests") {
+			if m.ReplyTo == 0 && len(m.Buttons) > 0 && strings.HasPrefix(m.Buttons[0][0].CallbackData, "rq:") { // a page of /requests
 				all.WriteString(m.PlainText)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,7 +29,7 @@ func TestStartupSequence(t *testing.T) {
 			methods = append(methods, c.Method)
 		}
 	}
-	want := []string{"getMe", "deleteWebhook", "setMyCommands", "setMyCommands", "setMyDefaultAdministratorRights", "setMyDefaultAdministratorRights", "getUpdates"}
+	want := slices.Concat([]string{"getMe", "deleteWebhook"}, menuCalls(t), []string{"setMyDefaultAdministratorRights", "setMyDefaultAdministratorRights", "getUpdates"})
 	if strings.Join(methods, " ") != strings.Join(want, " ") {
 		t.Errorf("calls = %v, want %v", methods, want)
 	}

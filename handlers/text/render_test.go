@@ -1,0 +1,213 @@
+package text
+
+import (
+	"html"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf16"
+)
+
+// ifValue is the value an {{if .X}} tests.
+var ifValue = regexp.MustCompile(`^\{\{if \.([A-Za-z]+)\}\}$`)
+
+// realistic are values like those the handlers give, by the name a
+// message shows them under.
+var realistic = map[string]any{
+	"At":        time.Date(2026, 11, 22, 5, 24, 0, 0, time.UTC),
+	"Bio":       "Hi <there> & all",
+	"Bot":       "invite_test_bot",
+	"By":        "@alice_admin",
+	"Chat":      "Invite Test Group",
+	"Chosen":    true,
+	"Code":      "es",
+	"Codes":     HTML("<code>en</code> English\n<code>es</code> Español"),
+	"Command":   "/approve",
+	"Date":      "2026-12-31",
+	"Example":   "/createlink Partners limit=50",
+	"ID":        int64(5000000006),
+	"Limit":     50,
+	"Link":      HTML("<b>#3</b> https://t.me/+AbCdEf0123456789\nname: “Partners” · expires: never"),
+	"Links":     HTML("#3 “Partners” https://t.me/+AbCdEf0123456789, #5 “Partners” https://t.me/+ZyXwVu9876543210"),
+	"Max":       32,
+	"N":         3,
+	"Name":      "Summer sale",
+	"NoRight":   true,
+	"Option":    "expire=",
+	"Page":      2,
+	"Pages":     3,
+	"Ref":       "#3",
+	"Seconds":   60,
+	"State":     M("requests.state.approved"),
+	"Title":     "Invite Test Group",
+	"Type":      M("chat.type.supergroup"),
+	"URL":       "https://t.me/+AbCdEf0123456789",
+	"Unchecked": HTML(" I checked only the 50 chats most recently active."),
+	"Username":  "frank_f",
+	"Via":       M("requests.via_named", "N", 2, "Name", "Door"),
+	"When":      "2020-01-01",
+	"Who":       "@frank_f",
+	"Words":     "next week",
+}
+
+// testCatalog is the catalogs as the program loads them.
+func testCatalog(t *testing.T, def string) *Catalog {
+	t.Helper()
+	c, err := New(def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// printers are the printers of every language, English first.
+func printers(t *testing.T, c *Catalog) []*Printer {
+	t.Helper()
+	var out []*Printer
+	for _, tag := range c.tags {
+		out = append(out, c.printers[tag])
+	}
+	slices.SortStableFunc(out, func(a, b *Printer) int {
+		switch {
+		case a.Lang() == DefaultLanguage:
+			return -1
+		case b.Lang() == DefaultLanguage:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// TestEveryMessageRendersEverywhere renders every message of the English
+// catalog in every language, from that language's own catalog, with
+// realistic values, once with the optional ones and once without, and for
+// a message with plural forms with counts that reach each form the
+// language has: no error, no value left out, not the ID.
+func TestEveryMessageRendersEverywhere(t *testing.T) {
+	c := testCatalog(t, DefaultLanguage)
+	en := readCatalog(t, "locales/en.yaml")
+	ids := sorted(mapsKeys(en))
+	for _, p := range printers(t, c) {
+		t.Run(p.Lang(), func(t *testing.T) {
+			reached, bare := map[string]bool{}, 0
+			for _, id := range ids {
+				sh := shapeOf(en[id].forms["other"])
+				var optional []string // the values of {{if .X}}
+				for _, a := range sh.actions {
+					if m := ifValue.FindStringSubmatch(a); m != nil {
+						optional = append(optional, m[1])
+					}
+				}
+				counts := []any{nil}
+				if en[id].plural {
+					counts = sampleCounts
+				}
+				for _, withOptional := range []bool{true, false} {
+					if !withOptional && len(optional) == 0 {
+						continue
+					}
+					for _, n := range counts {
+						m := Msg{ID: id, Data: map[string]any{}}
+						for _, name := range sh.placeholders {
+							if name == "Count" {
+								continue
+							}
+							v, ok := realistic[name]
+							if !ok {
+								t.Fatalf("%s shows {{.%s}}: give it a realistic value in this test", id, name)
+							}
+							if !withOptional && slices.Contains(optional, name) {
+								continue
+							}
+							m.Data[name] = v
+						}
+						if n != nil {
+							m.Data["Count"] = n
+						}
+						out, err := p.localize(m)
+						switch {
+						case err != nil:
+							t.Errorf("%s (Count %v): %v", id, n, err)
+						case out == "" || out == html.EscapeString(id):
+							t.Errorf("%s (Count %v) renders as %q", id, n, out)
+						case strings.Contains(out, "<no value>") || strings.Contains(out, "{{"):
+							t.Errorf("%s (Count %v) leaves a value out: %q", id, n, out)
+						}
+						if got := p.Sprint(m); got != out {
+							t.Errorf("%s: Sprint = %q, the catalog's %q", id, got, out)
+						}
+						if n != nil {
+							reached[id] = true
+						}
+						if !withOptional {
+							bare++
+						}
+					}
+				}
+			}
+			if len(reached) == 0 || bare == 0 {
+				t.Errorf("%d messages with plural forms rendered, %d without their optional values: the test is broken", len(reached), bare)
+			}
+		})
+	}
+}
+
+// TestNotLeftInEnglish: a translated message of two words or more that
+// reads exactly as the English one was left untranslated (one word may be
+// the same in two languages: "no" in Spanish).
+func TestNotLeftInEnglish(t *testing.T) {
+	files := catalogFiles(t)
+	en := readCatalog(t, files[0])
+	for _, file := range files[1:] {
+		cat := readCatalog(t, file)
+		var left []string
+		for id, m := range cat {
+			for form, s := range m.forms {
+				prose := templateRe.ReplaceAllString(s, "")
+				words := strings.FieldsFunc(prose, func(r rune) bool { return !unicode.IsLetter(r) })
+				if e, ok := en[id].forms[form]; ok && e == s && len(words) >= 2 {
+					left = append(left, id)
+				}
+			}
+		}
+		if len(left) > 0 {
+			t.Errorf("%s: %d messages are word for word the English ones: %s", file, len(left), strings.Join(sorted(left), ", "))
+		}
+	}
+}
+
+// TestMenusFitTelegram: a command's description in setMyCommands has 1 to
+// 256 characters, and shows no HTML (menus are plain text).
+func TestMenusFitTelegram(t *testing.T) {
+	c := testCatalog(t, DefaultLanguage)
+	en := readCatalog(t, "locales/en.yaml")
+	for _, p := range printers(t, c) {
+		for id := range en {
+			if !strings.HasPrefix(id, "menu.") {
+				continue
+			}
+			s := p.P(id)
+			if n := len(utf16.Encode([]rune(s))); n < 1 || n > 256 {
+				t.Errorf("%s: %s is %d characters long", p.Lang(), id, n)
+			}
+			if s != p.S(id) {
+				t.Errorf("%s: %s has HTML in a menu: %q", p.Lang(), id, p.S(id))
+			}
+		}
+	}
+}
+
+func TestTimesStayISOUTC(t *testing.T) {
+	c := testCatalog(t, DefaultLanguage)
+	at := time.Date(2026, 12, 31, 18, 0, 0, 0, time.FixedZone("X", 3*3600))
+	for _, p := range printers(t, c) {
+		out := p.S("requests.entry", "Name", "Frank", "ID", 5000000006, "At", at, "Via", M("requests.via_none"))
+		if !strings.Contains(out, "2026-12-31 15:00 UTC") {
+			t.Errorf("%s: %q does not show the time as 2026-12-31 15:00 UTC", p.Lang(), out)
+		}
+	}
+}
