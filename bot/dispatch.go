@@ -77,30 +77,39 @@ func queueKey(u *Update) int64 {
 // waits while too many updates are in hand, and reports false, leaving
 // the rest, when ctx ends first. Updates left out count as not done.
 func (d *dispatcher) submit(ctx context.Context, batch []*inbound) bool {
-	d.mu.Lock()
+	d.note(batch...)
 	for _, in := range batch {
-		d.order = append(d.order, in.id)
-	}
-	d.mu.Unlock()
-	for _, in := range batch {
-		if in.u.Urgent() && !d.hurry(ctx, in) {
+		if in.u.Urgent() && !d.hurry(ctx, in, false) {
 			return false
 		}
 	}
 	for _, in := range batch {
-		if !in.u.Urgent() && !d.enqueue(ctx, in) {
+		if !in.u.Urgent() && !d.enqueue(ctx, in, false) {
 			return false
 		}
 	}
 	return true
 }
 
-// hurry runs an urgent update at once, on a goroutine of its own.
-func (d *dispatcher) hurry(ctx context.Context, in *inbound) bool {
+// note adds updates to the order received (see finish).
+func (d *dispatcher) note(ins ...*inbound) {
+	d.mu.Lock()
+	for _, in := range ins {
+		d.order = append(d.order, in.id)
+	}
+	d.mu.Unlock()
+}
+
+// hurry runs an urgent update at once, on a goroutine of its own; note
+// says whether to note it in the order received first.
+func (d *dispatcher) hurry(ctx context.Context, in *inbound, note bool) bool {
 	select {
 	case d.urgentSlots <- struct{}{}:
 	case <-ctx.Done():
 		return false
+	}
+	if note {
+		d.note(in)
 	}
 	d.wg.Add(1)
 	go func() {
@@ -114,15 +123,37 @@ func (d *dispatcher) hurry(ctx context.Context, in *inbound) bool {
 	return true
 }
 
-// enqueue hands in to its chat's queue.
-func (d *dispatcher) enqueue(ctx context.Context, in *inbound) bool {
+// enqueue hands in to its chat's queue once a slot is free; note as for
+// hurry.
+func (d *dispatcher) enqueue(ctx context.Context, in *inbound, note bool) bool {
 	select {
 	case d.slots <- struct{}{}:
 	case <-ctx.Done():
 		return false
 	}
+	d.queue(in, note)
+	return true
+}
+
+// tryEnqueue hands in to its chat's queue if a slot is free now, and
+// reports whether one was.
+func (d *dispatcher) tryEnqueue(in *inbound) bool {
+	select {
+	case d.slots <- struct{}{}:
+	default:
+		return false
+	}
+	d.queue(in, true)
+	return true
+}
+
+// queue puts in, which holds a slot, in its chat's queue.
+func (d *dispatcher) queue(in *inbound, note bool) {
 	key := queueKey(in.u)
 	d.mu.Lock()
+	if note {
+		d.order = append(d.order, in.id)
+	}
 	q, running := d.queues[key]
 	d.queues[key] = append(q, in)
 	d.mu.Unlock()
@@ -130,7 +161,6 @@ func (d *dispatcher) enqueue(ctx context.Context, in *inbound) bool {
 		d.wg.Add(1)
 		go d.run(key)
 	}
-	return true
 }
 
 // run handles the queue of one chat until it is empty.

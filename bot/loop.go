@@ -26,6 +26,9 @@ type Journal interface {
 	AcceptUpdates(ctx context.Context, last int64, keep []JournalEntry) error
 	// FinishUpdate strikes off a handled update.
 	FinishUpdate(ctx context.Context, id int64) error
+	// PendingAfter returns up to limit of the updates received but not
+	// yet finished whose ID is above after, in ID order.
+	PendingAfter(ctx context.Context, after int64, limit int) ([]JournalEntry, error)
 }
 
 // JournalEntry is an update in the journal, as the JSON it came in.
@@ -44,7 +47,11 @@ type Options struct {
 	// Workers bounds the handlers running at once (default 16). A handler
 	// waiting for pacing or for a retry does not hold a worker.
 	Workers int
-	// MaxPending bounds the updates in hand; polling pauses beyond it (default 1000).
+	// MaxPending bounds the updates in hand, in memory (default 1000).
+	// Beyond it, with a Journal, the updates wait in the journal and are
+	// read back as the handlers catch up, so that polling goes on and an
+	// urgent update (a guard bot's join request) is handled at once
+	// however many wait; without one, polling pauses.
 	MaxPending int
 	// HandlerTimeout is the deadline of one update's handling (default
 	// 60s), counting the time its handler works and not the time it waits
@@ -158,29 +165,24 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	var reader batchReader
 
 	last := 0 // the highest update ID accounted for
+	// With a journal, what does not fit in hand waits there (spill); the
+	// updates left from the last run are the first to wait.
+	var sp *spill
 	if opts.Journal != nil {
 		prev, pending, err := opts.Journal.PendingUpdates(ctx)
 		if err != nil {
 			return fmt.Errorf("read the update journal: %w", err)
 		}
 		last = int(prev)
+		sp = newSpill(d, opts, last)
 		if len(pending) > 0 {
 			log.Info().Int("updates", len(pending)).Msg("handling the updates left from the last run")
-		}
-		var left []*inbound
-		for _, p := range pending {
-			u, err := reader.decode(p.Raw)
-			if err != nil {
-				// It stays in the journal, for a version that can read it.
-				_, kind := idAndKind(p.Raw)
-				undecodable(log, opts.Observer, p.ID, kind, err)
-				continue
+			newest := int64(0)
+			for _, p := range pending {
+				newest = max(newest, p.ID)
 			}
-			u.ID, u.Replayed, u.Received = int(p.ID), true, time.Now()
-			opts.Match(u) // notes the command, as for an update that comes in
-			left = append(left, &inbound{id: u.ID, u: u, raw: p.Raw})
+			sp.leave(0, int(newest))
 		}
-		d.submit(ctx, left)
 	}
 
 	caughtUp := opts.CaughtUp // nil once called
@@ -264,11 +266,22 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 				handle = append(handle, in)
 			}
 		}
-		d.submit(ctx, handle)
+		if sp != nil {
+			sp.submit(ctx, handle)
+		} else {
+			d.submit(ctx, handle)
+		}
 		if caughtUp != nil && n < pollLimit {
-			d.whenDone(caughtUp)
+			if sp != nil {
+				sp.whenDone(caughtUp)
+			} else {
+				d.whenDone(caughtUp)
+			}
 			caughtUp = nil
 		}
+	}
+	if sp != nil {
+		sp.stop() // what it did not hand in stays in the journal
 	}
 
 	// Stop: no new updates; let those in hand finish, then confirm.

@@ -1,8 +1,10 @@
 package bot_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -205,6 +207,22 @@ func (j *memJournal) FinishUpdate(_ context.Context, id int64) error {
 	return nil
 }
 
+func (j *memJournal) PendingAfter(_ context.Context, after int64, limit int) ([]bot.JournalEntry, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var out []bot.JournalEntry
+	for id, raw := range j.pending {
+		if id > after {
+			out = append(out, bot.JournalEntry{ID: id, Raw: raw})
+		}
+	}
+	slices.SortFunc(out, func(a, b bot.JournalEntry) int { return cmp.Compare(a.ID, b.ID) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 func (j *memJournal) has(id int64) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -390,5 +408,77 @@ func TestRunCaughtUp(t *testing.T) {
 	<-done
 	if len(caught) != 0 {
 		t.Errorf("CaughtUp came more than once")
+	}
+}
+
+// TestRunSpillsToTheJournal: with the hands full (MaxPending) and a
+// journal, polling goes on: the updates that do not fit wait in the
+// journal and are handled later, in order, none lost; a guard bot's join
+// request behind them is handled at once.
+func TestRunSpillsToTheJournal(t *testing.T) {
+	me := bottest.NewServer(t).Bot()
+	me.SupportsJoinRequestQueries = true
+	srv := bottest.NewServer(t, bottest.WithBot(me))
+	srv.AddUser(bottest.User{ID: user, FirstName: "Alice"})
+	srv.AddUser(bottest.User{ID: user + 1, FirstName: "Bob"})
+	for _, id := range []int64{chatA, chatB} {
+		srv.AddChat(bottest.Chat{ID: id, Type: "supergroup", Title: "G"})
+		srv.SetMember(id, me.ID, bottest.Member{Status: "administrator", CanInviteUsers: true})
+	}
+	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
+	srv.SetGuardBot(chatB, true)
+	c := newClient(t, srv, bot.ClientConfig{})
+
+	release := make(chan struct{})
+	guard := make(chan string, 1)
+	var mu sync.Mutex
+	var texts []string
+	h := func(_ context.Context, u *bot.Update) error {
+		if u.JoinRequest != nil {
+			guard <- u.JoinRequest.QueryID
+			return nil
+		}
+		<-release
+		mu.Lock()
+		texts = append(texts, u.Message.Text)
+		mu.Unlock()
+		return nil
+	}
+	j := &memJournal{pending: map[int64][]byte{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- bot.Run(ctx, c, h, bot.Options{PollTimeout: time.Second, AllowedUpdates: []string{"message", "chat_join_request"},
+			Log: zerolog.Nop(), Journal: j, MaxPending: 5, Workers: 2})
+	}()
+	defer func() { cancel(); <-done }()
+
+	const n = 40
+	for i := range n {
+		srv.PushMessage(chatA, user, "m"+strconv.Itoa(i))
+	}
+	srv.PushJoinRequest(chatB, user+1, "")
+	select {
+	case q := <-guard:
+		if q == "" {
+			t.Error("the join request came without its query")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the guard bot's request waited behind the full hands")
+	}
+	// Every update was taken from Telegram meanwhile: polling went on.
+	srv.WaitFor(t, "every update confirmed to Telegram", func() bool { return srv.Pending() == 0 })
+	close(release)
+	srv.WaitFor(t, "every message handled", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(texts) == n
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for i, text := range texts {
+		if text != "m"+strconv.Itoa(i) {
+			t.Fatalf("handled in the order %v", texts)
+		}
 	}
 }

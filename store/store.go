@@ -528,6 +528,10 @@ type Updates interface {
 	// FinishUpdate strikes off a handled update. Finishing an update that is
 	// not pending is not an error.
 	FinishUpdate(ctx context.Context, id int64) error
+	// PendingUpdatesAfter returns up to limit of the pending updates whose
+	// ID is above after, in ID order: the loop reads back the updates it
+	// left in the journal while its hands were full.
+	PendingUpdatesAfter(ctx context.Context, after int64, limit int) ([]PendingUpdate, error)
 }
 
 // VerifyState is where a verification stands.

@@ -76,3 +76,22 @@ func (db *DB) FinishUpdate(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+// PendingUpdatesAfter returns up to limit pending updates above after.
+func (db *DB) PendingUpdatesAfter(ctx context.Context, after int64, limit int) ([]store.PendingUpdate, error) {
+	const op = "pending updates after"
+	rows, err := db.db.QueryContext(ctx, `SELECT update_id, raw FROM updates WHERE update_id > ? ORDER BY update_id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	defer rows.Close()
+	var pending []store.PendingUpdate
+	for rows.Next() {
+		var u store.PendingUpdate
+		if err := rows.Scan(&u.ID, &u.Raw); err != nil {
+			return nil, storeError(op, err)
+		}
+		pending = append(pending, u)
+	}
+	return pending, storeError(op, rows.Err())
+}

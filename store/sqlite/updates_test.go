@@ -3,6 +3,8 @@ package sqlite_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/invitebot/invitebot/store"
@@ -87,5 +89,42 @@ func TestMoveChat(t *testing.T) {
 	l, _ := add(t, db, newLink(super, "https://t.me/+next"))
 	if l.Number != 4 {
 		t.Errorf("next link #%d, want #4", l.Number)
+	}
+}
+
+// TestPendingUpdatesAfter: the pending updates above an ID, in ID order,
+// a page at a time, without those finished.
+func TestPendingUpdatesAfter(t *testing.T) {
+	ctx := t.Context()
+	db := newDB(t)
+	var keep []store.PendingUpdate
+	for id := int64(1); id <= 7; id++ {
+		keep = append(keep, store.PendingUpdate{ID: id, Raw: []byte(`{"update_id":` + strconv.FormatInt(id, 10) + `}`)})
+	}
+	must(t, db.AcceptUpdates(ctx, 7, keep))
+	must(t, db.FinishUpdate(ctx, 4))
+	ids := func(after int64, limit int) []int64 {
+		t.Helper()
+		got, err := db.PendingUpdatesAfter(ctx, after, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, u := range got {
+			out = append(out, u.ID)
+			if string(u.Raw) != `{"update_id":`+strconv.FormatInt(u.ID, 10)+`}` {
+				t.Errorf("update %d came back as %s", u.ID, u.Raw)
+			}
+		}
+		return out
+	}
+	if got := ids(2, 3); !slices.Equal(got, []int64{3, 5, 6}) {
+		t.Errorf("after 2, 3 of them = %v, want [3 5 6]", got)
+	}
+	if got := ids(6, 10); !slices.Equal(got, []int64{7}) {
+		t.Errorf("after 6 = %v, want [7]", got)
+	}
+	if got := ids(7, 10); len(got) != 0 {
+		t.Errorf("after the last = %v", got)
 	}
 }

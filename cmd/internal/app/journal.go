@@ -31,3 +31,12 @@ func (j journal) AcceptUpdates(ctx context.Context, last int64, keep []bot.Journ
 func (j journal) FinishUpdate(ctx context.Context, id int64) error {
 	return j.updates.FinishUpdate(ctx, id)
 }
+
+func (j journal) PendingAfter(ctx context.Context, after int64, limit int) ([]bot.JournalEntry, error) {
+	pending, err := j.updates.PendingUpdatesAfter(ctx, after, limit)
+	entries := make([]bot.JournalEntry, len(pending))
+	for i, p := range pending {
+		entries[i] = bot.JournalEntry{ID: p.ID, Raw: p.Raw}
+	}
+	return entries, err
+}

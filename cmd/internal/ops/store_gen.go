@@ -349,6 +349,13 @@ func (t *timedStore) PendingUpdates(ctx context.Context) (int64, []store.Pending
 	return r0, r1, err
 }
 
+func (t *timedStore) PendingUpdatesAfter(ctx context.Context, after int64, limit int) ([]store.PendingUpdate, error) {
+	start := time.Now()
+	r0, err := t.s.PendingUpdatesAfter(ctx, after, limit)
+	t.m.storeOp("PendingUpdatesAfter", start, err)
+	return r0, err
+}
+
 func (t *timedStore) RecordJoin(ctx context.Context, j store.Join) (bool, error) {
 	start := time.Now()
 	r0, err := t.s.RecordJoin(ctx, j)
