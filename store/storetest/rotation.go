@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"errors"
@@ -8,8 +8,8 @@ import (
 	"github.com/invitebot/invitebot/store"
 )
 
-func TestRotationSlots(t *testing.T) {
-	db := newDB(t)
+func testRotationSlots(t *testing.T, newStore Opener) {
+	db := newStore(t)
 	ctx := t.Context()
 	const chat = -1001
 	if _, err := db.Autorotate(ctx, chat); !errors.Is(err, store.ErrNotFound) {

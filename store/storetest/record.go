@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -7,11 +7,10 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
-	"github.com/invitebot/invitebot/store/sqlite"
 )
 
 // actions returns the chat's record, newest first, and fails the test on error.
-func actions(t *testing.T, db *sqlite.DB, chat int64) []store.Action {
+func actions(t *testing.T, db Store, chat int64) []store.Action {
 	t.Helper()
 	as, err := db.Actions(t.Context(), chat, 100)
 	if err != nil {
@@ -28,8 +27,8 @@ func wantAction(t *testing.T, a store.Action, kind store.ActionKind, by int64, l
 	}
 }
 
-func TestRecordOfLinks(t *testing.T) {
-	db := newDB(t)
+func testRecordOfLinks(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := store.WithCause(t.Context(), store.Cause{By: 7, Name: "@alice"})
 	const chat = -1001
 	l := newLink(chat, "https://t.me/+a")
@@ -90,8 +89,8 @@ func TestRecordOfLinks(t *testing.T) {
 	}
 }
 
-func TestRecordOfRequestsAndSettings(t *testing.T) {
-	db := newDB(t)
+func testRecordOfRequestsAndSettings(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := t.Context()
 	const chat = -1001
 	add(t, db, newLink(chat, "https://t.me/+r"))
@@ -147,8 +146,8 @@ func TestRecordOfRequestsAndSettings(t *testing.T) {
 	wantAction(t, as[0], store.ActionSettingChanged, 7, 0, "replies=chat")
 }
 
-func TestLogChatOutbox(t *testing.T) {
-	db := newDB(t)
+func testLogChatOutbox(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := t.Context()
 	const chat, logChat = -1001, -1009
 	add(t, db, newLink(chat, "https://t.me/+before"))
@@ -194,8 +193,8 @@ func TestLogChatOutbox(t *testing.T) {
 	}
 }
 
-func TestRecordMovesWithTheChat(t *testing.T) {
-	db := newDB(t)
+func testRecordMovesWithTheChat(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	const group, super, other = -5001, -1005001, -1007
 	add(t, db, newLink(group, "https://t.me/+g"))

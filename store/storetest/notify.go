@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"errors"
@@ -12,9 +12,9 @@ import (
 // TestNotificationsLifecycle: a request made while admins are subscribed
 // puts a notification for each in the outbox, once; sending, summaries,
 // and the outcome when the request is answered.
-func TestNotificationsLifecycle(t *testing.T) {
+func testNotificationsLifecycle(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const chat, alice, bob, req1, req2, req3 int64 = -1001, 11, 12, 21, 22, 23
 	must(t, db.SetNotify(ctx, store.Subscriber{ChatID: chat, UserID: alice, Language: "ru"}, true, t0))
 	must(t, db.SetNotify(ctx, store.Subscriber{ChatID: chat, UserID: bob}, true, t0))
@@ -83,9 +83,9 @@ func TestNotificationsLifecycle(t *testing.T) {
 
 // TestNotificationOfAJoin: a join closes the pending request, and its
 // notifications get the outcome.
-func TestNotificationOfAJoin(t *testing.T) {
+func testNotificationOfAJoin(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const chat, alice, req int64 = -1001, 11, 21
 	must(t, db.SetNotify(ctx, store.Subscriber{ChatID: chat, UserID: alice}, true, t0))
 	must(t, db.AddJoinRequest(ctx, request(chat, req, "", t0)))
@@ -99,9 +99,9 @@ func TestNotificationOfAJoin(t *testing.T) {
 	}
 }
 
-func TestButtonMessages(t *testing.T) {
+func testButtonMessages(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const group, super int64 = -100, -1001234567890
 	m := store.ButtonMessage{ChatID: 42, MessageID: 7, Kind: "links", TargetID: group, Items: []int64{3, 1, 12}, Title: "Active links in <b>G</b>:", UserID: 42,
 		ParentID: 5, ExpiresAt: t0.Add(time.Minute), CreatedAt: t0}
@@ -119,9 +119,9 @@ func TestButtonMessages(t *testing.T) {
 	}
 }
 
-func TestPendingCommands(t *testing.T) {
+func testPendingCommands(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	c := store.PendingCommand{Token: "tok-1", UserID: 5, ChatID: -100, Command: "createlink", Args: "Partners limit=5", CreatedAt: t0}
 	must(t, db.SavePendingCommand(ctx, c))
 	got, err := db.TakePendingCommand(ctx, "tok-1")

@@ -1,8 +1,7 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -10,10 +9,9 @@ import (
 	"github.com/invitebot/invitebot/store"
 )
 
-func TestUpdatesJournal(t *testing.T) {
+func testUpdatesJournal(t *testing.T, open Opener) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "invitebot.db")
-	db := openDB(t, path)
+	db := open(t)
 
 	last, pending, err := db.PendingUpdates(ctx)
 	if err != nil || last != 0 || len(pending) != 0 {
@@ -39,21 +37,18 @@ func TestUpdatesJournal(t *testing.T) {
 	if err := db.AcceptUpdates(ctx, 12, []store.PendingUpdate{{ID: 12, Raw: []byte(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-
-	db = openDB(t, path) // survives a restart
 	last, pending, err = db.PendingUpdates(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if last != 15 || len(pending) != 2 || pending[0].ID != 13 || pending[1].ID != 15 || string(pending[0].Raw) != `{"update_id":13}` {
-		t.Errorf("after restart: last %d, pending %+v", last, pending)
+		t.Errorf("journal: last %d, pending %+v", last, pending)
 	}
 }
 
-func TestMoveChat(t *testing.T) {
+func testMoveChat(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := newDB(t)
+	db := open(t)
 	const group, super, other = -100, -1001234567890, -42
 	for _, url := range []string{"https://t.me/+a", "https://t.me/+b"} {
 		add(t, db, newLink(group, url))
@@ -94,9 +89,9 @@ func TestMoveChat(t *testing.T) {
 
 // TestPendingUpdatesAfter: the pending updates above an ID, in ID order,
 // a page at a time, without those finished.
-func TestPendingUpdatesAfter(t *testing.T) {
+func testPendingUpdatesAfter(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	var keep []store.PendingUpdate
 	for id := int64(1); id <= 7; id++ {
 		keep = append(keep, store.PendingUpdate{ID: id, Raw: []byte(`{"update_id":` + strconv.FormatInt(id, 10) + `}`)})

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"errors"
@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
-	"github.com/invitebot/invitebot/store/sqlite"
 )
 
-func TestSaveChat(t *testing.T) {
+func testSaveChat(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	c := store.Chat{ID: -1001, Type: "supergroup", Title: "Group <1>", Username: "GroupOne",
 		BotStatus: "administrator", BotCanInvite: true, UpdatedAt: t0}
 	if err := db.SaveChat(ctx, c); err != nil {
@@ -49,9 +48,9 @@ func TestSaveChat(t *testing.T) {
 	}
 }
 
-func TestChatByUsername(t *testing.T) {
+func testChatByUsername(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	for _, c := range []store.Chat{
 		{ID: -1, Type: "channel", Title: "Old", Username: "news", BotStatus: "administrator", UpdatedAt: t0},
 		{ID: -2, Type: "channel", Title: "New", Username: "News", BotStatus: "administrator", UpdatedAt: t0.Add(time.Hour)},
@@ -74,9 +73,9 @@ func TestChatByUsername(t *testing.T) {
 	}
 }
 
-func TestAdministeredChats(t *testing.T) {
+func testAdministeredChats(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	for i, st := range []string{"administrator", "member", "left", "kicked", "administrator"} {
 		c := store.Chat{ID: -int64(i + 1), Type: "supergroup", Title: st, BotStatus: st, UpdatedAt: t0.Add(time.Duration(i) * time.Minute)}
 		if err := db.SaveChat(ctx, c); err != nil {
@@ -97,9 +96,9 @@ func TestAdministeredChats(t *testing.T) {
 	}
 }
 
-func TestChooseChat(t *testing.T) {
+func testChooseChat(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	if _, err := db.ChosenChat(ctx, 7); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("ChosenChat before a choice = %v, want ErrNotFound", err)
 	}
@@ -122,9 +121,9 @@ func TestChooseChat(t *testing.T) {
 // TestMoveChatMovesEverything upgrades a group with every kind of record
 // and checks that each followed it, and that a chat's own newer records
 // win.
-func TestMoveChatMovesEverything(t *testing.T) {
+func testMoveChatMovesEverything(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const group, super, other int64 = -100, -1001234567890, -42
 	link, _ := add(t, db, newLink(group, "https://t.me/+grouplink"))
 	must(t, db.SaveChat(ctx, store.Chat{ID: group, Type: "group", Title: "G", BotStatus: "administrator", BotCanInvite: true, UpdatedAt: t0}))
@@ -188,9 +187,9 @@ func must(t *testing.T, err error) {
 // TestMovedChatFollowsItsRecords: a command in flight while its group is
 // upgraded still holds the old ID; what it writes and reads under it after
 // MoveChat goes to the supergroup.
-func TestMovedChatFollowsItsRecords(t *testing.T) {
+func testMovedChatFollowsItsRecords(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const group, super, other int64 = -100, -1001234567890, -200
 	first, _ := add(t, db, newLink(group, "https://t.me/+before"))
 	must(t, db.MoveChat(ctx, group, super))
@@ -246,20 +245,9 @@ func TestMovedChatFollowsItsRecords(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
-// rowsOf counts the rows of table kept under chatID itself, whatever reads
-// under that ID are redirected to.
-func rowsOf(t *testing.T, db *sqlite.DB, table string, chatID int64) int {
-	t.Helper()
-	var n int
-	if err := db.SQL().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM `+table+` WHERE chat_id = ?`, chatID).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-func TestChatSettings(t *testing.T) {
+func testChatSettings(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const group, super int64 = -100, -1001234567890
 	s, err := db.ChatSettings(ctx, group)
 	if err != nil || s != (store.ChatSettings{ChatID: group}) {
@@ -283,9 +271,9 @@ func TestChatSettings(t *testing.T) {
 	}
 }
 
-func TestNoteChat(t *testing.T) {
+func testNoteChat(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	must(t, db.NoteChat(ctx, -100, "supergroup", "Seen", "seen"))
 	c, err := db.Chat(ctx, -100)
 	if err != nil || c.Title != "Seen" || c.Username != "seen" || c.Administered() {

@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"testing"
@@ -7,8 +7,8 @@ import (
 	"github.com/invitebot/invitebot/store"
 )
 
-func TestJoinHistory(t *testing.T) {
-	db := newDB(t)
+func testJoinHistory(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := t.Context()
 	const chat = -1001
 	add(t, db, newLink(chat, "https://t.me/+open"))

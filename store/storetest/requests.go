@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"errors"
@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
-	"github.com/invitebot/invitebot/store/sqlite"
 )
 
 // request is user's request to join chat through url ("" for none) at at.
@@ -16,14 +15,14 @@ func request(chat, user int64, url string, at time.Time) store.JoinRequest {
 }
 
 // joins returns the joins counted for the chat's link #number.
-func joinsOf(t *testing.T, db *sqlite.DB, chat, number int64) int64 {
+func joinsOf(t *testing.T, db Store, chat, number int64) int64 {
 	t.Helper()
 	return get(t, db, chat, number).Joins
 }
 
-func TestAddJoinRequest(t *testing.T) {
+func testAddJoinRequest(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	r := request(-1, 5, "https://t.me/+x", t0)
 	r.LastName = "Last"
 	must(t, db.AddJoinRequest(ctx, r))
@@ -70,9 +69,9 @@ func TestAddJoinRequest(t *testing.T) {
 	}
 }
 
-func TestPendingJoinRequests(t *testing.T) {
+func testPendingJoinRequests(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	must(t, db.AddJoinRequest(ctx, request(-1, 3, "", t0.Add(2*time.Minute))))
 	must(t, db.AddJoinRequest(ctx, request(-1, 1, "", t0)))
 	must(t, db.AddJoinRequest(ctx, request(-1, 2, "", t0.Add(time.Minute))))
@@ -92,9 +91,9 @@ func TestPendingJoinRequests(t *testing.T) {
 	}
 }
 
-func TestAnswerJoinRequest(t *testing.T) {
+func testAnswerJoinRequest(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	ours, _ := add(t, db, newLink(-1, "https://t.me/+ours"))
 	for user, url := range map[int64]string{1: ours.URL, 2: ours.URL, 3: "https://t.me/+Other...", 4: ""} {
 		must(t, db.AddJoinRequest(ctx, request(-1, user, url, t0)))
@@ -138,9 +137,9 @@ func TestAnswerJoinRequest(t *testing.T) {
 	}
 }
 
-func TestRecordJoin(t *testing.T) {
+func testRecordJoin(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	ours, _ := add(t, db, newLink(-1, "https://t.me/+ours"))
 	add(t, db, newLink(-2, "https://t.me/+elsewhere"))
 	join := func(user int64, url string, via bool, at time.Time) bool {
@@ -174,9 +173,9 @@ func TestRecordJoin(t *testing.T) {
 	}
 }
 
-func TestRecordJoinWithRequests(t *testing.T) {
+func testRecordJoinWithRequests(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	ours, _ := add(t, db, newLink(-1, "https://t.me/+ours"))
 	record := func(j store.Join) bool {
 		t.Helper()

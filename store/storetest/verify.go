@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"errors"
@@ -10,9 +10,9 @@ import (
 
 // TestJoinModeSettings: a chat's join mode, wait and rules are kept; a
 // mode that is none is refused.
-func TestJoinModeSettings(t *testing.T) {
+func testJoinModeSettings(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const chat int64 = -1001
 	want := store.ChatSettings{ChatID: chat, Language: "de", JoinMode: store.JoinVerify, VerifyWait: 3 * time.Minute,
 		Rules: "Be kind <b>&</b> patient", UpdatedBy: 5, UpdatedAt: t0}
@@ -30,9 +30,9 @@ func TestJoinModeSettings(t *testing.T) {
 
 // TestLinkJoinMode: a link's own join mode is stored with it, changed by
 // an edit, and removed by a pointer to "".
-func TestLinkJoinMode(t *testing.T) {
+func testLinkJoinMode(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	l := newLink(-1001, "https://t.me/+verified")
 	l.JoinRequest, l.JoinMode = true, store.JoinVerify
 	added, _ := add(t, db, l)
@@ -60,9 +60,9 @@ func TestLinkJoinMode(t *testing.T) {
 
 // TestRequestModeAndNotifications: a request keeps its query and mode;
 // only a request that waits for the admins is notified at once.
-func TestRequestModeAndNotifications(t *testing.T) {
+func testRequestModeAndNotifications(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const chat, admin int64 = -1001, 9
 	must(t, db.SetNotify(ctx, store.Subscriber{ChatID: chat, UserID: admin}, true, t0))
 	for i, mode := range []store.JoinMode{"", store.JoinManual, store.JoinAuto, store.JoinVerify, store.JoinClosed} {
@@ -94,9 +94,9 @@ func verification(chat, user int64, at time.Time) store.Verification {
 
 // TestVerificationLifecycle: a verification is stored once per request,
 // found by request and token, sent, and ended once.
-func TestVerificationLifecycle(t *testing.T) {
+func testVerificationLifecycle(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const chat int64 = -1001
 	r := request(chat, 5, "", t0)
 	r.Mode = store.JoinVerify
@@ -187,9 +187,9 @@ func TestVerificationLifecycle(t *testing.T) {
 
 // TestVerificationDeadlines: due verifications come earliest first, only
 // while pending.
-func TestVerificationDeadlines(t *testing.T) {
+func testVerificationDeadlines(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const chat int64 = -1001
 	if next, err := db.NextVerificationDeadline(ctx); err != nil || !next.IsZero() {
 		t.Errorf("next deadline with none = %v, %v", next, err)
@@ -224,9 +224,9 @@ func TestVerificationDeadlines(t *testing.T) {
 
 // TestUnreachableWaitsForAdmins: a check that cannot be delivered marks
 // the request and notifies the subscribers, once.
-func TestUnreachableWaitsForAdmins(t *testing.T) {
+func testUnreachableWaitsForAdmins(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const chat, admin int64 = -1001, 9
 	must(t, db.SetNotify(ctx, store.Subscriber{ChatID: chat, UserID: admin}, true, t0))
 	r := request(chat, 5, "", t0)
@@ -256,9 +256,9 @@ func TestUnreachableWaitsForAdmins(t *testing.T) {
 
 // TestVerificationEndsWithItsRequest: an admin's answer, or a join,
 // ends the pending verification as handled.
-func TestVerificationEndsWithItsRequest(t *testing.T) {
+func testVerificationEndsWithItsRequest(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const chat int64 = -1001
 	for _, user := range []int64{5, 6} {
 		r := request(chat, user, "", t0)
@@ -293,9 +293,9 @@ func TestVerificationEndsWithItsRequest(t *testing.T) {
 
 // TestVerificationsMoveWithTheChat: a group's upgrade takes its pending
 // verifications along.
-func TestVerificationsMoveWithTheChat(t *testing.T) {
+func testVerificationsMoveWithTheChat(t *testing.T, open Opener) {
 	ctx := t.Context()
-	db := newDB(t)
+	db := open(t)
 	const group, super int64 = -100, -1001234567890
 	r := request(group, 5, "", t0)
 	r.Mode = store.JoinVerify

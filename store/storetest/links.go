@@ -1,10 +1,9 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"sort"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
-	"github.com/invitebot/invitebot/store/sqlite"
 )
 
 // t0 is the tests' "now"; whole seconds, as the store keeps them.
@@ -31,7 +29,7 @@ func primaryLink(chatID int64, url string) store.NewLink {
 }
 
 // add stores l and fails the test on error.
-func add(t *testing.T, db *sqlite.DB, l store.NewLink) (store.Link, []store.Link) {
+func add(t *testing.T, db Store, l store.NewLink) (store.Link, []store.Link) {
 	t.Helper()
 	added, replaced, err := db.AddLink(t.Context(), l)
 	if err != nil {
@@ -41,7 +39,7 @@ func add(t *testing.T, db *sqlite.DB, l store.NewLink) (store.Link, []store.Link
 }
 
 // get returns the chat's link #number and fails the test on error.
-func get(t *testing.T, db *sqlite.DB, chatID, number int64) store.Link {
+func get(t *testing.T, db Store, chatID, number int64) store.Link {
 	t.Helper()
 	l, err := db.Link(t.Context(), chatID, number)
 	if err != nil {
@@ -51,7 +49,7 @@ func get(t *testing.T, db *sqlite.DB, chatID, number int64) store.Link {
 }
 
 // list returns all of the chat's links and fails the test on error.
-func list(t *testing.T, db *sqlite.DB, chatID int64) []store.Link {
+func list(t *testing.T, db Store, chatID int64) []store.Link {
 	t.Helper()
 	links, err := db.ListLinks(t.Context(), chatID)
 	if err != nil {
@@ -68,8 +66,8 @@ func numbers(links []store.Link) []int64 {
 	return n
 }
 
-func TestAddLinkNumbersPerChat(t *testing.T) {
-	db := newDB(t)
+func testAddLinkNumbersPerChat(t *testing.T, open Opener) {
+	db := open(t)
 	steps := []struct {
 		chatID int64
 		want   int64
@@ -87,8 +85,8 @@ func TestAddLinkNumbersPerChat(t *testing.T) {
 	}
 }
 
-func TestAddLinkNeverReusesNumbers(t *testing.T) {
-	db := newDB(t)
+func testAddLinkNeverReusesNumbers(t *testing.T, open Opener) {
+	db := open(t)
 	for i := range 3 {
 		add(t, db, newLink(1, fmt.Sprintf("https://t.me/+%d", i)))
 	}
@@ -109,8 +107,8 @@ func TestAddLinkNeverReusesNumbers(t *testing.T) {
 	}
 }
 
-func TestAddLinkConcurrent(t *testing.T) {
-	db := newDB(t)
+func testAddLinkConcurrent(t *testing.T, open Opener) {
+	db := open(t)
 	const n = 20
 	var (
 		wg    sync.WaitGroup
@@ -141,8 +139,8 @@ func TestAddLinkConcurrent(t *testing.T) {
 	}
 }
 
-func TestAddLinkStoresAllFields(t *testing.T) {
-	db := newDB(t)
+func testAddLinkStoresAllFields(t *testing.T, open Opener) {
+	db := open(t)
 	berlin := time.FixedZone("CET", 3600)
 	in := store.NewLink{
 		ChatID:      -100123,
@@ -180,8 +178,8 @@ func TestAddLinkStoresAllFields(t *testing.T) {
 	}
 }
 
-func TestAddLinkReplacesPrimary(t *testing.T) {
-	db := newDB(t)
+func testAddLinkReplacesPrimary(t *testing.T, open Opener) {
+	db := open(t)
 	p1, replaced := add(t, db, primaryLink(1, "https://t.me/+p1"))
 	if len(replaced) != 0 {
 		t.Errorf("first primary link replaced %v", replaced)
@@ -222,16 +220,14 @@ func TestAddLinkReplacesPrimary(t *testing.T) {
 	}
 }
 
-func TestAddLinkReplacesEveryActivePrimary(t *testing.T) {
+func testAddLinkReplacesEveryActivePrimary(t *testing.T, open Opener) {
 	// Data from elsewhere (an older version, a restored backup) may have more
 	// than one active primary link.
-	db := newDB(t)
+	db := open(t)
 	for i := range 3 {
 		add(t, db, primaryLink(1, fmt.Sprintf("https://t.me/+p%d", i)))
 	}
-	if _, err := db.SQL().ExecContext(t.Context(), "UPDATE links SET revoked_at = 0, revoked_by = 0"); err != nil {
-		t.Fatal(err)
-	}
+	execSQL(t, db, "UPDATE links SET revoked_at = 0, revoked_by = 0")
 	_, replaced := add(t, db, primaryLink(1, "https://t.me/+new"))
 	if got := numbers(replaced); !slices.Equal(got, []int64{1, 2, 3}) {
 		t.Errorf("replaced %v, want [1 2 3]", got)
@@ -243,7 +239,7 @@ func TestAddLinkReplacesEveryActivePrimary(t *testing.T) {
 	}
 }
 
-func TestAddLinkConflict(t *testing.T) {
+func testAddLinkConflict(t *testing.T, open Opener) {
 	tests := []struct {
 		name string
 		link store.NewLink
@@ -256,7 +252,7 @@ func TestAddLinkConflict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := newDB(t)
+			db := open(t)
 			add(t, db, primaryLink(1, "https://t.me/+p"))
 			add(t, db, newLink(1, "https://t.me/+n"))
 			add(t, db, primaryLink(2, "https://t.me/+q"))
@@ -280,8 +276,8 @@ func TestAddLinkConflict(t *testing.T) {
 	}
 }
 
-func TestAddLinkInvalid(t *testing.T) {
-	db := newDB(t)
+func testAddLinkInvalid(t *testing.T, open Opener) {
+	db := open(t)
 	noURL := newLink(1, "")
 	noTime := primaryLink(1, "https://t.me/+x")
 	noTime.CreatedAt = time.Time{}
@@ -295,8 +291,8 @@ func TestAddLinkInvalid(t *testing.T) {
 	}
 }
 
-func TestNotFound(t *testing.T) {
-	db := newDB(t)
+func testNotFound(t *testing.T, open Opener) {
+	db := open(t)
 	add(t, db, newLink(1, "https://t.me/+a"))
 	ctx := t.Context()
 	tests := []struct {
@@ -322,8 +318,8 @@ func TestNotFound(t *testing.T) {
 	}
 }
 
-func TestLinkByURL(t *testing.T) {
-	db := newDB(t)
+func testLinkByURL(t *testing.T, open Opener) {
+	db := open(t)
 	add(t, db, newLink(1, "https://t.me/+a"))
 	b, _ := add(t, db, newLink(1, "https://t.me/+b"))
 	got, err := db.LinkByURL(t.Context(), 1, "https://t.me/+b")
@@ -335,8 +331,8 @@ func TestLinkByURL(t *testing.T) {
 	}
 }
 
-func TestLinksByName(t *testing.T) {
-	db := newDB(t)
+func testLinksByName(t *testing.T, open Opener) {
+	db := open(t)
 	for i, name := range []string{"Ärger", "other", "ärger", "ÄRGER", "Ärger und mehr", "Привет", ""} {
 		l := newLink(1, fmt.Sprintf("https://t.me/+%d", i))
 		l.Name = name
@@ -377,8 +373,8 @@ func TestLinksByName(t *testing.T) {
 	}
 }
 
-func TestListLinks(t *testing.T) {
-	db := newDB(t)
+func testListLinks(t *testing.T, open Opener) {
+	db := open(t)
 	var want []store.Link
 	for i := range 3 {
 		l, _ := add(t, db, newLink(1, fmt.Sprintf("https://t.me/+%d", i)))
@@ -393,7 +389,7 @@ func TestListLinks(t *testing.T) {
 	}
 }
 
-func TestEditLink(t *testing.T) {
+func testEditLink(t *testing.T, open Opener) {
 	t1 := t0.Add(time.Hour)
 	tests := []struct {
 		name   string
@@ -420,7 +416,7 @@ func TestEditLink(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := newDB(t)
+			db := open(t)
 			l := newLink(1, "https://t.me/+a")
 			l.Name, l.ExpiresAt, l.MemberLimit, l.JoinRequest = "Alt", t0.Add(24*time.Hour), 10, true
 			before, _ := add(t, db, l)
@@ -447,8 +443,8 @@ func TestEditLink(t *testing.T) {
 	}
 }
 
-func TestEditLinkSetsJoinRequest(t *testing.T) {
-	db := newDB(t)
+func testEditLinkSetsJoinRequest(t *testing.T, open Opener) {
+	db := open(t)
 	before, _ := add(t, db, newLink(1, "https://t.me/+a"))
 	got, err := db.EditLink(t.Context(), 1, 1, store.LinkChange{JoinRequest: new(true), EditedBy: 42, EditedAt: t0})
 	if err != nil {
@@ -461,8 +457,8 @@ func TestEditLinkSetsJoinRequest(t *testing.T) {
 	}
 }
 
-func TestEditLinkRenameFindsNewName(t *testing.T) {
-	db := newDB(t)
+func testEditLinkRenameFindsNewName(t *testing.T, open Opener) {
+	db := open(t)
 	l := newLink(1, "https://t.me/+a")
 	l.Name = "Alt"
 	add(t, db, l)
@@ -480,8 +476,8 @@ func TestEditLinkRenameFindsNewName(t *testing.T) {
 	}
 }
 
-func TestRevokeLink(t *testing.T) {
-	db := newDB(t)
+func testRevokeLink(t *testing.T, open Opener) {
+	db := open(t)
 	a, _ := add(t, db, primaryLink(1, "https://t.me/+a"))
 	b, _ := add(t, db, newLink(1, "https://t.me/+b"))
 	t1, t2 := t0.Add(time.Hour), t0.Add(2*time.Hour)
@@ -514,7 +510,7 @@ func TestRevokeLink(t *testing.T) {
 	}
 }
 
-func TestLinkState(t *testing.T) {
+func testLinkState(t *testing.T, open Opener) {
 	now := t0.Add(24 * time.Hour)
 	tests := []struct {
 		name      string
@@ -529,7 +525,7 @@ func TestLinkState(t *testing.T) {
 		{"revoked", time.Time{}, true, store.StateRevoked},
 		{"revoked and expired", now.Add(-time.Hour), true, store.StateRevoked},
 	}
-	db := newDB(t)
+	db := open(t)
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := newLink(1, fmt.Sprintf("https://t.me/+%d", i))
@@ -547,38 +543,9 @@ func TestLinkState(t *testing.T) {
 	}
 }
 
-func TestDataSurvivesReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "invitebot.db")
-	db, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := primaryLink(-100123, "https://t.me/+a")
-	l.Name, l.ExpiresAt, l.MemberLimit, l.JoinRequest = "Ärger", t0.Add(time.Hour), 5, true
-	add(t, db, l)
-	add(t, db, primaryLink(-100123, "https://t.me/+b")) // revokes #1
-	add(t, db, newLink(-100123, "https://t.me/+c"))
-	if _, err := db.EditLink(t.Context(), -100123, 3, store.LinkChange{Name: new("c"), EditedBy: 8, EditedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	before := list(t, db, -100123)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	db = openDB(t, path)
-	if after := list(t, db, -100123); !slices.Equal(after, before) {
-		t.Errorf("after reopening:\n%+v\nbefore:\n%+v", after, before)
-	}
-	added, _ := add(t, db, newLink(-100123, "https://t.me/+d"))
-	if added.Number != 4 {
-		t.Errorf("link added after reopening is #%d, want #4", added.Number)
-	}
-}
-
-func TestLinkByRequest(t *testing.T) {
+func testLinkByRequest(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db := newDB(t)
+	db := open(t)
 	l := newLink(-100, "https://t.me/+req1")
 	l.Request = "-100:42"
 	added, _ := add(t, db, l)
