@@ -1,0 +1,244 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/invitebot/invitebot/store"
+)
+
+var (
+	_ store.Notifications = (*DB)(nil)
+	_ store.Messages      = (*DB)(nil)
+)
+
+// SetNotify subscribes an admin to a chat's join requests, or not.
+func (db *DB) SetNotify(ctx context.Context, s store.Subscriber, on bool, at time.Time) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		chatID, err := writeChat(ctx, tx, s.ChatID)
+		if err != nil {
+			return err
+		}
+		if !on {
+			_, err = tx.Exec(ctx, `DELETE FROM notify_subscriptions WHERE chat_id = $1 AND user_id = $2`, chatID, s.UserID)
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO notify_subscriptions (chat_id, user_id, language, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (chat_id, user_id) DO UPDATE SET language = excluded.language`,
+			chatID, s.UserID, s.Language, unixTime(at))
+		return err
+	})
+	return storeError("set notify", err)
+}
+
+// Notifying tells whether the admin is subscribed to the chat.
+func (db *DB) Notifying(ctx context.Context, chatID, userID int64) (bool, error) {
+	const op = "notifying"
+	chatID, err := currentChat(ctx, db.pool, chatID)
+	if err != nil {
+		return false, storeError(op, err)
+	}
+	var on bool
+	err = db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notify_subscriptions WHERE chat_id = $1 AND user_id = $2)`, chatID, userID).Scan(&on)
+	return on, storeError(op, err)
+}
+
+// enqueueNotifications puts a notification of the request in the outbox
+// for each subscriber of its chat; a request seen again makes none.
+func enqueueNotifications(ctx context.Context, tx pgx.Tx, chatID, requesterID int64, requestedAt time.Time) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO notifications (chat_id, requester_id, requested_at, admin_id, language)
+		SELECT chat_id, $1, $2, user_id, language FROM notify_subscriptions WHERE chat_id = $3 AND user_id <> $4
+		ORDER BY user_id
+		ON CONFLICT DO NOTHING`,
+		requesterID, requestedAt.Unix(), chatID, requesterID)
+	return err
+}
+
+// settleNotifications gives the notifications of a request its outcome,
+// and drops those not yet sent.
+func settleNotifications(ctx context.Context, tx pgx.Tx, chatID, requesterID int64, outcome store.RequestState) error {
+	_, err := tx.Exec(ctx, `
+		UPDATE notifications SET outcome = $1, state = CASE WHEN state = 'pending' THEN 'dropped' ELSE state END
+		WHERE chat_id = $2 AND requester_id = $3 AND outcome = ''`, string(outcome), chatID, requesterID)
+	return err
+}
+
+const notificationColumns = `id, chat_id, requester_id, requested_at, admin_id, language, state, message_id, sent_at, outcome`
+
+func (db *DB) notifications(ctx context.Context, op, where string, args ...any) ([]store.Notification, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	out, err := collect(rows, func(row scanner) (store.Notification, error) {
+		var (
+			n               store.Notification
+			requested, sent int64
+			state, outcome  string
+		)
+		if err := row.Scan(&n.ID, &n.ChatID, &n.RequesterID, &requested, &n.AdminID, &n.Language, &state, &n.MessageID, &sent, &outcome); err != nil {
+			return n, err
+		}
+		n.RequestedAt, n.SentAt = fromUnix(requested), fromUnix(sent)
+		n.State, n.Outcome = store.NotificationState(state), store.RequestState(outcome)
+		return n, nil
+	})
+	return out, storeError(op, err)
+}
+
+// PendingNotifications are the notifications to send, oldest first.
+func (db *DB) PendingNotifications(ctx context.Context) ([]store.Notification, error) {
+	return db.notifications(ctx, "pending notifications", `state = 'pending'`)
+}
+
+// NotificationsToEdit are the sent notifications whose request was answered.
+func (db *DB) NotificationsToEdit(ctx context.Context) ([]store.Notification, error) {
+	return db.notifications(ctx, "notifications to edit", `state = 'sent' AND outcome <> '' AND NOT edited`)
+}
+
+// RequestNotifications are the sent notifications of a request.
+func (db *DB) RequestNotifications(ctx context.Context, chatID, requesterID int64) ([]store.Notification, error) {
+	const op = "request notifications"
+	chatID, err := currentChat(ctx, db.pool, chatID)
+	if err != nil {
+		return nil, storeError(op, err)
+	}
+	return db.notifications(ctx, op, `chat_id = $1 AND requester_id = $2 AND state = 'sent'`, chatID, requesterID)
+}
+
+// NotificationSent records that a notification went out as a message.
+func (db *DB) NotificationSent(ctx context.Context, id int64, messageID int, at time.Time) error {
+	// A notification whose request was answered while it was being sent
+	// was dropped meanwhile: it went out all the same, and its message
+	// must show the outcome.
+	_, err := db.pool.Exec(ctx, `UPDATE notifications SET state = 'sent', message_id = $1, sent_at = $2 WHERE id = $3 AND state IN ('pending', 'dropped')`,
+		messageID, unixTime(at), id)
+	return storeError("notification sent", err)
+}
+
+// NotificationsSummarized records a summary of the notifications ids.
+func (db *DB) NotificationsSummarized(ctx context.Context, adminID, chatID int64, ids []int64, at time.Time) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if len(ids) > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE notifications SET state = 'summarized', sent_at = $1 WHERE id = ANY($2) AND state = 'pending'`,
+				unixTime(at), ids); err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, sent_at, backlog_since) VALUES ($1, $2, $3, 0)
+			ON CONFLICT (admin_id, chat_id) DO UPDATE SET sent_at = excluded.sent_at, backlog_since = 0`, adminID, chatID, unixTime(at))
+		return err
+	})
+	return storeError("notifications summarized", err)
+}
+
+// NotifyWindow tells how an admin's notifications about a chat stand.
+func (db *DB) NotifyWindow(ctx context.Context, adminID, chatID int64, since time.Time) (store.NotifyWindow, error) {
+	const op = "notify window"
+	var w store.NotifyWindow
+	if err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM notifications
+		WHERE admin_id = $1 AND chat_id = $2 AND state = 'sent' AND sent_at >= $3`,
+		adminID, chatID, since.Unix()).Scan(&w.Singles); err != nil {
+		return w, storeError(op, err)
+	}
+	var last, backlog int64
+	err := db.pool.QueryRow(ctx, `SELECT sent_at, backlog_since FROM notification_summaries WHERE admin_id = $1 AND chat_id = $2`,
+		adminID, chatID).Scan(&last, &backlog)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return w, storeError(op, err)
+	}
+	w.LastSummary, w.BacklogSince = fromUnix(last), fromUnix(backlog)
+	return w, nil
+}
+
+// WaitForSummary records that notifications wait for a summary from at.
+func (db *DB) WaitForSummary(ctx context.Context, adminID, chatID int64, at time.Time) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, backlog_since) VALUES ($1, $2, $3)
+		ON CONFLICT (admin_id, chat_id) DO UPDATE SET backlog_since = excluded.backlog_since
+		WHERE notification_summaries.backlog_since = 0`, adminID, chatID, unixTime(at))
+	return storeError("wait for summary", err)
+}
+
+// NotificationEdited records that a notification's message shows its outcome.
+func (db *DB) NotificationEdited(ctx context.Context, id int64) error {
+	_, err := db.pool.Exec(ctx, `UPDATE notifications SET edited = true WHERE id = $1`, id)
+	return storeError("notification edited", err)
+}
+
+// SaveButtonMessage records a message with buttons.
+func (db *DB) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) error {
+	items := make([]string, len(m.Items))
+	for i, it := range m.Items {
+		items[i] = strconv.FormatInt(it, 10)
+	}
+	_, err := db.pool.Exec(ctx, `
+		INSERT INTO button_messages (chat_id, message_id, kind, target_id, items, title, user_id, parent_id, expires_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (chat_id, message_id) DO UPDATE SET kind = excluded.kind, target_id = excluded.target_id,
+			items = excluded.items, title = excluded.title, user_id = excluded.user_id, parent_id = excluded.parent_id,
+			expires_at = excluded.expires_at, created_at = excluded.created_at`,
+		m.ChatID, m.MessageID, m.Kind, m.TargetID, strings.Join(items, " "), m.Title, m.UserID, m.ParentID, unixTime(m.ExpiresAt), unixTime(m.CreatedAt))
+	return storeError("save button message", err)
+}
+
+// ButtonMessage returns the record of a message with buttons.
+func (db *DB) ButtonMessage(ctx context.Context, chatID int64, messageID int) (store.ButtonMessage, error) {
+	const op = "button message"
+	m := store.ButtonMessage{ChatID: chatID, MessageID: messageID}
+	var items string
+	var expires, created int64
+	err := db.pool.QueryRow(ctx, `SELECT kind, target_id, items, title, user_id, parent_id, expires_at, created_at
+		FROM button_messages WHERE chat_id = $1 AND message_id = $2`, chatID, messageID).
+		Scan(&m.Kind, &m.TargetID, &items, &m.Title, &m.UserID, &m.ParentID, &expires, &created)
+	if err != nil {
+		return store.ButtonMessage{}, storeError(op, err)
+	}
+	// The target may have been upgraded since.
+	if m.TargetID, err = currentChat(ctx, db.pool, m.TargetID); err != nil {
+		return store.ButtonMessage{}, storeError(op, err)
+	}
+	for _, f := range strings.Fields(items) {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return store.ButtonMessage{}, fmt.Errorf("%s: item %q: %w", op, f, err)
+		}
+		m.Items = append(m.Items, n)
+	}
+	m.ExpiresAt, m.CreatedAt = fromUnix(expires), fromUnix(created)
+	return m, nil
+}
+
+// SavePendingCommand records a command that waits for a private chat.
+func (db *DB) SavePendingCommand(ctx context.Context, c store.PendingCommand) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO pending_commands (token, user_id, chat_id, command, args, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		c.Token, c.UserID, c.ChatID, c.Command, c.Args, unixTime(c.CreatedAt))
+	return storeError("save pending command", err)
+}
+
+// TakePendingCommand returns the command named token and forgets it.
+func (db *DB) TakePendingCommand(ctx context.Context, token string) (store.PendingCommand, error) {
+	c := store.PendingCommand{Token: token}
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		// Of two takers, one gets the row; the other finds none.
+		var at int64
+		if err := tx.QueryRow(ctx, `DELETE FROM pending_commands WHERE token = $1 RETURNING user_id, chat_id, command, args, created_at`, token).
+			Scan(&c.UserID, &c.ChatID, &c.Command, &c.Args, &at); err != nil {
+			return err
+		}
+		c.CreatedAt = fromUnix(at)
+		var err error
+		c.ChatID, err = currentChat(ctx, tx, c.ChatID)
+		return err
+	})
+	if err != nil {
+		return store.PendingCommand{}, storeError("take pending command", err)
+	}
+	return c, nil
+}
