@@ -11,6 +11,7 @@ import (
 
 // TestStore runs the store's contract suite, each test on a new database.
 func TestStore(t *testing.T) {
+	pgtest.Server(t) // skip (or fail) once, not per test
 	storetest.Run(t, func(t *testing.T) storetest.Store { return testDB{newDB(t)} })
 }
 

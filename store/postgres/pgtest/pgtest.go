@@ -67,13 +67,13 @@ func NewDatabase(t testing.TB) string {
 	return u.String()
 }
 
-// Exec runs a statement as the user of the test server's URL, in its
-// database: for tests that make roles or grants.
-func Exec(t testing.TB, sql string) {
+// Exec runs a statement in the database at url (the server's, or one of
+// NewDatabase): for tests that make roles or grants.
+func Exec(t testing.TB, url, sql string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := exec(ctx, Server(t), sql); err != nil {
+	if err := exec(ctx, url, sql); err != nil {
 		t.Fatalf("pgtest: %s: %v", sql, err)
 	}
 }
