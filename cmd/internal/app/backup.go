@@ -8,7 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
 
 	"github.com/invitebot/invitebot/store/sqlite"
 )
@@ -45,7 +44,7 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 		src = defaultDB
 	}
 	// Never echo the URL: it may hold a password.
-	if strings.HasPrefix(src, "postgres://") || strings.HasPrefix(src, "postgresql://") {
+	if isPostgres(src) {
 		return &ConfigError{"INVITEBOT_DB", `is a PostgreSQL URL; invitebot backup copies a SQLite database: back PostgreSQL up with pg_dump (e.g. pg_dump --format=custom --file=FILE "$INVITEBOT_DB")`}
 	}
 

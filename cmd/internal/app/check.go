@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/bot"
-	"github.com/invitebot/invitebot/store/sqlite"
 )
 
 // checkTimeout bounds -check's one getMe: a pre-flight does not wait for
@@ -26,13 +25,13 @@ func checkConfig(ctx context.Context, getenv func(string) string, stdout, stderr
 	if err != nil {
 		return err
 	}
-	db, err := sqlite.Open(ctx, cfg.DB)
+	db, err := openDatabase(ctx, cfg.DB)
 	if err != nil {
-		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", cfg.DB, err)}
+		return err
 	}
 	defer db.Close()
 	if err := db.Ping(ctx); err != nil {
-		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("%s does not answer (%v)", cfg.DB, err)}
+		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("%s does not answer (%v)", describeDB(cfg.DB), err)}
 	}
 
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
@@ -45,6 +44,6 @@ func checkConfig(ctx context.Context, getenv func(string) string, stdout, stderr
 		return &ConfigError{"TELEGRAM_API_URL", fmt.Sprintf("cannot reach the Bot API at %s within %s (%v); check the network, a proxy or firewall, and the URL", cfg.APIURL, checkTimeout, err)}
 	}
 	me := client.Self()
-	fmt.Fprintf(stdout, "ok: configuration valid, database %s open, Bot API at %s answers as @%s (id %d)\n", cfg.DB, cfg.APIURL, me.Username, me.ID)
+	fmt.Fprintf(stdout, "ok: configuration valid, database %s open, Bot API at %s answers as @%s (id %d)\n", describeDB(cfg.DB), cfg.APIURL, me.Username, me.ID)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/handlers/verifypage"
 	"github.com/invitebot/invitebot/middleware"
+	"github.com/invitebot/invitebot/store/postgres"
 	"github.com/invitebot/invitebot/store/sqlite"
 )
 
@@ -57,9 +59,12 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	log := newLogger(cfg, stderr)
 
-	db, err := sqlite.Open(ctx, cfg.DB)
+	db, err := openDatabase(ctx, cfg.DB)
 	if err != nil {
-		return &ConfigError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", cfg.DB, err)}
+		if ctx.Err() != nil {
+			return nil // stopped while connecting
+		}
+		return err
 	}
 	defer func() {
 		if err := db.Close(); err != nil {
@@ -155,6 +160,51 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	})
 	log.Info().Msg("stopped")
 	return err
+}
+
+// database is the store the bot runs on: SQLite's or PostgreSQL's.
+type database interface {
+	ops.Store
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// isPostgres tells an INVITEBOT_DB that names a PostgreSQL database
+// rather than a SQLite file.
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// openDatabase opens the store that INVITEBOT_DB names: a postgres:// or
+// postgresql:// URL is a PostgreSQL database, anything else a SQLite file.
+// Its errors are ConfigErrors, which never show a URL: it may hold a
+// password (the store's own errors leave it out).
+func openDatabase(ctx context.Context, dsn string) (database, error) {
+	if isPostgres(dsn) {
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, &ConfigError{"INVITEBOT_DB", fmt.Sprintf("cannot open the PostgreSQL database (%v); check the URL, that the server is up and reachable from here, and that the user may connect and create tables in the database", err)}
+		}
+		return db, nil
+	}
+	db, err := sqlite.Open(ctx, dsn)
+	if err != nil {
+		return nil, &ConfigError{"INVITEBOT_DB", fmt.Sprintf("cannot open %s (%v); point INVITEBOT_DB at a file in a writable directory", dsn, err)}
+	}
+	return db, nil
+}
+
+// describeDB names the store for a person, without a URL's user and
+// password: the file, or "PostgreSQL database NAME on HOST".
+func describeDB(dsn string) string {
+	if !isPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "PostgreSQL database"
+	}
+	return fmt.Sprintf("PostgreSQL database %s on %s", strings.TrimPrefix(u.Path, "/"), u.Host)
 }
 
 // lateHandler is a handler made after the server starts: until set, it
