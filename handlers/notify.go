@@ -49,7 +49,14 @@ type Notifier struct {
 	store    NotifyStore
 	requests *Requests
 	wake     chan struct{}
+	// tick is the longest Run sleeps unwoken (a window).
+	tick time.Duration
 }
+
+// SetTick sets the longest Run sleeps when nothing wakes it (a window
+// unless set): with a clock of the tests' own (Deps.Now), a summary that
+// falls due as it moves is sent within d. Call it before Run.
+func (n *Notifier) SetTick(d time.Duration) { n.tick = d }
 
 // NewNotifier makes the notifications, shown as requests show them.
 func NewNotifier(d *Deps, st NotifyStore, requests *Requests) *Notifier {
@@ -113,7 +120,11 @@ func (n *Notifier) Run(ctx context.Context) {
 	log := zerolog.Ctx(ctx)
 	for {
 		next, err := n.process(ctx)
-		wait := window
+		idle := window
+		if n.tick > 0 {
+			idle = n.tick
+		}
+		wait := idle
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -121,7 +132,7 @@ func (n *Notifier) Run(ctx context.Context) {
 			log.Error().Err(err).Msg("sending notifications failed; trying again soon")
 			wait = 5 * time.Second
 		case !next.IsZero():
-			wait = min(max(next.Sub(n.now()), 0), window)
+			wait = min(max(next.Sub(n.now()), 0), idle)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -124,6 +124,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	w.links.CountRepeats(obs.UnsureRepeat)
 	if in.Tick > 0 {
 		w.gate.SetTick(in.Tick)
+		w.notifier.SetTick(in.Tick)
 	}
 	page.set(verifypage.New(verifypage.Options{
 		Gate: w.gate.Page(), BotToken: cfg.Token, Catalog: catalog, Now: in.Now,
