@@ -80,6 +80,7 @@ const (
 // the store so that it survives a restart.
 type Gate struct {
 	*Deps
+	worker
 	store    GateStore
 	guard    GuardTelegram
 	requests *Requests
@@ -88,11 +89,8 @@ type Gate struct {
 	pageURL string
 	obs     GateObserver
 
-	wake     chan struct{}
 	caught   chan struct{} // closed once the loop caught up (CaughtUp)
 	caughtUp sync.Once
-	// tick is the longest the worker sleeps unwoken (gateIdle).
-	tick time.Duration
 }
 
 // NewGate makes the gatekeeping. pageURL is the public address of the
@@ -102,26 +100,13 @@ func NewGate(d *Deps, st GateStore, guard GuardTelegram, requests *Requests, pag
 		obs = nopGateObserver{}
 	}
 	return &Gate{Deps: d, store: st, guard: guard, requests: requests, pageURL: pageURL, obs: obs,
-		wake: make(chan struct{}, 1), caught: make(chan struct{}), tick: gateIdle}
+		worker: newWorker(gateIdle), caught: make(chan struct{})}
 }
-
-// SetTick sets the longest the worker sleeps when nothing wakes it (a
-// minute unless set): with a clock of the tests' own (Deps.Now), the
-// deadlines it moves past are seen within d. Call it before Run.
-func (g *Gate) SetTick(d time.Duration) { g.tick = d }
 
 type nopGateObserver struct{}
 
 func (nopGateObserver) JoinRequest(string)        {}
 func (nopGateObserver) GuardAnswer(time.Duration) {}
-
-// Wake tells the gate's worker that there is work: a check to send.
-func (g *Gate) Wake() {
-	select {
-	case g.wake <- struct{}{}:
-	default:
-	}
-}
 
 // CaughtUp tells the gate that the updates that waited for the bot at its
 // start are handled: the presses among them are in, so deadlines that

@@ -46,29 +46,14 @@ const (
 // back.
 type Notifier struct {
 	*Deps
+	worker
 	store    NotifyStore
 	requests *Requests
-	wake     chan struct{}
-	// tick is the longest Run sleeps unwoken (a window).
-	tick time.Duration
 }
-
-// SetTick sets the longest Run sleeps when nothing wakes it (a window
-// unless set): with a clock of the tests' own (Deps.Now), a summary that
-// falls due as it moves is sent within d. Call it before Run.
-func (n *Notifier) SetTick(d time.Duration) { n.tick = d }
 
 // NewNotifier makes the notifications, shown as requests show them.
 func NewNotifier(d *Deps, st NotifyStore, requests *Requests) *Notifier {
-	return &Notifier{Deps: d, store: st, requests: requests, wake: make(chan struct{}, 1)}
-}
-
-// Wake tells the notifier that the outbox changed.
-func (n *Notifier) Wake() {
-	select {
-	case n.wake <- struct{}{}:
-	default:
-	}
+	return &Notifier{Deps: d, worker: newWorker(window), store: st, requests: requests}
 }
 
 // Notify (/notify [on|off]) shows or sets whether the asking admin hears of
@@ -117,33 +102,7 @@ func (n *Notifier) Notify(ctx context.Context, u *bot.Update) error {
 // Run sends the notifications in the outbox until ctx ends: at once when
 // woken (Wake), when a summary falls due, and every window anyway.
 func (n *Notifier) Run(ctx context.Context) {
-	log := zerolog.Ctx(ctx)
-	for {
-		next, err := n.process(ctx)
-		idle := window
-		if n.tick > 0 {
-			idle = n.tick
-		}
-		wait := idle
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			log.Error().Err(err).Msg("sending notifications failed; trying again soon")
-			wait = 5 * time.Second
-		case !next.IsZero():
-			wait = min(max(next.Sub(n.now()), 0), idle)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-n.wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	n.loop(ctx, n.now, "sending notifications", n.process)
 }
 
 // process shows the outcomes of answered requests in their notifications,

@@ -23,9 +23,6 @@ const (
 	// gateIdle is the longest it sleeps without being woken: the next
 	// deadline wakes it sooner.
 	gateIdle = time.Minute
-	// gateRetry is the wait after a failure (the store, or Telegram
-	// unreachable).
-	gateRetry = 5 * time.Second
 )
 
 // sentUnknown is the message ID of a check that may or may not have
@@ -38,29 +35,7 @@ const sentUnknown = -1
 // one chat never holds more than one message in the pacer ahead of other
 // chats' answers. Deadlines wait until the loop caught up (CaughtUp).
 func (g *Gate) Run(ctx context.Context) {
-	log := zerolog.Ctx(ctx)
-	for {
-		next, err := g.work(ctx)
-		wait := g.tick
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			log.Error().Err(err).Msg("verifying requesters failed; trying again soon")
-			wait = gateRetry
-		case !next.IsZero():
-			wait = min(max(next.Sub(g.now()), 0), g.tick)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-g.wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	g.loop(ctx, g.now, "verifying requesters", g.work)
 }
 
 // work sends the checks waiting to go, then, once caught up, settles the
