@@ -307,7 +307,7 @@ func requestOf(t *testing.T, e *env) store.JoinRequest {
 	return r
 }
 
-func TestGateOnJoinRequest(t *testing.T) {
+func TestOnJoinRequest(t *testing.T) {
 	answer := func(m string) string { return line(m, tGroup, tBob) }
 	query := func(result bot.JoinQueryResult) string { return line("AnswerJoinQuery", tGuardQuery, result) }
 	chat := func(mode store.JoinMode, wait time.Duration) func(e *gateEnv) {
