@@ -89,7 +89,7 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("unsettled verifications: %w", err)
 	}
 	for _, v := range unsettled {
-		if err := g.finish(ctx, v); err != nil {
+		if _, err := g.finish(ctx, v); err != nil {
 			return time.Time{}, err
 		}
 	}
@@ -107,7 +107,7 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 				continue
 			}
 			g.obs.JoinRequest(OutcomeTimedOut)
-			if err := g.finish(ctx, after); err != nil {
+			if _, err := g.finish(ctx, after); err != nil {
 				return time.Time{}, err
 			}
 		}
@@ -184,29 +184,53 @@ func (g *Gate) chatTitle(ctx context.Context, chatID int64) (string, error) {
 
 // finish does what a verification that ended means for its request, if
 // the request still waits: passed approves, failed and timed out decline;
-// and shows the outcome in the check. Done twice, it changes nothing.
-func (g *Gate) finish(ctx context.Context, v store.Verification) error {
+// and shows the outcome in the check. It returns the outcome the check
+// shows: v's own, or VerifyHandled when the request was answered
+// otherwise (by an admin, the requester, or Telegram's own say that it is
+// gone), which the check then says. Done twice, it changes nothing.
+func (g *Gate) finish(ctx context.Context, v store.Verification) (store.VerifyState, error) {
+	shown := v.State
 	req, err := g.store.JoinRequest(ctx, v.ChatID, v.UserID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil
+		shown = store.VerifyHandled
 	case err != nil:
-		return fmt.Errorf("find join request: %w", err)
-	}
-	if req.State == store.RequestPending && req.RequestedAt.Equal(v.RequestedAt) {
+		return "", fmt.Errorf("find join request: %w", err)
+	case !req.RequestedAt.Equal(v.RequestedAt):
+		shown = store.VerifyHandled // a newer request replaced it
+	case req.State == store.RequestPending:
 		switch v.State {
 		case store.VerifyPassed, store.VerifyFailed, store.VerifyTimedOut:
-			if _, err := g.settle(ctx, nil, req, v.State == store.VerifyPassed); err != nil {
-				return fmt.Errorf("answer a verified request: %w", err)
+			res, err := g.settle(ctx, nil, req, v.State == store.VerifyPassed)
+			if err != nil {
+				return "", fmt.Errorf("answer a verified request: %w", err)
+			}
+			if res == handledElsewhere {
+				shown = store.VerifyHandled
 			}
 		}
+	case !answeredBy(v.State, req.State):
+		shown = store.VerifyHandled
 	}
-	g.showOutcome(ctx, v)
-	return nil
+	g.showOutcome(ctx, v, shown)
+	return shown, nil
 }
 
-// showOutcome replaces v's check, if it was sent, with what became of it.
-func (g *Gate) showOutcome(ctx context.Context, v store.Verification) {
+// answeredBy tells whether a request that ended in rs was answered as
+// its check that ended in vs says.
+func answeredBy(vs store.VerifyState, rs store.RequestState) bool {
+	switch vs {
+	case store.VerifyPassed:
+		return rs == store.RequestApproved
+	case store.VerifyFailed, store.VerifyTimedOut:
+		return rs == store.RequestDeclined
+	}
+	return true
+}
+
+// showOutcome replaces v's check, if it was sent, with what became of it
+// (shown).
+func (g *Gate) showOutcome(ctx context.Context, v store.Verification, shown store.VerifyState) {
 	if v.MessageID <= 0 {
 		return
 	}
@@ -216,7 +240,7 @@ func (g *Gate) showOutcome(ctx context.Context, v store.Verification) {
 		return
 	}
 	p := g.Text.For(v.Language)
-	err = g.TG.Edit(ctx, v.UserChatID, v.MessageID, p.Sprint(outcomeText(v.State, title)), nil)
+	err = g.TG.Edit(ctx, v.UserChatID, v.MessageID, p.Sprint(outcomeText(shown, title)), nil)
 	if err != nil && !errors.Is(err, bot.ErrMessageGone) && !errors.Is(err, bot.ErrBlocked) {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("could not show the check's outcome")
 	}
@@ -278,14 +302,15 @@ func (g *Gate) Press(ctx context.Context, u *bot.Update) error {
 			v.MessageID = q.Message.ID // now known
 		}
 	}
-	if err := g.finish(ctx, v); err != nil {
+	shown, err := g.finish(ctx, v)
+	if err != nil {
 		return err
 	}
 	title, err := g.chatTitle(ctx, v.ChatID)
 	if err != nil {
 		return err
 	}
-	return g.answerButton(ctx, u, outcomeText(v.State, title), false)
+	return g.answerButton(ctx, u, outcomeText(shown, title), false)
 }
 
 // parseVerifyButton reads "vf:CHAT:INDEX".

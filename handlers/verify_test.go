@@ -280,6 +280,11 @@ func TestWorkDeadlines(t *testing.T) {
 			v.Deadline = tNow.Add(-time.Minute)
 			e.tg.failNext("Edit", errMessageGone)
 		}, calls: []string{decline, edit}, state: store.VerifyTimedOut, request: store.RequestDeclined, outcomes: []string{OutcomeTimedOut}},
+		{name: "time up, the request answered elsewhere: the check says so", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
+			v.Deadline = tNow.Add(-time.Minute)
+			e.tg.failNext("DeclineRequest", errRequestGone)
+		}, calls: []string{decline, edit}, state: store.VerifyTimedOut, request: store.RequestGone,
+			shows: "Your request to join Fans & Friends was answered already; this check no longer counts.", outcomes: []string{OutcomeTimedOut}},
 		{name: "time up, declining failing: a failure, the check ended", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
 			v.Deadline = tNow.Add(-time.Minute)
 			e.tg.failNext("DeclineRequest", errNetwork)
@@ -291,7 +296,12 @@ func TestWorkDeadlines(t *testing.T) {
 			v.Deadline, v.RequestedAt = tNow.Add(-time.Minute), tNow.Add(-time.Hour)
 		}, after: func(e *gateEnv) {
 			e.seedRequest(store.JoinRequest{UserID: tBob, RequestedAt: tNow.Add(-time.Minute), UserChatID: tBob, Mode: store.JoinVerify})
-		}, calls: []string{edit}, state: store.VerifyTimedOut, request: store.RequestPending, shows: "Time is up", outcomes: []string{OutcomeTimedOut}},
+		}, calls: []string{edit}, state: store.VerifyTimedOut, request: store.RequestPending, shows: "this check no longer counts",
+			outcomes: []string{OutcomeTimedOut}},
+		{name: "time up for a request the store no longer has: the check says so", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
+			v.Deadline = tNow.Add(-time.Minute)
+		}, after: func(e *gateEnv) { delete(e.st.requests, [2]int64{tGroup, tBob}) }, calls: []string{edit}, state: store.VerifyTimedOut,
+			shows: "this check no longer counts", outcomes: []string{OutcomeTimedOut}},
 		{name: "not yet: its deadline is the next", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) { v.Deadline = tNow.Add(5 * time.Minute) },
 			state: store.VerifyPending, request: store.RequestPending, next: tNow.Add(5 * time.Minute)},
 		{name: "the earliest pending deadline is the next", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
@@ -348,8 +358,8 @@ func TestWorkDeadlines(t *testing.T) {
 			if got := checkOf(t, e.env, v); got.State != tc.state {
 				t.Errorf("the check is %s, want %s", got.State, tc.state)
 			}
-			if r := requestOf(t, e.env); r.State != tc.request {
-				t.Errorf("the request is %s, want %s", r.State, tc.request)
+			if r, _ := e.st.request(tGroup, tBob); r.State != tc.request {
+				t.Errorf("the request is %q, want %q", r.State, tc.request)
 			}
 			if text, buttons := e.tg.message(55); tc.shows != "" && (!strings.Contains(plain(text), tc.shows) || len(buttons) != 0) {
 				t.Errorf("the check shows %q with %d button rows, want %q and none", plain(text), len(buttons), tc.shows)
@@ -428,6 +438,7 @@ func TestPress(t *testing.T) {
 		u        func() *bot.Update
 		calls    []string
 		says     string // the answer to the press
+		shows    string // what message 55 says after ("" unchecked)
 		err      string // or the text.Error's message
 		failure  bool   // or a failure
 		state    store.VerifyState
@@ -470,6 +481,32 @@ func TestPress(t *testing.T) {
 		}, u: func() *bot.Update { return checkPress(0, 55) }, calls: []string{edit, answered}, says: "is approved.",
 			state: store.VerifyPassed, request: store.RequestApproved},
 
+		{name: "the request answered elsewhere, unknown to the bot: says so", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
+			e.tg.failNext("ApproveRequest", errRequestGone)
+		}, u: func() *bot.Update { return checkPress(2, 55) }, calls: []string{approve, edit, answered},
+			says: "Your request to join Fans & Friends was answered already", shows: "was answered already",
+			state: store.VerifyPassed, request: store.RequestGone, outcomes: []string{OutcomeVerified}},
+		{name: "pressed again after that: says so again", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
+			v.State, v.EndedAt = store.VerifyPassed, tNow.Add(-time.Minute)
+		}, after: func(e *gateEnv) {
+			e.seedRequest(store.JoinRequest{UserID: tBob, RequestedAt: tNow.Add(-time.Minute), UserChatID: tBob, Mode: store.JoinVerify,
+				State: store.RequestGone})
+		}, u: func() *bot.Update { return checkPress(2, 55) }, calls: []string{edit, answered}, says: "was answered already",
+			shows: "was answered already", state: store.VerifyPassed, request: store.RequestGone},
+		{name: "failed before, pressed again: says so again", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
+			v.State, v.EndedAt = store.VerifyFailed, tNow.Add(-time.Minute)
+		}, after: func(e *gateEnv) {
+			e.seedRequest(store.JoinRequest{UserID: tBob, RequestedAt: tNow.Add(-time.Minute), UserChatID: tBob, Mode: store.JoinVerify,
+				State: store.RequestDeclined})
+		}, u: func() *bot.Update { return checkPress(2, 55) }, calls: []string{edit, answered}, says: "not the right button",
+			shows: "not the right button", state: store.VerifyFailed, request: store.RequestDeclined},
+		{name: "failed before, answered elsewhere, pressed again: answered already", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
+			v.State, v.EndedAt = store.VerifyFailed, tNow.Add(-time.Minute)
+		}, after: func(e *gateEnv) {
+			e.seedRequest(store.JoinRequest{UserID: tBob, RequestedAt: tNow.Add(-time.Minute), UserChatID: tBob, Mode: store.JoinVerify,
+				State: store.RequestGone})
+		}, u: func() *bot.Update { return checkPress(2, 55) }, calls: []string{edit, answered}, says: "was answered already",
+			shows: "was answered already", state: store.VerifyFailed, request: store.RequestGone},
 		{name: "Telegram failing: a failure, the check passed, the request waits for the worker", caughtUp: true, setup: func(e *gateEnv, v *store.Verification) {
 			e.tg.failNext("ApproveRequest", errNetwork)
 		}, u: func() *bot.Update { return checkPress(2, 55) }, calls: []string{approve}, failure: true,
@@ -538,6 +575,9 @@ func TestPress(t *testing.T) {
 				if a := e.tg.pressAnswers(); len(a) != 1 || !strings.Contains(a[0].text, tc.says) {
 					t.Errorf("the press is answered %+v, want %q", a, tc.says)
 				}
+			}
+			if text, _ := e.tg.message(55); tc.shows != "" && !strings.Contains(plain(text), tc.shows) {
+				t.Errorf("the check shows %q, want %q", plain(text), tc.shows)
 			}
 			if got := checkOf(t, e.env, v); got.State != tc.state {
 				t.Errorf("the check is %s, want %s", got.State, tc.state)
