@@ -296,10 +296,13 @@ func (g *Gate) OnJoinRequest(ctx context.Context, u *bot.Update) error {
 	switch mode {
 	case store.JoinAuto, store.JoinClosed:
 		approve := mode == store.JoinAuto
-		if _, err := g.settle(ctx, u, req, approve); err != nil {
+		res, err := g.settle(ctx, u, req, approve)
+		if err != nil {
 			return err
 		}
-		g.obs.JoinRequest(map[bool]string{true: OutcomeApproved, false: OutcomeDeclined}[approve])
+		if res == answered { // not one answered elsewhere first
+			g.obs.JoinRequest(map[bool]string{true: OutcomeApproved, false: OutcomeDeclined}[approve])
+		}
 	case store.JoinVerify:
 		return g.startCheck(ctx, u, req, settings)
 	default:

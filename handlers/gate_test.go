@@ -388,8 +388,14 @@ func TestOnJoinRequest(t *testing.T) {
 			calls: []string{query(bot.JoinQueue)}, state: store.RequestPending, mode: store.JoinManual, outcomes: []string{OutcomeQueued}, changed: true, timed: 1},
 
 		// Telegram's answers to the plain calls.
-		{name: "auto, the request gone: recorded gone", setup: fail(chat(store.JoinAuto, 0), "ApproveRequest", errRequestGone), u: plain,
-			calls: []string{answer("ApproveRequest")}, state: store.RequestGone, mode: store.JoinAuto, outcomes: []string{OutcomeApproved}, changed: true},
+		{name: "auto, the request gone: recorded gone, not counted approved", setup: fail(chat(store.JoinAuto, 0), "ApproveRequest", errRequestGone),
+			u: plain, calls: []string{answer("ApproveRequest")}, state: store.RequestGone, mode: store.JoinAuto, changed: true},
+		{name: "closed, a guard's, the request gone: recorded gone, not counted declined", setup: func(e *gateEnv) {
+			e.setChat(store.ChatSettings{JoinMode: store.JoinClosed})
+			e.tg.failNext("AnswerJoinQuery", errQueryGone)
+			e.tg.failNext("DeclineRequest", errRequestGone)
+		}, u: guard, calls: []string{query(bot.JoinDecline), answer("DeclineRequest")}, state: store.RequestGone, mode: store.JoinClosed,
+			timed: 1, changed: true},
 		{name: "closed, Telegram failing: a failure, the request waits", setup: fail(chat(store.JoinClosed, 0), "DeclineRequest", errNetwork), u: plain,
 			calls: []string{answer("DeclineRequest")}, failure: true, state: store.RequestPending, mode: store.JoinClosed},
 
