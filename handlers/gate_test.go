@@ -461,6 +461,25 @@ func TestOnJoinRequest(t *testing.T) {
 			e.seedRequest(store.JoinRequest{UserID: tBob, RequestedAt: tNow.Add(-time.Hour), Mode: store.JoinAuto, State: store.RequestDeclined})
 		}, u: func() *bot.Update { return replayed(joinRequest("")) }, calls: []string{answer("ApproveRequest")},
 			state: store.RequestApproved, mode: store.JoinAuto, outcomes: []string{OutcomeApproved}, changed: true},
+		{name: "replayed, the requester found unreachable by the first run: still marked", setup: func(e *gateEnv) {
+			e.setChat(store.ChatSettings{JoinMode: store.JoinVerify})
+			e.seedRequest(store.JoinRequest{UserID: tBob, RequestedAt: tNow, Mode: store.JoinVerify})
+			v := store.Verification{ChatID: tGroup, UserID: tBob, RequestedAt: tNow, Language: "de", Answer: 1,
+				Deadline: tNow.Add(10 * time.Minute), Via: store.ViaMessage, State: store.VerifyPending}
+			e.st.verifs = append(e.st.verifs, v)
+			e.end(v, store.VerifyUnreachable)
+		}, u: func() *bot.Update {
+			u := replayed(joinRequest(""))
+			u.JoinRequest.UserChatID = 0
+			return u
+		}, state: store.RequestPending, mode: store.JoinVerify, via: store.ViaMessage, verify: store.VerifyUnreachable,
+			wait: 10 * time.Minute, unreachable: true},
+		{name: "replayed, stored by the first run: goes on in the mode it was stored in", setup: func(e *gateEnv) {
+			e.setChat(store.ChatSettings{JoinMode: store.JoinAuto})
+			e.seedRequest(store.JoinRequest{UserID: tBob, RequestedAt: tNow, Mode: store.JoinManual})
+			e.st.enqueue(requestOf(t, e.env))
+		}, u: func() *bot.Update { return replayed(joinRequest("")) }, state: store.RequestPending, mode: store.JoinManual,
+			outcomes: []string{OutcomeQueued}, changed: true},
 		{name: "replayed, the check made by the first run: not made again", setup: func(e *gateEnv) {
 			e.setChat(store.ChatSettings{JoinMode: store.JoinVerify})
 			e.seedRequest(store.JoinRequest{UserID: tBob, RequestedAt: tNow, UserChatID: tBob, Mode: store.JoinVerify})
