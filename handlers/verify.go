@@ -63,7 +63,8 @@ func (g *Gate) Run(ctx context.Context) {
 	}
 }
 
-// work sends the checks waiting to go, then, once caught up, settles the
+// work sends the checks waiting to go (not those whose time is up: once
+// caught up, they end unsent), then, once caught up, settles the
 // verifications that ended and ends those whose time is up. It returns
 // the next deadline (zero if none).
 func (g *Gate) work(ctx context.Context) (time.Time, error) {
@@ -72,12 +73,27 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, fmt.Errorf("unsent verifications: %w", err)
 		}
+		done := 0
 		for _, v := range vs {
-			if err := g.sendCheck(ctx, v); err != nil {
-				return time.Time{}, err
+			switch {
+			case v.Deadline.After(g.now()):
+				if err := g.sendCheck(ctx, v); err != nil {
+					return time.Time{}, err
+				}
+			case !g.isCaughtUp():
+				// Its time was up before it could go (the bot or Telegram
+				// was down): it ends once caught up, for a check sent by a
+				// run that did not record it may have a press waiting.
+				continue
+			default:
+				// Sent now, it would end at once: it ends unsent.
+				if err := g.timeOut(ctx, v); err != nil {
+					return time.Time{}, err
+				}
 			}
+			done++
 		}
-		if len(vs) < gateBatch {
+		if len(vs) < gateBatch || done == 0 {
 			break
 		}
 	}
@@ -99,15 +115,7 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("due verifications: %w", err)
 		}
 		for _, v := range due {
-			after, ended, err := g.store.EndVerification(ctx, v, store.VerifyTimedOut, g.now())
-			if err != nil {
-				return time.Time{}, fmt.Errorf("end verification: %w", err)
-			}
-			if !ended {
-				continue
-			}
-			g.obs.JoinRequest(OutcomeTimedOut)
-			if _, err := g.finish(ctx, after); err != nil {
+			if err := g.timeOut(ctx, v); err != nil {
 				return time.Time{}, err
 			}
 		}
@@ -120,6 +128,20 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("next deadline: %w", err)
 	}
 	return next, nil
+}
+
+// timeOut ends v, whose time is up, and declines its request.
+func (g *Gate) timeOut(ctx context.Context, v store.Verification) error {
+	after, ended, err := g.store.EndVerification(ctx, v, store.VerifyTimedOut, g.now())
+	if err != nil {
+		return fmt.Errorf("end verification: %w", err)
+	}
+	if !ended {
+		return nil
+	}
+	g.obs.JoinRequest(OutcomeTimedOut)
+	_, err = g.finish(ctx, after)
+	return err
 }
 
 // sendCheck sends v's check to the requester in private. One that cannot

@@ -383,6 +383,71 @@ func TestWorkDeadlines(t *testing.T) {
 			t.Errorf("%d checks timed out, want %d", len(outcomes), n)
 		}
 	})
+	t.Run("a check whose time is up before it could go is not sent", func(t *testing.T) {
+		// The bot, or Telegram, was down for longer than the wait: the
+		// requester would get a check and at once its end.
+		e := newGateEnv("")
+		v := bobsCheck()
+		v.MessageID, v.Deadline = 0, tNow.Add(-time.Minute)
+		e.addCheck(v, "")
+		work(t, e) // before the loop caught up: it waits
+		wantCalls(t, e.tg)
+		if got := checkOf(t, e.env, v); got.State != store.VerifyPending {
+			t.Errorf("the check is %s before the loop caught up, want pending", got.State)
+		}
+		e.g.CaughtUp()
+		work(t, e)
+		wantCalls(t, e.tg, decline)
+		if got, r := checkOf(t, e.env, v), requestOf(t, e.env); got.State != store.VerifyTimedOut || r.State != store.RequestDeclined {
+			t.Errorf("the check is %s and the request %s, want timed out and declined", got.State, r.State)
+		}
+		if outcomes, _ := e.obs.told(); !slices.Equal(outcomes, []string{OutcomeTimedOut}) {
+			t.Errorf("outcomes %q, want one timed out", outcomes)
+		}
+	})
+	t.Run("more than a batch of them, and one in time", func(t *testing.T) {
+		e := newGateEnv("")
+		n := gateBatch + 1
+		for i := range n + 1 {
+			v := bobsCheck()
+			v.UserID, v.UserChatID, v.MessageID = requester(i), requester(i), 0
+			v.RequestedAt = tNow.Add(time.Duration(i-n-20) * time.Minute)
+			if i < n {
+				v.Deadline = tNow.Add(-time.Minute)
+			}
+			e.addCheck(v, "")
+		}
+		e.g.CaughtUp()
+		work(t, e)
+		if m := e.tg.messages(); len(m) != 1 || m[0].ChatID != requester(n) {
+			t.Errorf("checks sent: %+v, want the one in time", m)
+		}
+		if outcomes, _ := e.obs.told(); len(outcomes) != n {
+			t.Errorf("%d checks timed out, want %d", len(outcomes), n)
+		}
+	})
+	t.Run("more than a batch of them before the loop caught up: they wait", func(t *testing.T) {
+		e := newGateEnv("")
+		for i := range gateBatch + 1 {
+			v := bobsCheck()
+			v.UserID, v.UserChatID, v.MessageID, v.Deadline = requester(i), requester(i), 0, tNow.Add(-time.Minute)
+			e.addCheck(v, "")
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.g.work(context.Background())
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("work did not return in 5 s")
+		}
+		wantCalls(t, e.tg)
+	})
 	t.Run("a failure answering is tried again", func(t *testing.T) {
 		e := newGateEnv("")
 		v := bobsCheck()
