@@ -571,7 +571,7 @@ func (s *fakeStore) AddLink(_ context.Context, l store.NewLink) (store.Link, []s
 	}
 	added := store.Link{ChatID: l.ChatID, Number: number + 1, URL: l.URL, Name: l.Name, ExpiresAt: l.ExpiresAt,
 		MemberLimit: l.MemberLimit, JoinRequest: l.JoinRequest, Primary: l.Primary, CreatedBy: l.CreatedBy,
-		CreatedAt: l.CreatedAt, Request: l.Request}
+		CreatedAt: l.CreatedAt, Request: l.Request, JoinMode: l.JoinMode}
 	s.links = append(s.links, added)
 	slices.SortFunc(s.links, func(a, b store.Link) int {
 		return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.Number, b.Number))
@@ -676,6 +676,9 @@ func (s *fakeStore) EditLink(_ context.Context, chatID, number int64, c store.Li
 	}
 	if c.JoinRequest != nil {
 		l.JoinRequest = *c.JoinRequest
+	}
+	if c.JoinMode != nil {
+		l.JoinMode = *c.JoinMode
 	}
 	l.EditedBy, l.EditedAt = c.EditedBy, c.EditedAt
 	return *l, nil

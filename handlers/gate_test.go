@@ -727,3 +727,39 @@ func TestItemsOf(t *testing.T) {
 		t.Errorf("of 50 other requests, %d have other buttons and %d items show up; want most, and all %d", differ, len(shown), len(checkItems))
 	}
 }
+
+// TestLinkJoinModeReachesTheGate: a link's join=, set by /createlink and
+// /editlink, is what the gate goes by for requests through that link.
+func TestLinkJoinModeReachesTheGate(t *testing.T) {
+	e := newGateEnv("")
+	e.chatMode()
+	ctx := context.Background()
+	if err := e.links().CreateLink(ctx, groupCommand("createlink", "Partners join=verify")); err != nil {
+		t.Fatal(err)
+	}
+	l := e.st.get(t, tGroup, 1)
+	if l.JoinMode != store.JoinVerify || !l.JoinRequest {
+		t.Fatalf("the link is stored as %+v, want join=verify with requests", l)
+	}
+	if err := e.g.OnJoinRequest(ctx, joinRequest(l.URL)); err != nil {
+		t.Fatal(err)
+	}
+	if r := requestOf(t, e.env); r.Mode != store.JoinVerify || len(e.st.allVerifications()) != 1 {
+		t.Errorf("a request through it is in mode %q with %d checks, want verify and one", r.Mode, len(e.st.allVerifications()))
+	}
+
+	if err := e.links().EditLink(ctx, groupCommand("editlink", "#1 join=none")); err != nil {
+		t.Fatal(err)
+	}
+	if l := e.st.get(t, tGroup, 1); l.JoinMode != "" {
+		t.Fatalf("after join=none the link's mode is %q", l.JoinMode)
+	}
+	u := joinRequest(l.URL)
+	u.From.ID = tCarol
+	if err := e.g.OnJoinRequest(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := e.st.request(tGroup, tCarol); r.Mode != store.JoinManual {
+		t.Errorf("a request through it after join=none is in mode %q, want the chat's (manual)", r.Mode)
+	}
+}
