@@ -1439,6 +1439,8 @@ func (a *fakeAccess) Resolve(_ context.Context, _ int64, ref string) (*bot.Chat,
 	return nil, text.Err(text.Forbidden, "access.stranger")
 }
 
+func (a *fakeAccess) MaxChecked() int { return middleware.MaxChatsChecked }
+
 func (a *fakeAccess) Manageable(context.Context, int64) ([]store.Chat, bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -1480,14 +1482,14 @@ type fakeChecker struct {
 	asked   []string // "CHAT USER" per call
 }
 
-func (c *fakeChecker) Check(_ context.Context, chatID, userID int64) (middleware.Verdict, error) {
+func (c *fakeChecker) MayInvite(_ context.Context, chatID, userID int64) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.asked = append(c.asked, line(chatID, userID))
 	if c.err != nil {
-		return middleware.NotAdmin, c.err
+		return false, c.err
 	}
-	return c.verdict[userID], nil
+	return c.verdict[userID] == middleware.CanInvite, nil
 }
 
 // env is one test's handlers over fresh fakes. The handlers are wired as

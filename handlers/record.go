@@ -13,7 +13,6 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
-	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store"
 )
 
@@ -160,7 +159,7 @@ func (h *Record) LogChat(ctx context.Context, u *bot.Update) error {
 	if len(strings.Fields(a)) != 1 {
 		return text.Err(text.Invalid, "logchat.usage")
 	}
-	if _, _, ok := middleware.SplitChat(a, middleware.ChatFirst); !ok {
+	if _, _, ok := bot.SplitChat(a, bot.ChatFirst); !ok {
 		return text.Err(text.Invalid, "logchat.not_chat", "Chat", clip(a))
 	}
 	logChat, err := h.access.Resolve(ctx, actor.ID, a)
