@@ -13,7 +13,6 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
-	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store"
 )
 
@@ -30,7 +29,10 @@ type ChatStore interface {
 // *middleware.Private is one.
 type ChatAccess interface {
 	Resolve(ctx context.Context, userID int64, ref string) (*bot.Chat, error)
+	// Manageable lists the chats userID may manage; more: it looked at
+	// MaxChecked of them, and there are more.
 	Manageable(ctx context.Context, userID int64) (chats []store.Chat, more bool, err error)
+	MaxChecked() int
 }
 
 // Chats handles the chats the bot is in: it tracks them (my_chat_member),
@@ -132,7 +134,7 @@ func (h *Chats) List(ctx context.Context, u *bot.Update) error {
 	p := h.printer(ctx, u)
 	var unchecked text.HTML
 	if more {
-		unchecked = text.HTML(p.S("chats.unchecked", "Max", middleware.MaxChatsChecked))
+		unchecked = text.HTML(p.S("chats.unchecked", "Max", h.access.MaxChecked()))
 	}
 	if len(chats) == 0 {
 		return h.say(ctx, u, text.M("chats.none", "Unchecked", unchecked))
@@ -180,7 +182,7 @@ func (h *Chats) Use(ctx context.Context, u *bot.Update) error {
 	case len(words) > 1:
 		return text.Err(text.Invalid, "use.one_chat")
 	}
-	if _, _, ok := middleware.SplitChat(words[0], middleware.ChatFirst); !ok {
+	if _, _, ok := bot.SplitChat(words[0], bot.ChatFirst); !ok {
 		return text.Err(text.Invalid, "use.not_chat", "Chat", clip(words[0]))
 	}
 	chat, err := h.access.Resolve(ctx, u.From.ID, words[0])

@@ -68,6 +68,7 @@ var (
 	errLinkGone     = fmt.Errorf("call: Bad Request: INVITE_HASH_EXPIRED: %w", bot.ErrLinkGone)
 	errRequestGone  = fmt.Errorf("call: Bad Request: HIDE_REQUESTER_MISSING: %w", bot.ErrRequestGone)
 	errMessageGone  = fmt.Errorf("editMessageReplyMarkup: Bad Request: message to edit not found: %w", bot.ErrMessageGone)
+	errQueryGone    = fmt.Errorf("answerChatJoinRequestQuery: Bad Request: QUERY_ID_INVALID: %w", bot.ErrQueryGone)
 	errNetwork      = errors.New("call: connection reset by peer")
 	errDisk         = errors.New("store: disk I/O error")
 )
@@ -75,7 +76,8 @@ var (
 // fakeTG is Telegram in memory. It records every call in order (log) with
 // its arguments, keeps the invite links it made so that edits and
 // revocations behave as Telegram's do (a link it does not know, or that is
-// revoked, is gone), and returns the errors a test sets with failNext.
+// revoked, is gone), and returns the errors a test sets with failNext. It
+// is the guard bot's Telegram too (GuardTelegram).
 type fakeTG struct {
 	Telegram // nil: a method the fake lacks panics
 
@@ -381,6 +383,22 @@ func (f *fakeTG) AnswerButton(_ context.Context, queryID, text string, alert boo
 	return nil
 }
 
+var _ GuardTelegram = (*fakeTG)(nil)
+
+// AnswerJoinQuery logs "AnswerJoinQuery QUERY RESULT".
+func (f *fakeTG) AnswerJoinQuery(_ context.Context, queryID string, result bot.JoinQueryResult) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.begin("AnswerJoinQuery", "%s %s", queryID, result)
+}
+
+// ShowJoinWebApp logs "ShowJoinWebApp QUERY URL".
+func (f *fakeTG) ShowJoinWebApp(_ context.Context, queryID, url string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.begin("ShowJoinWebApp", "%s %s", queryID, url)
+}
+
 // storePort is every store interface the handlers declare.
 type storePort interface {
 	LinkStore
@@ -389,6 +407,7 @@ type storePort interface {
 	ChatSettingsStore
 	MessageStore
 	NotifyStore
+	GateStore
 }
 
 var _ storePort = (*fakeStore)(nil)
@@ -397,8 +416,10 @@ var _ storePort = (*fakeStore)(nil)
 // join requests one per user and chat, chats and the users' choice of one,
 // chats' settings, the bot's messages with buttons, the commands waiting
 // for a private chat, and the outbox of notifications, which join requests
-// fill and answers settle as the SQLite store's do. failNext makes a method
-// fail; calls records the methods called.
+// fill and answers settle as the SQLite store's do, and the verifications
+// of verify mode, which answers, joins and EndVerification settle as the
+// SQLite store's do. failNext makes a method fail; calls records the
+// methods called.
 type fakeStore struct {
 	//lint:ignore U1000 it lets the fake stand for the interfaces when they grow
 	storePort // nil: a method the fake lacks panics
@@ -416,6 +437,7 @@ type fakeStore struct {
 	subs      map[[2]int64]store.Subscriber    // chat, admin
 	notes     []fakeNote                       // the outbox, in order of ID
 	summaries map[[2]int64]fakeSummary         // admin, chat
+	verifs    []store.Verification             // in order of addition
 	fails     map[string][]error
 	calls     []string
 }
@@ -467,7 +489,8 @@ func (s *fakeStore) writes() []string {
 		case "AddLink", "EditLink", "RevokeLink", "AddJoinRequest", "AnswerJoinRequest", "RecordJoin",
 			"SaveChat", "NoteChat", "ChooseChat", "MoveChat", "SaveChatSettings", "SaveButtonMessage",
 			"SavePendingCommand", "TakePendingCommand", "SetNotify", "NotificationSent", "NotificationsSummarized",
-			"WaitForSummary", "NotificationEdited":
+			"WaitForSummary", "NotificationEdited", "AddVerification", "VerificationSent", "VerifyByMessage",
+			"EndVerification":
 			out = append(out, c)
 		}
 	}
@@ -548,7 +571,7 @@ func (s *fakeStore) AddLink(_ context.Context, l store.NewLink) (store.Link, []s
 	}
 	added := store.Link{ChatID: l.ChatID, Number: number + 1, URL: l.URL, Name: l.Name, ExpiresAt: l.ExpiresAt,
 		MemberLimit: l.MemberLimit, JoinRequest: l.JoinRequest, Primary: l.Primary, CreatedBy: l.CreatedBy,
-		CreatedAt: l.CreatedAt, Request: l.Request}
+		CreatedAt: l.CreatedAt, Request: l.Request, JoinMode: l.JoinMode}
 	s.links = append(s.links, added)
 	slices.SortFunc(s.links, func(a, b store.Link) int {
 		return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.Number, b.Number))
@@ -654,6 +677,9 @@ func (s *fakeStore) EditLink(_ context.Context, chatID, number int64, c store.Li
 	if c.JoinRequest != nil {
 		l.JoinRequest = *c.JoinRequest
 	}
+	if c.JoinMode != nil {
+		l.JoinMode = *c.JoinMode
+	}
 	l.EditedBy, l.EditedAt = c.EditedBy, c.EditedAt
 	return *l, nil
 }
@@ -684,9 +710,11 @@ func (s *fakeStore) AddJoinRequest(_ context.Context, r store.JoinRequest) error
 	if old, ok := s.requests[key]; ok && old.RequestedAt.After(r.RequestedAt) {
 		return nil
 	}
-	r.State, r.AnsweredBy, r.AnsweredAt, r.Counted, r.Joined = store.RequestPending, 0, time.Time{}, false, false
+	r.State, r.AnsweredBy, r.AnsweredAt, r.Counted, r.Joined, r.Unreachable = store.RequestPending, 0, time.Time{}, false, false, false
 	s.requests[key] = r
-	s.enqueue(r)
+	if r.Mode == "" || r.Mode == store.JoinManual {
+		s.enqueue(r) // the others wait for the admins only once unreachable
+	}
 	return nil
 }
 
@@ -775,6 +803,7 @@ func (s *fakeStore) AnswerJoinRequest(_ context.Context, chatID, userID int64, s
 	}
 	r.State, r.AnsweredBy, r.AnsweredAt = state, by, at
 	s.settle(chatID, userID, state)
+	s.settleVerification(chatID, userID, r.RequestedAt, at)
 	if state == store.RequestApproved {
 		if i := s.find(func(l store.Link) bool { return l.ChatID == chatID && l.URL == r.InviteLink }); i >= 0 {
 			s.links[i].Joins++
@@ -802,6 +831,7 @@ func (s *fakeStore) RecordJoin(_ context.Context, j store.Join) (bool, error) {
 		r.Joined = true
 		s.requests[key] = r
 		s.settle(j.ChatID, j.UserID, r.State)
+		s.settleVerification(j.ChatID, j.UserID, r.RequestedAt, j.At)
 	}
 	i := s.find(func(l store.Link) bool { return j.InviteLink != "" && l.ChatID == j.ChatID && l.URL == j.InviteLink })
 	once := fmt.Sprint(j.ChatID, j.UserID, j.InviteLink, j.At.Unix())
@@ -1173,6 +1203,216 @@ func (s *fakeStore) outbox() []fakeNote {
 	return slices.Clone(s.notes)
 }
 
+// The verifications, as store/sqlite keeps them: keyed by the request
+// (chat, user, time of the request); the user's current one is that of
+// their stored request.
+
+// verifIndex is the index of the verification of the request (chat, user,
+// at), or -1. Call with s.mu held.
+func (s *fakeStore) verifIndex(chatID, userID int64, at time.Time) int {
+	return slices.IndexFunc(s.verifs, func(v store.Verification) bool {
+		return v.ChatID == chatID && v.UserID == userID && v.RequestedAt.Equal(at)
+	})
+}
+
+// verifsWhere are the verifications keep accepts, sorted by by. Call with
+// s.mu held.
+func (s *fakeStore) verifsWhere(keep func(v store.Verification) bool, by func(a, b store.Verification) int, limit int) []store.Verification {
+	var out []store.Verification
+	for _, v := range s.verifs {
+		if keep(v) {
+			out = append(out, v)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b store.Verification) int {
+		return cmp.Or(by(a, b), cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.UserID, b.UserID))
+	})
+	return out[:min(len(out), limit)]
+}
+
+// settleVerification ends the pending verification of the request
+// (chat, user, requestedAt) as handled. Call with s.mu held.
+func (s *fakeStore) settleVerification(chatID, userID int64, requestedAt, at time.Time) {
+	if i := s.verifIndex(chatID, userID, requestedAt); i >= 0 && s.verifs[i].State == store.VerifyPending {
+		s.verifs[i].State, s.verifs[i].EndedAt = store.VerifyHandled, at
+	}
+}
+
+func (s *fakeStore) AddVerification(_ context.Context, v store.Verification) (store.Verification, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("AddVerification"); err != nil {
+		return store.Verification{}, false, err
+	}
+	switch {
+	case v.RequestedAt.Unix() <= 0:
+		return store.Verification{}, false, errors.New("add verification: no request time")
+	case v.Deadline.Unix() <= 0:
+		return store.Verification{}, false, errors.New("add verification: no deadline")
+	case v.Answer < 0 || v.Answer > 3:
+		return store.Verification{}, false, fmt.Errorf("add verification: answer %d is not a button", v.Answer)
+	}
+	if i := s.verifIndex(v.ChatID, v.UserID, v.RequestedAt); i >= 0 {
+		return s.verifs[i], false, nil
+	}
+	if v.Via == "" {
+		v.Via = store.ViaMessage
+	}
+	v.State, v.MessageID, v.EndedAt = store.VerifyPending, 0, time.Time{}
+	s.verifs = append(s.verifs, v)
+	return v, true, nil
+}
+
+func (s *fakeStore) Verification(_ context.Context, chatID, userID int64) (store.Verification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("Verification"); err != nil {
+		return store.Verification{}, err
+	}
+	if r, ok := s.requests[[2]int64{chatID, userID}]; ok {
+		if i := s.verifIndex(chatID, userID, r.RequestedAt); i >= 0 {
+			return s.verifs[i], nil
+		}
+	}
+	return store.Verification{}, fmt.Errorf("verification: %w", store.ErrNotFound)
+}
+
+func (s *fakeStore) VerificationByToken(_ context.Context, token string) (store.Verification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("VerificationByToken"); err != nil {
+		return store.Verification{}, err
+	}
+	if i := slices.IndexFunc(s.verifs, func(v store.Verification) bool { return token != "" && v.Token == token }); i >= 0 {
+		return s.verifs[i], nil
+	}
+	return store.Verification{}, fmt.Errorf("verification by token: %w", store.ErrNotFound)
+}
+
+func (s *fakeStore) UnsentVerifications(_ context.Context, limit int) ([]store.Verification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("UnsentVerifications"); err != nil {
+		return nil, err
+	}
+	return s.verifsWhere(func(v store.Verification) bool {
+		return v.State == store.VerifyPending && v.Via == store.ViaMessage && v.MessageID == 0
+	}, func(a, b store.Verification) int { return a.RequestedAt.Compare(b.RequestedAt) }, limit), nil
+}
+
+func (s *fakeStore) VerificationSent(_ context.Context, v store.Verification, messageID int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("VerificationSent"); err != nil {
+		return err
+	}
+	if i := s.verifIndex(v.ChatID, v.UserID, v.RequestedAt); i >= 0 {
+		s.verifs[i].MessageID = messageID
+	}
+	return nil
+}
+
+func (s *fakeStore) VerifyByMessage(_ context.Context, v store.Verification) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("VerifyByMessage"); err != nil {
+		return err
+	}
+	if i := s.verifIndex(v.ChatID, v.UserID, v.RequestedAt); i >= 0 {
+		s.verifs[i].Via, s.verifs[i].MessageID = store.ViaMessage, 0
+	}
+	return nil
+}
+
+// DueVerifications compares in whole seconds, as SQLite keeps the times.
+func (s *fakeStore) DueVerifications(_ context.Context, now time.Time, limit int) ([]store.Verification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("DueVerifications"); err != nil {
+		return nil, err
+	}
+	return s.verifsWhere(func(v store.Verification) bool {
+		return v.State == store.VerifyPending && v.Deadline.Unix() <= now.Unix()
+	}, func(a, b store.Verification) int { return a.Deadline.Compare(b.Deadline) }, limit), nil
+}
+
+func (s *fakeStore) UnsettledVerifications(_ context.Context, limit int) ([]store.Verification, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("UnsettledVerifications"); err != nil {
+		return nil, err
+	}
+	return s.verifsWhere(func(v store.Verification) bool {
+		r, ok := s.requests[[2]int64{v.ChatID, v.UserID}]
+		return ok && r.RequestedAt.Equal(v.RequestedAt) && r.State == store.RequestPending &&
+			(v.State == store.VerifyPassed || v.State == store.VerifyFailed || v.State == store.VerifyTimedOut)
+	}, func(a, b store.Verification) int { return a.EndedAt.Compare(b.EndedAt) }, limit), nil
+}
+
+func (s *fakeStore) NextVerificationDeadline(context.Context) (time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("NextVerificationDeadline"); err != nil {
+		return time.Time{}, err
+	}
+	var next time.Time
+	for _, v := range s.verifs {
+		if v.State == store.VerifyPending && (next.IsZero() || v.Deadline.Before(next)) {
+			next = v.Deadline
+		}
+	}
+	return next, nil
+}
+
+// EndVerification ends a pending verification; VerifyUnreachable marks
+// its request, if pending, unreachable and puts it in the outbox.
+func (s *fakeStore) EndVerification(_ context.Context, v store.Verification, state store.VerifyState, at time.Time) (store.Verification, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.begin("EndVerification"); err != nil {
+		return store.Verification{}, false, err
+	}
+	switch {
+	case state == store.VerifyPending || state == "":
+		return store.Verification{}, false, fmt.Errorf("end verification: %q is no end", state)
+	case at.Unix() <= 0:
+		return store.Verification{}, false, errors.New("end verification: no end time")
+	}
+	i := s.verifIndex(v.ChatID, v.UserID, v.RequestedAt)
+	if i < 0 {
+		return store.Verification{}, false, fmt.Errorf("end verification: %w", store.ErrNotFound)
+	}
+	if s.verifs[i].State != store.VerifyPending {
+		return s.verifs[i], false, nil
+	}
+	s.verifs[i].State, s.verifs[i].EndedAt = state, at
+	key := [2]int64{v.ChatID, v.UserID}
+	if r, ok := s.requests[key]; ok && state == store.VerifyUnreachable && r.State == store.RequestPending && r.RequestedAt.Equal(v.RequestedAt) {
+		r.Unreachable = true
+		s.requests[key] = r
+		s.enqueue(r)
+	}
+	return s.verifs[i], true, nil
+}
+
+// verification is the verification of chat's user's request made at,
+// as stored.
+func (s *fakeStore) verification(chatID, userID int64, at time.Time) (store.Verification, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i := s.verifIndex(chatID, userID, at); i >= 0 {
+		return s.verifs[i], true
+	}
+	return store.Verification{}, false
+}
+
+// allVerifications is every verification stored, in order of addition.
+func (s *fakeStore) allVerifications() []store.Verification {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.verifs)
+}
+
 // fakeAccess is ChatAccess: who may act on which chat from a private chat.
 type fakeAccess struct {
 	ChatAccess // nil: a method the fake lacks panics
@@ -1198,6 +1438,8 @@ func (a *fakeAccess) Resolve(_ context.Context, _ int64, ref string) (*bot.Chat,
 	}
 	return nil, text.Err(text.Forbidden, "access.stranger")
 }
+
+func (a *fakeAccess) MaxChecked() int { return middleware.MaxChatsChecked }
 
 func (a *fakeAccess) Manageable(context.Context, int64) ([]store.Chat, bool, error) {
 	a.mu.Lock()
@@ -1240,14 +1482,14 @@ type fakeChecker struct {
 	asked   []string // "CHAT USER" per call
 }
 
-func (c *fakeChecker) Check(_ context.Context, chatID, userID int64) (middleware.Verdict, error) {
+func (c *fakeChecker) MayInvite(_ context.Context, chatID, userID int64) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.asked = append(c.asked, line(chatID, userID))
 	if c.err != nil {
-		return middleware.NotAdmin, c.err
+		return false, c.err
 	}
-	return c.verdict[userID], nil
+	return c.verdict[userID] == middleware.CanInvite, nil
 }
 
 // env is one test's handlers over fresh fakes. The handlers are wired as

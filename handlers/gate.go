@@ -80,6 +80,7 @@ const (
 // the store so that it survives a restart.
 type Gate struct {
 	*Deps
+	worker
 	store    GateStore
 	guard    GuardTelegram
 	requests *Requests
@@ -88,11 +89,8 @@ type Gate struct {
 	pageURL string
 	obs     GateObserver
 
-	wake     chan struct{}
 	caught   chan struct{} // closed once the loop caught up (CaughtUp)
 	caughtUp sync.Once
-	// tick is the longest the worker sleeps unwoken (gateIdle).
-	tick time.Duration
 }
 
 // NewGate makes the gatekeeping. pageURL is the public address of the
@@ -102,26 +100,13 @@ func NewGate(d *Deps, st GateStore, guard GuardTelegram, requests *Requests, pag
 		obs = nopGateObserver{}
 	}
 	return &Gate{Deps: d, store: st, guard: guard, requests: requests, pageURL: pageURL, obs: obs,
-		wake: make(chan struct{}, 1), caught: make(chan struct{}), tick: gateIdle}
+		worker: newWorker(gateIdle), caught: make(chan struct{})}
 }
-
-// SetTick sets the longest the worker sleeps when nothing wakes it (a
-// minute unless set): with a clock of the tests' own (Deps.Now), the
-// deadlines it moves past are seen within d. Call it before Run.
-func (g *Gate) SetTick(d time.Duration) { g.tick = d }
 
 type nopGateObserver struct{}
 
 func (nopGateObserver) JoinRequest(string)        {}
 func (nopGateObserver) GuardAnswer(time.Duration) {}
-
-// Wake tells the gate's worker that there is work: a check to send.
-func (g *Gate) Wake() {
-	select {
-	case g.wake <- struct{}{}:
-	default:
-	}
-}
 
 // CaughtUp tells the gate that the updates that waited for the bot at its
 // start are handled: the presses among them are in, so deadlines that
@@ -269,12 +254,21 @@ func (g *Gate) OnJoinRequest(ctx context.Context, u *bot.Update) error {
 	if err != nil {
 		return err
 	}
+	stored := false
 	if u.Replayed {
 		// Handed back by the journal: if the first run answered the
-		// request, it is done.
+		// request, it is done; if it stored it, it goes on from there, in
+		// the mode it was stored in. Stored again, the request would lose
+		// what the first run learned ("not reachable").
 		prev, err := g.store.JoinRequest(ctx, u.Chat.ID, u.From.ID)
-		if err == nil && prev.RequestedAt.Equal(at) && prev.State != store.RequestPending {
-			return nil
+		if err == nil && prev.RequestedAt.Equal(at) {
+			if prev.State != store.RequestPending {
+				return nil
+			}
+			stored = true
+			if prev.Mode != "" {
+				mode = prev.Mode
+			}
 		}
 	}
 	req := store.JoinRequest{
@@ -283,23 +277,27 @@ func (g *Gate) OnJoinRequest(ctx context.Context, u *bot.Update) error {
 		Bio: jr.Bio, InviteLink: jr.InviteLink, UserChatID: jr.UserChatID, RequestedAt: at,
 		QueryID: jr.QueryID, Mode: mode,
 	}
-	// The chat's title, for the notifications and the checks, even if the
-	// bot was made an admin before it kept records.
-	if err := g.store.NoteChat(ctx, u.Chat.ID, u.Chat.Type, u.Chat.Title, u.Chat.Username); err != nil {
-		return fmt.Errorf("note chat: %w", err)
+	if !stored {
+		// The chat's title, for the notifications and the checks, even if
+		// the bot was made an admin before it kept records.
+		if err := g.store.NoteChat(ctx, u.Chat.ID, u.Chat.Type, u.Chat.Title, u.Chat.Username); err != nil {
+			return fmt.Errorf("note chat: %w", err)
+		}
+		if err := g.store.AddJoinRequest(ctx, req); err != nil {
+			return fmt.Errorf("store join request: %w", err)
+		}
+		zerolog.Ctx(ctx).Info().Str("join_mode", string(mode)).Bool("guard", jr.QueryID != "").Msg("join request stored")
 	}
-	if err := g.store.AddJoinRequest(ctx, req); err != nil {
-		return fmt.Errorf("store join request: %w", err)
-	}
-	log := zerolog.Ctx(ctx)
-	log.Info().Str("join_mode", string(mode)).Bool("guard", jr.QueryID != "").Msg("join request stored")
 	switch mode {
 	case store.JoinAuto, store.JoinClosed:
 		approve := mode == store.JoinAuto
-		if _, err := g.settle(ctx, u, req, approve); err != nil {
+		res, err := g.settle(ctx, u, req, approve)
+		if err != nil {
 			return err
 		}
-		g.obs.JoinRequest(map[bool]string{true: OutcomeApproved, false: OutcomeDeclined}[approve])
+		if res == answered { // not one answered elsewhere first
+			g.obs.JoinRequest(map[bool]string{true: OutcomeApproved, false: OutcomeDeclined}[approve])
+		}
 	case store.JoinVerify:
 		return g.startCheck(ctx, u, req, settings)
 	default:

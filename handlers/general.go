@@ -9,12 +9,12 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
-	"github.com/invitebot/invitebot/middleware"
 )
 
-// Checker tells what a person may do in a chat; *middleware.Admins is one.
+// Checker tells whether a person may manage a chat's invite links;
+// *middleware.Admins is one.
 type Checker interface {
-	Check(ctx context.Context, chatID, userID int64) (middleware.Verdict, error)
+	MayInvite(ctx context.Context, chatID, userID int64) (bool, error)
 }
 
 // General handles what every chat may ask: help, unknown commands, stale
@@ -45,11 +45,10 @@ func (g *General) Help(ctx context.Context, u *bot.Update) error {
 	if u.Chat.IsGroup() && !anonymous(u) && g.admins != nil {
 		may := false
 		if u.From != nil && !u.From.IsBot {
-			v, err := g.admins.Check(ctx, u.Chat.ID, u.From.ID)
-			if err != nil {
+			var err error
+			if may, err = g.admins.MayInvite(ctx, u.Chat.ID, u.From.ID); err != nil {
 				return fmt.Errorf("check admin: %w", err)
 			}
-			may = v == middleware.CanInvite
 		}
 		if !may {
 			p := g.printer(ctx, u)

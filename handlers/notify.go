@@ -46,22 +46,14 @@ const (
 // back.
 type Notifier struct {
 	*Deps
+	worker
 	store    NotifyStore
 	requests *Requests
-	wake     chan struct{}
 }
 
 // NewNotifier makes the notifications, shown as requests show them.
 func NewNotifier(d *Deps, st NotifyStore, requests *Requests) *Notifier {
-	return &Notifier{Deps: d, store: st, requests: requests, wake: make(chan struct{}, 1)}
-}
-
-// Wake tells the notifier that the outbox changed.
-func (n *Notifier) Wake() {
-	select {
-	case n.wake <- struct{}{}:
-	default:
-	}
+	return &Notifier{Deps: d, worker: newWorker(window), store: st, requests: requests}
 }
 
 // Notify (/notify [on|off]) shows or sets whether the asking admin hears of
@@ -110,29 +102,7 @@ func (n *Notifier) Notify(ctx context.Context, u *bot.Update) error {
 // Run sends the notifications in the outbox until ctx ends: at once when
 // woken (Wake), when a summary falls due, and every window anyway.
 func (n *Notifier) Run(ctx context.Context) {
-	log := zerolog.Ctx(ctx)
-	for {
-		next, err := n.process(ctx)
-		wait := window
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			log.Error().Err(err).Msg("sending notifications failed; trying again soon")
-			wait = 5 * time.Second
-		case !next.IsZero():
-			wait = min(max(next.Sub(n.now()), 0), window)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-n.wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	n.loop(ctx, n.now, "sending notifications", n.process)
 }
 
 // process shows the outcomes of answered requests in their notifications,

@@ -521,6 +521,7 @@ func TestNotifierRun(t *testing.T) {
 	// As cmd/internal/app wires them: a request stored wakes the notifier.
 	requests := e.requests()
 	requests.OnChange(n.Wake)
+	gate := NewGate(e.deps, e.st, e.tg, requests, "", nil)
 	var log syncBuffer
 	ctx, cancel := context.WithCancel(zerolog.New(&log).WithContext(context.Background()))
 	defer cancel()
@@ -535,7 +536,7 @@ func TestNotifierRun(t *testing.T) {
 	waitFor(t, "the notification of a request from before the start", notified(1))
 	u := &bot.Update{Kind: "chat_join_request", Chat: groupChat(), From: &bot.User{ID: tBob, FirstName: "Bob", Username: "bob"},
 		JoinRequest: &bot.JoinRequest{UserChatID: tBob, Date: tNow}}
-	if err := requests.OnJoinRequest(ctx, u); err != nil {
+	if err := gate.OnJoinRequest(ctx, u); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the notification of a new request", notified(2))
@@ -560,8 +561,8 @@ func TestRequestsTellOfChanges(t *testing.T) {
 		run     func(e *env, h *Requests) error
 		changed int
 	}{
-		{"a request stored", func(e *env, h *Requests) error {
-			return h.OnJoinRequest(context.Background(), &bot.Update{Kind: "chat_join_request", Chat: groupChat(),
+		{"a request stored by the gate", func(e *env, h *Requests) error {
+			return NewGate(e.deps, e.st, e.tg, h, "", nil).OnJoinRequest(context.Background(), &bot.Update{Kind: "chat_join_request", Chat: groupChat(),
 				From: &bot.User{ID: tBob}, JoinRequest: &bot.JoinRequest{Date: tNow}})
 		}, 1},
 		{"a request answered", func(e *env, h *Requests) error {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
-	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store"
 )
 
@@ -160,7 +159,7 @@ func (h *Record) LogChat(ctx context.Context, u *bot.Update) error {
 	if len(strings.Fields(a)) != 1 {
 		return text.Err(text.Invalid, "logchat.usage")
 	}
-	if _, _, ok := middleware.SplitChat(a, middleware.ChatFirst); !ok {
+	if _, _, ok := bot.SplitChat(a, bot.ChatFirst); !ok {
 		return text.Err(text.Invalid, "logchat.not_chat", "Chat", clip(a))
 	}
 	logChat, err := h.access.Resolve(ctx, actor.ID, a)
@@ -195,49 +194,24 @@ func (h *Record) chatTitle(ctx context.Context, id int64) string {
 // Posts are messages, paced like all the others.
 type LogPoster struct {
 	*Deps
+	worker
 	store RecordStore
-	wake  chan struct{}
 }
 
 // NewLogPoster makes the poster of the log chats.
 func NewLogPoster(d *Deps, st RecordStore) *LogPoster {
-	return &LogPoster{Deps: d, store: st, wake: make(chan struct{}, 1)}
-}
-
-// Wake tells the poster that the outbox may have changed.
-func (l *LogPoster) Wake() {
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
+	return &LogPoster{Deps: d, worker: newWorker(logPollEvery), store: st}
 }
 
 // logPollEvery is how often the poster looks at its outbox unwoken.
 const logPollEvery = time.Minute
 
-// Run posts what the outbox holds until ctx ends: at once when woken, and
-// every logPollEvery anyway.
+// Run posts what the outbox holds until ctx ends: at once when woken
+// (Wake: the outbox may have changed), and every logPollEvery anyway.
 func (l *LogPoster) Run(ctx context.Context) {
-	log := zerolog.Ctx(ctx)
-	for {
-		wait := logPollEvery
-		if err := l.process(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Error().Err(err).Msg("posting to log chats failed; trying again soon")
-			wait = 5 * time.Second
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-l.wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	l.loop(ctx, l.now, "posting to log chats", func(ctx context.Context) (time.Time, error) {
+		return time.Time{}, l.process(ctx)
+	})
 }
 
 // process posts the outbox, oldest first. A log chat where the bot may no

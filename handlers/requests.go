@@ -27,10 +27,10 @@ type RequestStore interface {
 	NoteChat(ctx context.Context, id int64, typ, title, username string) error
 }
 
-// Requests handles join requests: it keeps them as they come
-// (chat_join_request), lists and answers them (/requests, /approve,
-// /decline and their buttons), and counts joins through the bot's links
-// (chat_member).
+// Requests handles join requests: it lists and answers them (/requests,
+// /approve, /decline and their buttons), and counts joins through the
+// bot's links (chat_member). The Gate keeps them as they come
+// (chat_join_request).
 type Requests struct {
 	*Deps
 	store RequestStore
@@ -54,34 +54,6 @@ func NewRequests(d *Deps, st RequestStore) *Requests { return &Requests{Deps: d,
 // maxRequestEntries bounds the requests on one page of /requests: each
 // comes with two buttons, and Telegram allows 100 under a message.
 const maxRequestEntries = 20
-
-// OnJoinRequest stores a chat_join_request as a pending request.
-func (h *Requests) OnJoinRequest(ctx context.Context, u *bot.Update) error {
-	r := u.JoinRequest
-	if r == nil || u.Chat == nil || u.From == nil {
-		return nil
-	}
-	at := r.Date
-	if at.IsZero() {
-		at = h.now()
-	}
-	req := store.JoinRequest{
-		ChatID: u.Chat.ID, UserID: u.From.ID,
-		FirstName: u.From.FirstName, LastName: u.From.LastName, Username: u.From.Username,
-		Bio: r.Bio, InviteLink: r.InviteLink, UserChatID: r.UserChatID, RequestedAt: at,
-	}
-	// The chat's title, for the notifications, even if the bot was made an
-	// admin before it kept records.
-	if err := h.store.NoteChat(ctx, u.Chat.ID, u.Chat.Type, u.Chat.Title, u.Chat.Username); err != nil {
-		return fmt.Errorf("note chat: %w", err)
-	}
-	if err := h.store.AddJoinRequest(ctx, req); err != nil {
-		return fmt.Errorf("store join request: %w", err)
-	}
-	h.change()
-	zerolog.Ctx(ctx).Info().Msg("join request stored")
-	return nil
-}
 
 // OnChatMember counts a join through one of the bot's links and closes the
 // user's pending request (store RecordJoin). Other membership changes

@@ -3,7 +3,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,82 +32,6 @@ func seedRequests(e *env) {
 	e.seedRequest(store.JoinRequest{UserID: tEve, FirstName: "Eve", Username: "eve", InviteLink: urlClub, RequestedAt: at.Add(3 * time.Hour)})
 	e.seedRequest(store.JoinRequest{UserID: 5000000009, FirstName: "Zed", Username: "zed", State: store.RequestApproved,
 		AnsweredBy: tAdmin, AnsweredAt: at, RequestedAt: at.Add(-time.Hour)})
-}
-
-func TestOnJoinRequest(t *testing.T) {
-	asked := tNow.Add(-time.Minute)
-	full := func() *bot.Update {
-		return &bot.Update{Kind: "chat_join_request", Chat: groupChat(),
-			From:        &bot.User{ID: tBob, FirstName: "Bob", LastName: "Builder", Username: "bob"},
-			JoinRequest: &bot.JoinRequest{UserChatID: tBob, Date: asked, Bio: "hello", InviteLink: urlClub}}
-	}
-	for _, tc := range []struct {
-		name   string
-		u      func() *bot.Update
-		stored *store.JoinRequest // nil: nothing stored
-	}{
-		{"stored as pending, with the private chat and the link", full, &store.JoinRequest{ChatID: tGroup, UserID: tBob,
-			FirstName: "Bob", LastName: "Builder", Username: "bob", Bio: "hello", InviteLink: urlClub, UserChatID: tBob,
-			RequestedAt: asked, State: store.RequestPending}},
-		{"without a date, now", func() *bot.Update {
-			u := full()
-			u.JoinRequest.Date, u.JoinRequest.InviteLink = time.Time{}, ""
-			return u
-		}, &store.JoinRequest{ChatID: tGroup, UserID: tBob, FirstName: "Bob", LastName: "Builder", Username: "bob", Bio: "hello",
-			UserChatID: tBob, RequestedAt: tNow, State: store.RequestPending}},
-		{"no request", func() *bot.Update { u := full(); u.JoinRequest = nil; return u }, nil},
-		{"no requester", func() *bot.Update { u := full(); u.From = nil; return u }, nil},
-		{"no chat", func() *bot.Update { u := full(); u.Chat = nil; return u }, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv()
-			if err := e.requests().OnJoinRequest(context.Background(), tc.u()); err != nil {
-				t.Fatal(err)
-			}
-			wantCalls(t, e.tg)
-			r, ok := e.st.request(tGroup, tBob)
-			switch {
-			case tc.stored == nil && (ok || len(e.st.writes()) > 0):
-				t.Errorf("stored %+v", r)
-			case tc.stored != nil && r != *tc.stored:
-				t.Errorf("stored\n\t%+v\nwant\n\t%+v", r, *tc.stored)
-			}
-			if tc.stored != nil {
-				// The chat's title, for the notifications.
-				if c, _ := e.st.chat(tGroup); c.Title != "Fans & Friends" || c.Type != "supergroup" {
-					t.Errorf("the chat is noted as %+v", c)
-				}
-			}
-		})
-	}
-	t.Run("noting the chat keeps what is known of the bot there", func(t *testing.T) {
-		e := newEnv()
-		e.st.chats[tGroup] = store.Chat{ID: tGroup, Type: "supergroup", Title: "Old title", BotStatus: "administrator", BotCanInvite: true}
-		if err := e.requests().OnJoinRequest(context.Background(), full()); err != nil {
-			t.Fatal(err)
-		}
-		want := store.Chat{ID: tGroup, Type: "supergroup", Title: "Fans & Friends", BotStatus: "administrator", BotCanInvite: true}
-		if c, _ := e.st.chat(tGroup); c != want {
-			t.Errorf("the chat is %+v, want %+v", c, want)
-		}
-	})
-	t.Run("a store failure noting the chat is a failure, nothing stored", func(t *testing.T) {
-		e := newEnv()
-		e.st.failNext("NoteChat", errDisk)
-		wantFailure(t, e.requests().OnJoinRequest(context.Background(), full()))
-		if _, ok := e.st.request(tGroup, tBob); ok {
-			t.Errorf("the request was stored")
-		}
-	})
-	t.Run("a store failure is a failure", func(t *testing.T) {
-		e := newEnv()
-		e.st.failNext("AddJoinRequest", errDisk)
-		err := e.requests().OnJoinRequest(context.Background(), full())
-		wantFailure(t, err)
-		if !errors.Is(err, errDisk) {
-			t.Errorf("err = %v", err)
-		}
-	})
 }
 
 func TestOnChatMember(t *testing.T) {

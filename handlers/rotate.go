@@ -51,52 +51,33 @@ const (
 // only wake it: what is due is in the store.
 type Rotator struct {
 	*Deps
+	worker
 	store RotateStore
 	tg    RotateTelegram
-	wake  chan struct{}
 }
 
 // NewRotator makes /autorotate and the rotator.
 func NewRotator(d *Deps, st RotateStore, tg RotateTelegram) *Rotator {
-	return &Rotator{Deps: d, store: st, tg: tg, wake: make(chan struct{}, 1)}
-}
-
-// Wake tells the rotator to look at the schedules again.
-func (r *Rotator) Wake() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	return &Rotator{Deps: d, worker: newWorker(rotateCheckEvery), store: st, tg: tg}
 }
 
 // rotateCheckEvery bounds the rotator's sleep: a clock that jumps is
 // caught up with within it.
 const rotateCheckEvery = time.Minute
 
-// Run rotates what falls due until ctx ends.
+// Run rotates what falls due until ctx ends (Wake: look at the schedules
+// again).
 func (r *Rotator) Run(ctx context.Context) {
-	log := zerolog.Ctx(ctx)
-	for {
-		wait := rotateCheckEvery
+	r.loop(ctx, r.now, "rotating primary links", func(ctx context.Context) (time.Time, error) {
 		if err := r.process(ctx); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			log.Error().Err(err).Msg("rotating primary links failed; trying again soon")
-			wait = 5 * time.Second
-		} else if next, err := r.store.NextSlot(ctx); err == nil && !next.IsZero() {
-			wait = min(max(next.Sub(r.now()), 0), rotateCheckEvery)
+			return time.Time{}, err
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-r.wake:
-		case <-t.C:
+		next, err := r.store.NextSlot(ctx)
+		if err != nil {
+			return time.Time{}, nil // the next round looks again
 		}
-		t.Stop()
-	}
+		return next, nil
+	})
 }
 
 // process completes the rotations a crash cut off, then rotates what is due.

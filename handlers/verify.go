@@ -23,9 +23,6 @@ const (
 	// gateIdle is the longest it sleeps without being woken: the next
 	// deadline wakes it sooner.
 	gateIdle = time.Minute
-	// gateRetry is the wait after a failure (the store, or Telegram
-	// unreachable).
-	gateRetry = 5 * time.Second
 )
 
 // sentUnknown is the message ID of a check that may or may not have
@@ -38,32 +35,11 @@ const sentUnknown = -1
 // one chat never holds more than one message in the pacer ahead of other
 // chats' answers. Deadlines wait until the loop caught up (CaughtUp).
 func (g *Gate) Run(ctx context.Context) {
-	log := zerolog.Ctx(ctx)
-	for {
-		next, err := g.work(ctx)
-		wait := g.tick
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			log.Error().Err(err).Msg("verifying requesters failed; trying again soon")
-			wait = gateRetry
-		case !next.IsZero():
-			wait = min(max(next.Sub(g.now()), 0), g.tick)
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-g.wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
+	g.loop(ctx, g.now, "verifying requesters", g.work)
 }
 
-// work sends the checks waiting to go, then, once caught up, settles the
+// work sends the checks waiting to go (not those whose time is up: once
+// caught up, they end unsent), then, once caught up, settles the
 // verifications that ended and ends those whose time is up. It returns
 // the next deadline (zero if none).
 func (g *Gate) work(ctx context.Context) (time.Time, error) {
@@ -72,12 +48,27 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 		if err != nil {
 			return time.Time{}, fmt.Errorf("unsent verifications: %w", err)
 		}
+		done := 0
 		for _, v := range vs {
-			if err := g.sendCheck(ctx, v); err != nil {
-				return time.Time{}, err
+			switch {
+			case v.Deadline.After(g.now()):
+				if err := g.sendCheck(ctx, v); err != nil {
+					return time.Time{}, err
+				}
+			case !g.isCaughtUp():
+				// Its time was up before it could go (the bot or Telegram
+				// was down): it ends once caught up, for a check sent by a
+				// run that did not record it may have a press waiting.
+				continue
+			default:
+				// Sent now, it would end at once: it ends unsent.
+				if err := g.timeOut(ctx, v); err != nil {
+					return time.Time{}, err
+				}
 			}
+			done++
 		}
-		if len(vs) < gateBatch {
+		if len(vs) < gateBatch || done == 0 {
 			break
 		}
 	}
@@ -89,7 +80,7 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("unsettled verifications: %w", err)
 	}
 	for _, v := range unsettled {
-		if err := g.finish(ctx, v); err != nil {
+		if _, err := g.finish(ctx, v); err != nil {
 			return time.Time{}, err
 		}
 	}
@@ -99,15 +90,7 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("due verifications: %w", err)
 		}
 		for _, v := range due {
-			after, ended, err := g.store.EndVerification(ctx, v, store.VerifyTimedOut, g.now())
-			if err != nil {
-				return time.Time{}, fmt.Errorf("end verification: %w", err)
-			}
-			if !ended {
-				continue
-			}
-			g.obs.JoinRequest(OutcomeTimedOut)
-			if err := g.finish(ctx, after); err != nil {
+			if err := g.timeOut(ctx, v); err != nil {
 				return time.Time{}, err
 			}
 		}
@@ -120,6 +103,20 @@ func (g *Gate) work(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("next deadline: %w", err)
 	}
 	return next, nil
+}
+
+// timeOut ends v, whose time is up, and declines its request.
+func (g *Gate) timeOut(ctx context.Context, v store.Verification) error {
+	after, ended, err := g.store.EndVerification(ctx, v, store.VerifyTimedOut, g.now())
+	if err != nil {
+		return fmt.Errorf("end verification: %w", err)
+	}
+	if !ended {
+		return nil
+	}
+	g.obs.JoinRequest(OutcomeTimedOut)
+	_, err = g.finish(ctx, after)
+	return err
 }
 
 // sendCheck sends v's check to the requester in private. One that cannot
@@ -184,29 +181,53 @@ func (g *Gate) chatTitle(ctx context.Context, chatID int64) (string, error) {
 
 // finish does what a verification that ended means for its request, if
 // the request still waits: passed approves, failed and timed out decline;
-// and shows the outcome in the check. Done twice, it changes nothing.
-func (g *Gate) finish(ctx context.Context, v store.Verification) error {
+// and shows the outcome in the check. It returns the outcome the check
+// shows: v's own, or VerifyHandled when the request was answered
+// otherwise (by an admin, the requester, or Telegram's own say that it is
+// gone), which the check then says. Done twice, it changes nothing.
+func (g *Gate) finish(ctx context.Context, v store.Verification) (store.VerifyState, error) {
+	shown := v.State
 	req, err := g.store.JoinRequest(ctx, v.ChatID, v.UserID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil
+		shown = store.VerifyHandled
 	case err != nil:
-		return fmt.Errorf("find join request: %w", err)
-	}
-	if req.State == store.RequestPending && req.RequestedAt.Equal(v.RequestedAt) {
+		return "", fmt.Errorf("find join request: %w", err)
+	case !req.RequestedAt.Equal(v.RequestedAt):
+		shown = store.VerifyHandled // a newer request replaced it
+	case req.State == store.RequestPending:
 		switch v.State {
 		case store.VerifyPassed, store.VerifyFailed, store.VerifyTimedOut:
-			if _, err := g.settle(ctx, nil, req, v.State == store.VerifyPassed); err != nil {
-				return fmt.Errorf("answer a verified request: %w", err)
+			res, err := g.settle(ctx, nil, req, v.State == store.VerifyPassed)
+			if err != nil {
+				return "", fmt.Errorf("answer a verified request: %w", err)
+			}
+			if res == handledElsewhere {
+				shown = store.VerifyHandled
 			}
 		}
+	case !answeredBy(v.State, req.State):
+		shown = store.VerifyHandled
 	}
-	g.showOutcome(ctx, v)
-	return nil
+	g.showOutcome(ctx, v, shown)
+	return shown, nil
 }
 
-// showOutcome replaces v's check, if it was sent, with what became of it.
-func (g *Gate) showOutcome(ctx context.Context, v store.Verification) {
+// answeredBy tells whether a request that ended in rs was answered as
+// its check that ended in vs says.
+func answeredBy(vs store.VerifyState, rs store.RequestState) bool {
+	switch vs {
+	case store.VerifyPassed:
+		return rs == store.RequestApproved
+	case store.VerifyFailed, store.VerifyTimedOut:
+		return rs == store.RequestDeclined
+	}
+	return true
+}
+
+// showOutcome replaces v's check, if it was sent, with what became of it
+// (shown).
+func (g *Gate) showOutcome(ctx context.Context, v store.Verification, shown store.VerifyState) {
 	if v.MessageID <= 0 {
 		return
 	}
@@ -216,7 +237,7 @@ func (g *Gate) showOutcome(ctx context.Context, v store.Verification) {
 		return
 	}
 	p := g.Text.For(v.Language)
-	err = g.TG.Edit(ctx, v.UserChatID, v.MessageID, p.Sprint(outcomeText(v.State, title)), nil)
+	err = g.TG.Edit(ctx, v.UserChatID, v.MessageID, p.Sprint(outcomeText(shown, title)), nil)
 	if err != nil && !errors.Is(err, bot.ErrMessageGone) && !errors.Is(err, bot.ErrBlocked) {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("could not show the check's outcome")
 	}
@@ -278,14 +299,15 @@ func (g *Gate) Press(ctx context.Context, u *bot.Update) error {
 			v.MessageID = q.Message.ID // now known
 		}
 	}
-	if err := g.finish(ctx, v); err != nil {
+	shown, err := g.finish(ctx, v)
+	if err != nil {
 		return err
 	}
 	title, err := g.chatTitle(ctx, v.ChatID)
 	if err != nil {
 		return err
 	}
-	return g.answerButton(ctx, u, outcomeText(v.State, title), false)
+	return g.answerButton(ctx, u, outcomeText(shown, title), false)
 }
 
 // parseVerifyButton reads "vf:CHAT:INDEX".

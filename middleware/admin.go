@@ -101,6 +101,13 @@ const (
 	CanInvite
 )
 
+// MayInvite tells whether userID may manage the chat's invite links: the
+// creator, or an administrator with can_invite_users (Check's CanInvite).
+func (a *Admins) MayInvite(ctx context.Context, chatID, userID int64) (bool, error) {
+	v, err := a.Check(ctx, chatID, userID)
+	return v == CanInvite, err
+}
+
 // Check tells what userID may do in chatID, from the cache or getChatMember.
 func (a *Admins) Check(ctx context.Context, chatID, userID int64) (Verdict, error) {
 	key := memberKey{chatID, userID}

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/invitebot/invitebot/bot"
 	"github.com/invitebot/invitebot/handlers/text"
@@ -55,38 +53,11 @@ func NewPrivate(admins *Admins, chats ChatStore, owners []int64, botID int64) *P
 	return p
 }
 
+// MaxChecked is MaxChatsChecked, for /chats to say how far it looked.
+func (p *Private) MaxChecked() int { return MaxChatsChecked }
+
 // IsOwner tells whether userID is one of the owners.
 func (p *Private) IsOwner(userID int64) bool { return p.owners[userID] }
-
-// PrefixRule says when the first argument of a command is its CHAT.
-type PrefixRule int
-
-const (
-	// ChatFirst: a leading @username or negative chat ID is the CHAT.
-	ChatFirst PrefixRule = iota
-	// ChatBeforeArg: as ChatFirst, but only when another argument follows,
-	// for commands whose own argument may be a @username (/approve @user).
-	ChatBeforeArg
-)
-
-// chatIDPattern is a group, supergroup or channel ID: users' IDs are
-// positive, chats' negative.
-var chatIDPattern = regexp.MustCompile(`^-[0-9]{1,19}$`)
-
-// SplitChat splits a leading CHAT (@username or negative chat ID) off a
-// command's arguments; it ends at any white space, a newline too. ok is false
-// when args do not start with one.
-func SplitChat(args string, rule PrefixRule) (chat, rest string, ok bool) {
-	first := strings.TrimSpace(args)
-	if i := strings.IndexFunc(first, unicode.IsSpace); i >= 0 {
-		first, rest = first[:i], strings.TrimSpace(first[i:])
-	}
-	isChat := (strings.HasPrefix(first, "@") && len(first) > 1) || chatIDPattern.MatchString(first)
-	if !isChat || (rule == ChatBeforeArg && rest == "") {
-		return "", strings.TrimSpace(args), false
-	}
-	return first, rest, true
-}
 
 // lookup finds the chat that ref (@username or ID) names among the chats
 // the bot administers.
@@ -218,7 +189,7 @@ func BotChat(c store.Chat) *bot.Chat {
 // off the arguments the handler sees) or else the one chosen with /use.
 // The update's Target is the chat acted on; replies go to the private
 // chat. Everyone else is refused.
-func (p *Private) Require(rule PrefixRule) bot.Middleware {
+func (p *Private) Require(rule bot.ChatRule) bot.Middleware {
 	inGroup := p.admins.Require()
 	return func(next bot.HandlerFunc) bot.HandlerFunc {
 		group := inGroup(next)
@@ -229,7 +200,7 @@ func (p *Private) Require(rule PrefixRule) bot.Middleware {
 			if u.From == nil || u.From.IsBot || u.Command == nil {
 				return nil
 			}
-			ref, rest, explicit := SplitChat(u.Command.Args, rule)
+			ref, rest, explicit := bot.SplitChat(u.Command.Args, rule)
 			if !explicit {
 				id, err := p.chats.ChosenChat(ctx, u.From.ID)
 				if errors.Is(err, store.ErrNotFound) {

@@ -7,36 +7,8 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/bot"
-	"github.com/invitebot/invitebot/middleware"
 	"github.com/invitebot/invitebot/store"
 )
-
-func TestSplitChat(t *testing.T) {
-	for _, tc := range []struct {
-		args       string
-		rule       middleware.PrefixRule
-		chat, rest string
-		ok         bool
-	}{
-		{"@chan Partners limit=10", middleware.ChatFirst, "@chan", "Partners limit=10", true},
-		{"-1001234567890", middleware.ChatFirst, "-1001234567890", "", true},
-		{"  -42   all ", middleware.ChatFirst, "-42", "all", true},
-		{"all", middleware.ChatFirst, "", "all", false},
-		{"", middleware.ChatFirst, "", "", false},
-		{"@ x", middleware.ChatFirst, "", "@ x", false},
-		{"5000000001", middleware.ChatFirst, "", "5000000001", false}, // a user's ID
-		{"-12x", middleware.ChatFirst, "", "-12x", false},
-		{"#3 limit=5", middleware.ChatFirst, "", "#3 limit=5", false},
-		{"@bob", middleware.ChatBeforeArg, "", "@bob", false},
-		{"@chan @bob", middleware.ChatBeforeArg, "@chan", "@bob", true},
-		{"-1001234567890 all", middleware.ChatBeforeArg, "-1001234567890", "all", true},
-	} {
-		chat, rest, ok := middleware.SplitChat(tc.args, tc.rule)
-		if chat != tc.chat || rest != tc.rest || ok != tc.ok {
-			t.Errorf("SplitChat(%q, %v) = %q, %q, %v; want %q, %q, %v", tc.args, tc.rule, chat, rest, ok, tc.chat, tc.rest, tc.ok)
-		}
-	}
-}
 
 func TestResolve(t *testing.T) {
 	_, p := setupPrivate()
@@ -114,7 +86,7 @@ func TestManageable(t *testing.T) {
 func TestPrivateRequire(t *testing.T) {
 	_, p := setupPrivate()
 	var got *bot.Update
-	h := p.Require(middleware.ChatFirst)(func(_ context.Context, u *bot.Update) error {
+	h := p.Require(bot.ChatFirst)(func(_ context.Context, u *bot.Update) error {
 		got = u
 		return nil
 	})

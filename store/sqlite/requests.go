@@ -50,9 +50,20 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 	if err != nil {
 		return storeError(op, err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return storeError(op, err)
-	} else if n > 0 && (r.Mode == "" || r.Mode == store.JoinManual) {
+	}
+	if n > 0 {
+		// A new request replaces the user's earlier one: its check, if
+		// one was pending, no longer counts.
+		if _, err := tx.ExecContext(ctx, `UPDATE verifications SET state = 'handled', ended_at = ?
+			WHERE chat_id = ? AND user_id = ? AND requested_at < ? AND state = 'pending'`,
+			r.RequestedAt.Unix(), chatID, r.UserID, r.RequestedAt.Unix()); err != nil {
+			return storeError(op, err)
+		}
+	}
+	if n > 0 && (r.Mode == "" || r.Mode == store.JoinManual) {
 		if err := enqueueNotifications(ctx, tx, chatID, r.UserID, r.RequestedAt); err != nil {
 			return storeError(op, err)
 		}

@@ -279,7 +279,23 @@ func testVerificationEndsWithItsRequest(t *testing.T, open Opener) {
 			t.Errorf("verification of %d = %+v, %v; want handled", user, v, err)
 		}
 	}
-	// A new request of the same user is a new verification.
+	// A new request of the same user is a new verification, and ends the
+	// pending check of the request it replaces.
+	pending := request(chat, 7, "", t0)
+	pending.Mode = store.JoinVerify
+	must(t, db.AddJoinRequest(ctx, pending))
+	if _, _, err := db.AddVerification(ctx, verification(chat, 7, t0)); err != nil {
+		t.Fatal(err)
+	}
+	again := request(chat, 7, "", t0.Add(time.Hour))
+	again.Mode = store.JoinVerify
+	must(t, db.AddJoinRequest(ctx, again))
+	if due, _ := db.DueVerifications(ctx, t0.Add(24*time.Hour), 10); len(due) != 0 {
+		t.Errorf("the replaced request's check is still pending: %+v", due)
+	}
+	if unsent, _ := db.UnsentVerifications(ctx, 10); len(unsent) != 0 {
+		t.Errorf("the replaced request's check is still to be sent: %+v", unsent)
+	}
 	r := request(chat, 5, "", t0.Add(time.Hour))
 	r.Mode = store.JoinVerify
 	must(t, db.AddJoinRequest(ctx, r))

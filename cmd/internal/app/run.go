@@ -129,6 +129,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	w.links.CountRepeats(obs.UnsureRepeat)
 	if in.Tick > 0 {
 		w.gate.SetTick(in.Tick)
+		w.notifier.SetTick(in.Tick)
 	}
 	page.set(verifypage.New(verifypage.Options{
 		Gate: w.gate.Page(), BotToken: cfg.Token, Catalog: catalog, Now: in.Now,
@@ -280,7 +281,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("help", w.general.Help)
 	// Admin commands: in a group for its admins; in a private chat on the
 	// chat named first or chosen with /use.
-	admin := private.Require(middleware.ChatFirst)
+	admin := private.Require(bot.ChatFirst)
 	command("refreshlink", w.links.RefreshLink, admin)
 	command("createlink", w.links.CreateLink, admin)
 	command("editlink", w.links.EditLink, admin)
@@ -288,7 +289,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("links", w.links.List, admin)
 	command("requests", w.requests.List, admin)
 	// Their USER may be a @username too: a CHAT comes before it.
-	answerReq := private.Require(middleware.ChatBeforeArg)
+	answerReq := private.Require(bot.ChatBeforeArg)
 	command("approve", w.requests.Approve, answerReq)
 	command("decline", w.requests.Decline, answerReq)
 	command("language", w.settings.Language, admin)
@@ -301,7 +302,7 @@ func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owne
 	command("export", w.history.Export, admin)
 	command("stats", w.history.Stats, admin)
 	command("autorotate", w.rotator.Autorotate, admin)
-	command("logchat", w.record.LogChat, private.Require(middleware.ChatBeforeArg))
+	command("logchat", w.record.LogChat, private.Require(bot.ChatBeforeArg))
 	command("chats", w.chats.List)
 	command("use", w.chats.Use)
 	r.UnknownCommand(answer(w.general.Unknown))

@@ -1,30 +1,37 @@
-package middleware_test
+package bot
 
 import (
 	"regexp"
 	"strings"
 	"testing"
 	"unicode"
-
-	"github.com/invitebot/invitebot/middleware"
 )
 
-// fuzzHostile are pieces of hostile text: every C0 control character and
-// DEL, the bidi controls, the zero-width characters, white space that is not
-// a plain space, invalid UTF-8, and runs of spaces and of "=".
-func fuzzHostile() []string {
-	var h []string
-	for r := rune(0); r < 0x20; r++ {
-		h = append(h, string(r))
+func TestSplitChat(t *testing.T) {
+	for _, tc := range []struct {
+		args       string
+		rule       ChatRule
+		chat, rest string
+		ok         bool
+	}{
+		{"@chan Partners limit=10", ChatFirst, "@chan", "Partners limit=10", true},
+		{"-1001234567890", ChatFirst, "-1001234567890", "", true},
+		{"  -42   all ", ChatFirst, "-42", "all", true},
+		{"all", ChatFirst, "", "all", false},
+		{"", ChatFirst, "", "", false},
+		{"@ x", ChatFirst, "", "@ x", false},
+		{"5000000001", ChatFirst, "", "5000000001", false}, // a user's ID
+		{"-12x", ChatFirst, "", "-12x", false},
+		{"#3 limit=5", ChatFirst, "", "#3 limit=5", false},
+		{"@bob", ChatBeforeArg, "", "@bob", false},
+		{"@chan @bob", ChatBeforeArg, "@chan", "@bob", true},
+		{"-1001234567890 all", ChatBeforeArg, "-1001234567890", "all", true},
+	} {
+		chat, rest, ok := SplitChat(tc.args, tc.rule)
+		if chat != tc.chat || rest != tc.rest || ok != tc.ok {
+			t.Errorf("SplitChat(%q, %v) = %q, %q, %v; want %q, %q, %v", tc.args, tc.rule, chat, rest, ok, tc.chat, tc.rest, tc.ok)
+		}
 	}
-	h = append(h, "\x7f")
-	for _, r := range []rune{0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069} {
-		h = append(h, string(r))
-	}
-	return append(h, "\u200b", "\u200c", "\u200d", "\ufeff",
-		"\u00a0", "\u0085", "\u2028", "\u3000",
-		"\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
-		strings.Repeat(" ", 100), "=", strings.Repeat("=", 50))
 }
 
 // fuzzChatID is a chat's ID as a CHAT: users' IDs are positive, chats' negative.
@@ -34,7 +41,7 @@ var fuzzChatID = regexp.MustCompile(`^-[0-9]{1,19}$`)
 // as the CHAT exactly when it is one (the README's CHAT), and that the CHAT
 // and the rest re-join to the arguments. Run it with
 //
-//	go test -run '^$' -fuzz '^FuzzSplitChat$' -fuzztime 3m ./middleware/
+//	go test -run '^$' -fuzz '^FuzzSplitChat$' -fuzztime 3m ./bot/
 func FuzzSplitChat(f *testing.F) {
 	for _, args := range []string{ // TestSplitChat's
 		"@chan Partners limit=10", "-1001234567890", "  -42   all ", "all", "", "@ x", "5000000001", "-12x",
@@ -53,17 +60,17 @@ func FuzzSplitChat(f *testing.F) {
 	f.Add("-"+strings.Repeat("9", 20)+" x", false)
 	f.Add("@"+strings.Repeat("a", 5000)+" "+strings.Repeat("b ", 2500), true)
 	f.Fuzz(func(t *testing.T, args string, beforeArg bool) {
-		rule := middleware.ChatFirst
+		rule := ChatFirst
 		if beforeArg {
-			rule = middleware.ChatBeforeArg
+			rule = ChatBeforeArg
 		}
-		chat, rest, ok := middleware.SplitChat(args, rule)
-		if c, r, o := middleware.SplitChat(args, rule); c != chat || r != rest || o != ok {
+		chat, rest, ok := SplitChat(args, rule)
+		if c, r, o := SplitChat(args, rule); c != chat || r != rest || o != ok {
 			t.Fatalf("two splits differ: %q, %q, %t and %q, %q, %t", chat, rest, ok, c, r, o)
 		}
 		words := strings.Fields(args)
 		isChat := len(words) > 0 && (strings.HasPrefix(words[0], "@") && len(words[0]) > 1 || fuzzChatID.MatchString(words[0]))
-		wantOK := isChat && (rule == middleware.ChatFirst || len(words) > 1)
+		wantOK := isChat && (rule == ChatFirst || len(words) > 1)
 		trimmed := strings.TrimSpace(args)
 		switch {
 		case ok != wantOK:
