@@ -47,7 +47,17 @@ func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() > 0 && (r.Mode == "" || r.Mode == store.JoinManual) {
+		if tag.RowsAffected() == 0 {
+			return nil
+		}
+		// A new request replaces the user's earlier one: its check, if one
+		// was pending, no longer counts.
+		if _, err := tx.Exec(ctx, `UPDATE verifications SET state = 'handled', ended_at = $1
+			WHERE chat_id = $2 AND user_id = $3 AND requested_at < $4 AND state = 'pending'`,
+			r.RequestedAt.Unix(), chatID, r.UserID, r.RequestedAt.Unix()); err != nil {
+			return err
+		}
+		if r.Mode == "" || r.Mode == store.JoinManual {
 			return enqueueNotifications(ctx, tx, chatID, r.UserID, r.RequestedAt)
 		}
 		return nil

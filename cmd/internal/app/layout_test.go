@@ -23,11 +23,15 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		mayImport  []string // project packages allowed
 		noTelegram bool
 	}{
-		"bot":          {},
-		"bot/bottest":  {mayImport: []string{"bot/bottest/internal/spec", "bot/bottest/internal/tghtml"}, noTelegram: true},
-		"store":        {noTelegram: true},
-		"store/sqlite": {mayImport: []string{"store"}, noTelegram: true},
-		"middleware":   {mayImport: []string{"bot", "handlers/text", "store"}, noTelegram: true},
+		"bot":            {},
+		"bot/bottest":    {mayImport: []string{"bot/bottest/internal/spec", "bot/bottest/internal/tghtml"}, noTelegram: true},
+		"store":          {noTelegram: true},
+		"store/sqlite":   {mayImport: []string{"store"}, noTelegram: true},
+		"store/postgres": {mayImport: []string{"store"}, noTelegram: true},
+		// the contract suite and the test databases, for the stores' tests
+		"store/storetest":       {mayImport: []string{"store"}, noTelegram: true},
+		"store/postgres/pgtest": {noTelegram: true},
+		"middleware":            {mayImport: []string{"bot", "handlers/text", "store"}, noTelegram: true},
 		// handlers knows middleware's checks only through interfaces of its own
 		"handlers":       {mayImport: []string{"bot", "handlers/chart", "handlers/text", "handlers/verifypage", "store"}, noTelegram: true},
 		"handlers/text":  {noTelegram: true},
