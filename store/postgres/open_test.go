@@ -241,3 +241,41 @@ func TestPing(t *testing.T) {
 		t.Error("Ping after Close succeeded, want an error")
 	}
 }
+
+// TestAnswersFromTwoInstances: two instances answering the same request
+// at once: one answer changes it and counts its join, the other finds it
+// answered.
+func TestAnswersFromTwoInstances(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	a, b := openDB(t, u), openDB(t, u)
+	ctx := t.Context()
+	l, _, err := a.AddLink(ctx, newLink(-1001, "https://t.me/+r"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const requests = 20
+	for user := int64(1); user <= requests; user++ {
+		if err := a.AddJoinRequest(ctx, store.JoinRequest{ChatID: -1001, UserID: user, InviteLink: l.URL, RequestedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for user := int64(1); user <= requests; user++ {
+		var (
+			wg      sync.WaitGroup
+			changed [2]bool
+			errs    [2]error
+		)
+		for i, db := range []*postgres.DB{a, b} {
+			wg.Go(func() {
+				_, changed[i], errs[i] = db.AnswerJoinRequest(context.Background(), -1001, user, store.RequestApproved, 9, t0.Add(time.Minute))
+			})
+		}
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil || changed[0] == changed[1] {
+			t.Fatalf("request %d answered at once: changed %v, errors %v; want one change", user, changed, errs)
+		}
+	}
+	if got, err := a.Link(ctx, -1001, l.Number); err != nil || got.Joins != requests {
+		t.Errorf("joins counted = %d, %v; want %d, one per request", got.Joins, err, requests)
+	}
+}
