@@ -91,6 +91,9 @@ type Gate struct {
 
 	caught   chan struct{} // closed once the loop caught up (CaughtUp)
 	caughtUp sync.Once
+	// finishing serialises the finishing of each request's check (by
+	// chat and requester, striped).
+	finishing [64]sync.Mutex
 }
 
 // NewGate makes the gatekeeping. pageURL is the public address of the

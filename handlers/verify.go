@@ -186,6 +186,11 @@ func (g *Gate) chatTitle(ctx context.Context, chatID int64) (string, error) {
 // otherwise (by an admin, the requester, or Telegram's own say that it is
 // gone), which the check then says. Done twice, it changes nothing.
 func (g *Gate) finish(ctx context.Context, v store.Verification) (store.VerifyState, error) {
+	// A press and the worker may finish the same check at once: one at a
+	// time, the second finds the request answered by the first.
+	mu := &g.finishing[uint64(v.ChatID*31+v.UserID)%uint64(len(g.finishing))]
+	mu.Lock()
+	defer mu.Unlock()
 	shown := v.State
 	req, err := g.store.JoinRequest(ctx, v.ChatID, v.UserID)
 	switch {
