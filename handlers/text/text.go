@@ -38,7 +38,8 @@ const TimeLayout = "2006-01-02 15:04 UTC"
 // Catalog holds the messages of every language invitebot speaks.
 type Catalog struct {
 	bundle   *i18n.Bundle
-	tags     []language.Tag // the default first
+	plural   map[string]bool // the messages with plural forms, by ID
+	tags     []language.Tag  // the default first
 	matcher  language.Matcher
 	printers map[language.Tag]*Printer
 }
@@ -61,6 +62,7 @@ func load(fsys fs.FS, dir, def string) (*Catalog, error) {
 		return nil, err
 	}
 	var tags []language.Tag
+	plural := make(map[string]bool)
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
@@ -71,15 +73,20 @@ func load(fsys fs.FS, dir, def string) (*Catalog, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		tags = append(tags, mf.Tag)
+		for _, m := range mf.Messages {
+			if m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
+				plural[m.ID] = true
+			}
+		}
 	}
 	i := slices.IndexFunc(tags, func(t language.Tag) bool { return t == defTag })
 	if i < 0 {
 		return nil, fmt.Errorf("language %q is not one invitebot speaks (%s)", def, strings.Join(codes(tags), ", "))
 	}
 	tags[0], tags[i] = tags[i], tags[0]
-	c := &Catalog{bundle: bundle, tags: tags, matcher: language.NewMatcher(tags), printers: make(map[language.Tag]*Printer)}
+	c := &Catalog{bundle: bundle, plural: plural, tags: tags, matcher: language.NewMatcher(tags), printers: make(map[language.Tag]*Printer)}
 	for _, t := range tags {
-		c.printers[t] = &Printer{tag: t, loc: i18n.NewLocalizer(bundle, t.String()), rtl: rtl(t)}
+		c.printers[t] = &Printer{tag: t, loc: i18n.NewLocalizer(bundle, t.String()), rtl: rtl(t), plural: plural}
 	}
 	// A message missing in a language (added in English, not translated
 	// yet) is said in the default language, and one missing there in
@@ -168,6 +175,8 @@ type Printer struct {
 	tag language.Tag
 	loc *i18n.Localizer
 	rtl bool
+	// plural tells the messages with plural forms, which a Count chooses.
+	plural map[string]bool
 	// fallback renders the messages this language lacks; nil for the
 	// last resort.
 	fallback *Printer
@@ -180,7 +189,8 @@ func (p *Printer) Lang() string { return p.tag.String() }
 func (p *Printer) RTL() bool { return p.rtl }
 
 // Msg refers to a message of the catalogs, with the values it shows. A
-// value named "Count" also chooses the plural form.
+// value named "Count" also chooses the plural form of a message that has
+// plural forms (in a message of one form it is only shown).
 type Msg struct {
 	ID   string
 	Data map[string]any
@@ -225,7 +235,7 @@ func (p *Printer) localize(m Msg) (string, error) {
 		data[k] = p.value(v)
 	}
 	cfg := &i18n.LocalizeConfig{MessageID: m.ID, TemplateData: data}
-	if n, ok := m.Data["Count"]; ok {
+	if n, ok := m.Data["Count"]; ok && p.plural[m.ID] {
 		cfg.PluralCount = n
 	}
 	s, tag, err := p.loc.LocalizeWithTag(cfg)

@@ -86,12 +86,13 @@ func TestIsolateHoldsHostileText(t *testing.T) {
 
 // TestFallback: a message that a language lacks is said in the default
 // language, and one the default lacks in English; one no catalog has is
-// its ID. A plural form a language lacks is said in the default too.
+// its ID. A plural form a language lacks is said in the default too; a
+// message of one form that shows a Count has no plural forms to lack.
 func TestFallback(t *testing.T) {
 	fsys := fstest.MapFS{
-		"l/en.yaml": {Data: []byte("language.name: English\na: A\nb: B\nn:\n  one: \"{{.Count}} thing\"\n  other: \"{{.Count}} things\"\n")},
+		"l/en.yaml": {Data: []byte("language.name: English\na: A\nb: B\nc: \"{{.Count}} in all\"\nn:\n  one: \"{{.Count}} thing\"\n  other: \"{{.Count}} things\"\n")},
 		"l/de.yaml": {Data: []byte("language.name: Deutsch\na: A-de\nn:\n  one: \"{{.Count}} Ding\"\n  other: \"{{.Count}} Dinge\"\n")},
-		"l/ru.yaml": {Data: []byte("language.name: Русский\nn:\n  one: \"{{.Count}} вещь\"\n  other: \"{{.Count}} вещи\"\n")},
+		"l/ru.yaml": {Data: []byte("language.name: Русский\nc: \"всего {{.Count}}\"\nn:\n  one: \"{{.Count}} вещь\"\n  other: \"{{.Count}} вещи\"\n")},
 	}
 	for _, tt := range []struct {
 		def, lang, id string
@@ -107,6 +108,7 @@ func TestFallback(t *testing.T) {
 		{"de", "ru", "missing", nil, "missing"},
 		{"en", "ru", "n", 21, "21 вещь"},
 		{"de", "ru", "n", 5, "5 Dinge"}, // ru lacks "many"
+		{"en", "ru", "c", 5, "всего 5"}, // a message of one form: its Count is only shown
 	} {
 		c, err := load(fsys, "l", tt.def)
 		if err != nil {
