@@ -327,3 +327,65 @@ func TestPagingEveryLanguage(t *testing.T) {
 	}
 	t.Logf("the longest language for /links is %s: %d UTF-16 units for 2000 entries", longest, most)
 }
+
+// sentFiles records the documents sent.
+type sentFiles struct {
+	mu    sync.Mutex
+	msgs  []bot.Outgoing
+	files []bot.File
+}
+
+func (f *sentFiles) SendDocument(_ context.Context, m bot.Outgoing, file bot.File) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.msgs, f.files = append(f.msgs, m), append(f.files, file)
+	return len(f.msgs), nil
+}
+
+func (f *sentFiles) SendPhoto(context.Context, bot.Outgoing, bot.File) (int, error) {
+	return 0, errNotHere
+}
+
+// noJoins is a HistoryStore that has counted no joins.
+type noJoins struct {
+	HistoryStore // nil: any other method is not asked for here
+}
+
+func (noJoins) ChatJoins(context.Context, int64, time.Time) ([]store.LinkJoin, error) {
+	return nil, nil
+}
+
+// TestExportInEveryLanguage: /export's two files come with the reader's
+// words: their captions, and the first word of their names (a person sees
+// a document's name, and saves it under it); the rest of a name, the
+// chat's ID and the day, is the same in every language.
+func TestExportInEveryLanguage(t *testing.T) {
+	c := i18nCatalog(t)
+	for _, code := range c.Codes() {
+		files := &sentFiles{}
+		d := &Deps{TG: &recorder{}, Text: c, Settings: chatLanguage(code), Username: "invite_test_bot", Now: func() time.Time { return i18nNow }}
+		h := NewHistory(NewLinks(d, fixedLinks{links: goldenLinks}), noJoins{}, files)
+		admin := &bot.User{ID: i18nAdmin, FirstName: "Alice", Username: "alice_admin"}
+		u := &bot.Update{Kind: "message", Chat: i18nGroupChat, From: admin, Message: &bot.Message{ID: 12, Text: "/export"},
+			Command: &bot.Command{Name: "export"}, Target: i18nGroupChat, Actor: admin}
+		if err := h.Export(context.Background(), u); err != nil {
+			t.Fatalf("%s: %v", code, err)
+		}
+		p := c.For(code)
+		want := []struct{ name, caption string }{
+			{p.P("export.file_links") + "-1001234567890-2026-11-22.csv", p.S("export.links", "Count", len(goldenLinks), "Chat", "Invite Test Group")},
+			{p.P("export.file_joins") + "-1001234567890-2026-11-22.csv", p.S("export.joins", "Count", 0, "Chat", "Invite Test Group")},
+		}
+		if len(files.files) != len(want) {
+			t.Fatalf("%s: %d files sent, want %d", code, len(files.files), len(want))
+		}
+		for i, w := range want {
+			if got := files.files[i].Name; got != w.name {
+				t.Errorf("%s: file %d is named %q, want %q", code, i+1, got, w.name)
+			}
+			if got := files.msgs[i].Text; got != w.caption {
+				t.Errorf("%s: the caption of file %d is %q, want %q", code, i+1, got, w.caption)
+			}
+		}
+	}
+}
