@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
@@ -265,12 +266,38 @@ func (p *Printer) P(id string, kv ...any) string { return p.Plain(M(id, kv...)) 
 // itself opens are closed inside, and a pop of s's that closes none of
 // its own is dropped, so that s cannot end the isolate early and turn
 // the direction of what follows it (the embeddings and overrides s opens
-// end with the isolate anyway).
+// end with the isolate anyway). A line break ends a paragraph, and every
+// isolate open in it: each line of s has an isolate of its own.
 func (p *Printer) Isolate(s string) string {
 	if !p.rtl || s == "" {
 		return s
 	}
-	return "\u2068" + balanceIsolates(s) + "\u2069"
+	var b strings.Builder
+	for s != "" {
+		line, rest := s, ""
+		if i := strings.IndexFunc(s, paragraphSeparator); i >= 0 {
+			_, n := utf8.DecodeRuneInString(s[i:])
+			line, rest = s[:i], s[i:i+n]
+			s = s[i+n:]
+		} else {
+			s = ""
+		}
+		if line != "" {
+			b.WriteString("\u2068" + balanceIsolates(line) + "\u2069")
+		}
+		b.WriteString(rest)
+	}
+	return b.String()
+}
+
+// paragraphSeparator tells the characters that end a paragraph in the
+// Unicode bidirectional algorithm (class B), and with it every isolate.
+func paragraphSeparator(r rune) bool {
+	switch r {
+	case '\n', '\r', '\u001c', '\u001d', '\u001e', '\u0085', '\u2029':
+		return true
+	}
+	return false
 }
 
 // balanceIsolates drops the pop directional isolates (U+2069) of s that
