@@ -106,7 +106,7 @@ func (h *Links) createBatch(ctx context.Context, u *bot.Update, dst dest, a Crea
 		}
 		name := strings.Trim(strings.Map(fileRune, a.Name), "-")
 		if name == "" {
-			name = "links"
+			name = p.P("export.file_links")
 		}
 		if _, err := h.files.SendDocument(ctx, bot.Outgoing{ChatID: dst.chatID, Text: p.S("batch.csv", "Count", len(made))},
 			bot.File{Name: name + ".csv", Data: data}); err != nil {

@@ -52,17 +52,19 @@ func (h *History) Export(ctx context.Context, u *bot.Update) error {
 	}
 	p := dst.p
 	m := bot.Outgoing{ChatID: dst.chatID, ReplyTo: dst.replyTo, Text: p.S("export.links", "Count", len(links), "Chat", chat.Title)}
-	if _, err := h.files.SendDocument(ctx, m, bot.File{Name: fileName("links", chat, day), Data: linksFile}); err != nil {
+	if _, err := h.files.SendDocument(ctx, m, bot.File{Name: fileName(p.P("export.file_links"), chat, day), Data: linksFile}); err != nil {
 		return err
 	}
 	m.ReplyTo, m.Text = 0, p.S("export.joins", "Count", len(joins), "Chat", chat.Title)
-	if _, err := h.files.SendDocument(ctx, m, bot.File{Name: fileName("joins", chat, day), Data: joinsFile}); err != nil {
+	if _, err := h.files.SendDocument(ctx, m, bot.File{Name: fileName(p.P("export.file_joins"), chat, day), Data: joinsFile}); err != nil {
 		return err
 	}
 	return h.noteMoved(ctx, u, dst)
 }
 
-// fileName is a file's name: what it holds, the chat and the day.
+// fileName is a file's name: what it holds (a word of the reader's
+// language: people see a document's name and save it under it), the chat
+// and the day.
 func fileName(what string, chat *bot.Chat, day string) string {
 	return what + "-" + strings.TrimPrefix(strconv.FormatInt(chat.ID, 10), "-") + "-" + day + ".csv"
 }

@@ -203,7 +203,11 @@ func TestGoldenHelpAndLinks(t *testing.T) {
 				}
 			}
 			p := c.For(code)
-			mustHave(t, helpText, "invite_test_bot", "/createlink", "2026-12-31T18:00")
+			mustHave(t, helpText, "invite_test_bot", "/createlink", "2026-12-31T18:00",
+				// The lines of gatekeeping and of links over time.
+				"[join=MODE]", "[join=MODE|none]", "count=N", "price=STARS", "/joinmode [manual|auto|verify [WAIT]|closed]",
+				"/rules [TEXT|off]", "/link REF", "/export", "/stats [REF] [PERIOD]", "<code>/stats 4w</code>",
+				"/autorotate [EVERY|off]", "<code>/autorotate 1d</code>", "/log [N]", "/logchat CHAT|off")
 			mustHave(t, linksText, p.S("links.title_all", "Chat", "Invite Test Group"), p.S("link.state.revoked"), p.S("link.state.expired"),
 				p.S("link.primary"), "2026-12-31 18:00 UTC", p.P("links.revoke_button", "N", 2), string(p.Escape("Summer <sale> & more")))
 		})
@@ -326,4 +330,128 @@ func TestPagingEveryLanguage(t *testing.T) {
 		}
 	}
 	t.Logf("the longest language for /links is %s: %d UTF-16 units for 2000 entries", longest, most)
+}
+
+// sentFiles records the documents sent.
+type sentFiles struct {
+	mu    sync.Mutex
+	msgs  []bot.Outgoing
+	files []bot.File
+}
+
+func (f *sentFiles) SendDocument(_ context.Context, m bot.Outgoing, file bot.File) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.msgs, f.files = append(f.msgs, m), append(f.files, file)
+	return len(f.msgs), nil
+}
+
+func (f *sentFiles) SendPhoto(context.Context, bot.Outgoing, bot.File) (int, error) {
+	return 0, errNotHere
+}
+
+// noJoins is a HistoryStore that has counted no joins.
+type noJoins struct {
+	HistoryStore // nil: any other method is not asked for here
+}
+
+func (noJoins) ChatJoins(context.Context, int64, time.Time) ([]store.LinkJoin, error) {
+	return nil, nil
+}
+
+// TestExportInEveryLanguage: /export's two files come with the reader's
+// words: their captions, and the first word of their names (a person sees
+// a document's name, and saves it under it); the rest of a name, the
+// chat's ID and the day, is the same in every language.
+func TestExportInEveryLanguage(t *testing.T) {
+	c := i18nCatalog(t)
+	for _, code := range c.Codes() {
+		files := &sentFiles{}
+		d := &Deps{TG: &recorder{}, Text: c, Settings: chatLanguage(code), Username: "invite_test_bot", Now: func() time.Time { return i18nNow }}
+		h := NewHistory(NewLinks(d, fixedLinks{links: goldenLinks}), noJoins{}, files)
+		admin := &bot.User{ID: i18nAdmin, FirstName: "Alice", Username: "alice_admin"}
+		u := &bot.Update{Kind: "message", Chat: i18nGroupChat, From: admin, Message: &bot.Message{ID: 12, Text: "/export"},
+			Command: &bot.Command{Name: "export"}, Target: i18nGroupChat, Actor: admin}
+		if err := h.Export(context.Background(), u); err != nil {
+			t.Fatalf("%s: %v", code, err)
+		}
+		p := c.For(code)
+		want := []struct{ name, caption string }{
+			{p.P("export.file_links") + "-1001234567890-2026-11-22.csv", p.S("export.links", "Count", len(goldenLinks), "Chat", "Invite Test Group")},
+			{p.P("export.file_joins") + "-1001234567890-2026-11-22.csv", p.S("export.joins", "Count", 0, "Chat", "Invite Test Group")},
+		}
+		if len(files.files) != len(want) {
+			t.Fatalf("%s: %d files sent, want %d", code, len(files.files), len(want))
+		}
+		for i, w := range want {
+			if got := files.files[i].Name; got != w.name {
+				t.Errorf("%s: file %d is named %q, want %q", code, i+1, got, w.name)
+			}
+			if got := files.msgs[i].Text; got != w.caption {
+				t.Errorf("%s: the caption of file %d is %q, want %q", code, i+1, got, w.caption)
+			}
+		}
+	}
+}
+
+// checkStore is what sending a check asks of the store: the chat's title
+// and rules, and the record of the message sent.
+type checkStore struct {
+	GateStore // nil: any other method is not asked for here
+	chat      store.Chat
+	settings  store.ChatSettings
+}
+
+func (c checkStore) Chat(context.Context, int64) (store.Chat, error) { return c.chat, nil }
+func (c checkStore) ChatSettings(context.Context, int64) (store.ChatSettings, error) {
+	return c.settings, nil
+}
+func (c checkStore) VerificationSent(context.Context, store.Verification, int) error { return nil }
+
+// TestCheckInEveryLanguage: the check a requester gets is in their
+// language: the item to press named in it, with its four buttons; in
+// Persian and Arabic the chat's title, the item's name and the rules each
+// keep their own direction in an isolate (U+2068 … U+2069), balanced,
+// whatever script they are in; left-to-right languages have no isolates.
+func TestCheckInEveryLanguage(t *testing.T) {
+	c := i18nCatalog(t)
+	for _, code := range c.Codes() {
+		for _, title := range []string{"Invite Test Group", "مجموعة الاختبار"} {
+			tg := &recorder{}
+			rules := "Be kind.\nלא ספאם."
+			st := checkStore{chat: store.Chat{ID: i18nGroup, Title: title}, settings: store.ChatSettings{ChatID: i18nGroup, Rules: rules}}
+			g := NewGate(&Deps{TG: tg, Text: c, Now: func() time.Time { return i18nNow }}, st, nil, nil, "", nil)
+			v := store.Verification{ChatID: i18nGroup, UserID: 5000000007, RequestedAt: i18nNow, UserChatID: 5000000007,
+				Language: code, Answer: 2, Deadline: i18nNow.Add(10 * time.Minute), Via: store.ViaMessage}
+			if err := g.sendCheck(context.Background(), v); err != nil {
+				t.Fatalf("%s: %v", code, err)
+			}
+			if len(tg.sent) != 1 {
+				t.Fatalf("%s: %d messages sent", code, len(tg.sent))
+			}
+			m, p := tg.sent[0], c.For(code)
+			item := p.S(checkItems[itemsOf(v)[v.Answer]].id)
+			if len(m.Buttons) != 1 || len(m.Buttons[0]) != 4 {
+				t.Fatalf("%s: buttons %+v", code, m.Buttons)
+			}
+			escaped := html.EscapeString(title)
+			if p.RTL() {
+				// The rules' lines each in an isolate: a line break ends an isolate.
+				mustHave(t, m.Text, "<b>"+fsi+escaped+pdi+"</b>", fsi+item+pdi, fsi+"Be kind."+pdi+"\n"+fsi+"לא ספאם."+pdi, fsi+"10m"+pdi)
+				for i, line := range strings.Split(m.Text, "\n") {
+					if n, o := strings.Count(line, fsi), strings.Count(line, pdi); n != o {
+						t.Errorf("%s: line %d of the check has %d isolates and %d pops: %q", code, i+1, n, o, line)
+					}
+				}
+				continue
+			}
+			mustHave(t, m.Text, "<b>"+escaped+"</b>", item, html.EscapeString(rules), "10m")
+			if strings.ContainsAny(m.Text, fsi+pdi) {
+				t.Errorf("%s: isolates in a left-to-right language: %q", code, m.Text)
+			}
+			if code != text.DefaultLanguage && strings.Contains(m.Text, c.Default().S(checkItems[itemsOf(v)[v.Answer]].id)) {
+				t.Errorf("%s: the check names the item in English: %q", code, m.Text)
+			}
+		}
+	}
 }

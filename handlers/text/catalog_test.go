@@ -516,3 +516,29 @@ func TestRightToLeftSyntaxKeepsDirection(t *testing.T) {
 		t.Log("no right-to-left catalog")
 	}
 }
+
+// TestFileNameWords: the words that start the names of the files the bot
+// sends (export.file_*) are one word in every language, with nothing a
+// file system or a download refuses or hides: no space, no path or
+// wildcard character, no dot, no invisible character (a direction mark
+// would be saved with the name).
+func TestFileNameWords(t *testing.T) {
+	checked := 0
+	for _, file := range catalogFiles(t) {
+		for id, m := range readCatalog(t, file) {
+			if !strings.HasPrefix(id, "export.file_") {
+				continue
+			}
+			checked++
+			s := m.forms["other"]
+			if m.plural || s == "" || strings.ContainsAny(s, `/\:*?"<>|.`) || strings.IndexFunc(s, func(r rune) bool {
+				return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) && r != '\u200c' // ZWNJ joins Persian words
+			}) >= 0 {
+				t.Errorf("%s: %s is %q: one word that a file's name can hold", file, id, s)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Error("no export.file_* message: the test is broken")
+	}
+}

@@ -49,7 +49,7 @@ func TestRightToLeftIsolatesUserText(t *testing.T) {
 		if !strings.Contains(html, "<b>#3</b> x") {
 			t.Errorf("%s: the HTML value is changed: %q", p.Lang(), html)
 		}
-		if n := p.S("revoke.already", "N", 7); strings.Contains(n, fsi+"7") {
+		if n := p.S("revoke.primary", "N", 7); strings.Contains(n, fsi+"7") {
 			t.Errorf("%s: a number is isolated: %q", p.Lang(), n)
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
@@ -38,7 +39,8 @@ const TimeLayout = "2006-01-02 15:04 UTC"
 // Catalog holds the messages of every language invitebot speaks.
 type Catalog struct {
 	bundle   *i18n.Bundle
-	tags     []language.Tag // the default first
+	plural   map[string]bool // the messages with plural forms, by ID
+	tags     []language.Tag  // the default first
 	matcher  language.Matcher
 	printers map[language.Tag]*Printer
 }
@@ -61,6 +63,7 @@ func load(fsys fs.FS, dir, def string) (*Catalog, error) {
 		return nil, err
 	}
 	var tags []language.Tag
+	plural := make(map[string]bool)
 	for _, f := range files {
 		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
@@ -71,15 +74,20 @@ func load(fsys fs.FS, dir, def string) (*Catalog, error) {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 		tags = append(tags, mf.Tag)
+		for _, m := range mf.Messages {
+			if m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
+				plural[m.ID] = true
+			}
+		}
 	}
 	i := slices.IndexFunc(tags, func(t language.Tag) bool { return t == defTag })
 	if i < 0 {
 		return nil, fmt.Errorf("language %q is not one invitebot speaks (%s)", def, strings.Join(codes(tags), ", "))
 	}
 	tags[0], tags[i] = tags[i], tags[0]
-	c := &Catalog{bundle: bundle, tags: tags, matcher: language.NewMatcher(tags), printers: make(map[language.Tag]*Printer)}
+	c := &Catalog{bundle: bundle, plural: plural, tags: tags, matcher: language.NewMatcher(tags), printers: make(map[language.Tag]*Printer)}
 	for _, t := range tags {
-		c.printers[t] = &Printer{tag: t, loc: i18n.NewLocalizer(bundle, t.String()), rtl: rtl(t)}
+		c.printers[t] = &Printer{tag: t, loc: i18n.NewLocalizer(bundle, t.String()), rtl: rtl(t), plural: plural}
 	}
 	// A message missing in a language (added in English, not translated
 	// yet) is said in the default language, and one missing there in
@@ -168,6 +176,8 @@ type Printer struct {
 	tag language.Tag
 	loc *i18n.Localizer
 	rtl bool
+	// plural tells the messages with plural forms, which a Count chooses.
+	plural map[string]bool
 	// fallback renders the messages this language lacks; nil for the
 	// last resort.
 	fallback *Printer
@@ -180,7 +190,8 @@ func (p *Printer) Lang() string { return p.tag.String() }
 func (p *Printer) RTL() bool { return p.rtl }
 
 // Msg refers to a message of the catalogs, with the values it shows. A
-// value named "Count" also chooses the plural form.
+// value named "Count" also chooses the plural form of a message that has
+// plural forms (in a message of one form it is only shown).
 type Msg struct {
 	ID   string
 	Data map[string]any
@@ -225,7 +236,7 @@ func (p *Printer) localize(m Msg) (string, error) {
 		data[k] = p.value(v)
 	}
 	cfg := &i18n.LocalizeConfig{MessageID: m.ID, TemplateData: data}
-	if n, ok := m.Data["Count"]; ok {
+	if n, ok := m.Data["Count"]; ok && p.plural[m.ID] {
 		cfg.PluralCount = n
 	}
 	s, tag, err := p.loc.LocalizeWithTag(cfg)
@@ -255,12 +266,38 @@ func (p *Printer) P(id string, kv ...any) string { return p.Plain(M(id, kv...)) 
 // itself opens are closed inside, and a pop of s's that closes none of
 // its own is dropped, so that s cannot end the isolate early and turn
 // the direction of what follows it (the embeddings and overrides s opens
-// end with the isolate anyway).
+// end with the isolate anyway). A line break ends a paragraph, and every
+// isolate open in it: each line of s has an isolate of its own.
 func (p *Printer) Isolate(s string) string {
 	if !p.rtl || s == "" {
 		return s
 	}
-	return "\u2068" + balanceIsolates(s) + "\u2069"
+	var b strings.Builder
+	for s != "" {
+		line, rest := s, ""
+		if i := strings.IndexFunc(s, paragraphSeparator); i >= 0 {
+			_, n := utf8.DecodeRuneInString(s[i:])
+			line, rest = s[:i], s[i:i+n]
+			s = s[i+n:]
+		} else {
+			s = ""
+		}
+		if line != "" {
+			b.WriteString("\u2068" + balanceIsolates(line) + "\u2069")
+		}
+		b.WriteString(rest)
+	}
+	return b.String()
+}
+
+// paragraphSeparator tells the characters that end a paragraph in the
+// Unicode bidirectional algorithm (class B), and with it every isolate.
+func paragraphSeparator(r rune) bool {
+	switch r {
+	case '\n', '\r', '\u001c', '\u001d', '\u001e', '\u0085', '\u2029':
+		return true
+	}
+	return false
 }
 
 // balanceIsolates drops the pop directional isolates (U+2069) of s that

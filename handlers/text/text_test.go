@@ -13,14 +13,19 @@ const (
 )
 
 // isolation checks the directional isolates of s: each pop closes an
-// isolate opened before it, none stays open, and every embedding or
-// override (U+202A..U+202E) lies inside an isolate, which ends it. Such a
-// message cannot have the direction of its own text turned by what it
-// shows.
+// isolate opened before it on its line, none stays open at a line's end
+// (where a paragraph ends, and every isolate with it), and every
+// embedding or override (U+202A..U+202E) lies inside an isolate, which
+// ends it. Such a message cannot have the direction of its own text
+// turned by what it shows.
 func isolation(s string) error {
 	depth := 0
 	for i, r := range s {
 		switch r {
+		case '\n', '\r', '\u001c', '\u001d', '\u001e', '\u0085', '\u2029':
+			if depth != 0 {
+				return fmt.Errorf("%d isolates stay open at the end of a line, byte %d", depth, i)
+			}
 		case '\u2066', '\u2067', '\u2068':
 			depth++
 		case '\u2069':
@@ -57,6 +62,9 @@ func TestIsolateHoldsHostileText(t *testing.T) {
 		"\u202bembedded\u202c" + pdi,
 		"\u2068\u2068" + pdi,
 		strings.Repeat(pdi, 20) + "\u202e",
+		"first line\n\u202esecond line", // an override on a line of its own
+		"\u2067open\r\nclosed" + pdi,    // an isolate a line break ends
+		"\n\u2029",
 	} {
 		out := p.S("link.no_name", "Name", hostile, "Chat", "Group")
 		if err := isolation(out); err != nil {
@@ -79,6 +87,16 @@ func TestIsolateHoldsHostileText(t *testing.T) {
 			t.Errorf("balanceIsolates(%q) = %q, want %q", in, got, want)
 		}
 	}
+	for in, want := range map[string]string{
+		"one":                    fsi + "one" + pdi,
+		"Be kind.\nNo spam.":     fsi + "Be kind." + pdi + "\n" + fsi + "No spam." + pdi,
+		"a\r\n\nb\u2029":         fsi + "a" + pdi + "\r\n\n" + fsi + "b" + pdi + "\u2029",
+		"\u2067x\ny" + pdi + pdi: fsi + "\u2067x" + pdi + pdi + "\n" + fsi + "y" + pdi,
+	} {
+		if got := p.Isolate(in); got != want {
+			t.Errorf("Isolate(%q) = %q, want %q: an isolate of its own on each line", in, got, want)
+		}
+	}
 	if got := c.For("en").Isolate(pdi + "x"); got != pdi+"x" {
 		t.Errorf("English isolates: %q", got)
 	}
@@ -86,12 +104,13 @@ func TestIsolateHoldsHostileText(t *testing.T) {
 
 // TestFallback: a message that a language lacks is said in the default
 // language, and one the default lacks in English; one no catalog has is
-// its ID. A plural form a language lacks is said in the default too.
+// its ID. A plural form a language lacks is said in the default too; a
+// message of one form that shows a Count has no plural forms to lack.
 func TestFallback(t *testing.T) {
 	fsys := fstest.MapFS{
-		"l/en.yaml": {Data: []byte("language.name: English\na: A\nb: B\nn:\n  one: \"{{.Count}} thing\"\n  other: \"{{.Count}} things\"\n")},
+		"l/en.yaml": {Data: []byte("language.name: English\na: A\nb: B\nc: \"{{.Count}} in all\"\nn:\n  one: \"{{.Count}} thing\"\n  other: \"{{.Count}} things\"\n")},
 		"l/de.yaml": {Data: []byte("language.name: Deutsch\na: A-de\nn:\n  one: \"{{.Count}} Ding\"\n  other: \"{{.Count}} Dinge\"\n")},
-		"l/ru.yaml": {Data: []byte("language.name: Русский\nn:\n  one: \"{{.Count}} вещь\"\n  other: \"{{.Count}} вещи\"\n")},
+		"l/ru.yaml": {Data: []byte("language.name: Русский\nc: \"всего {{.Count}}\"\nn:\n  one: \"{{.Count}} вещь\"\n  other: \"{{.Count}} вещи\"\n")},
 	}
 	for _, tt := range []struct {
 		def, lang, id string
@@ -107,6 +126,7 @@ func TestFallback(t *testing.T) {
 		{"de", "ru", "missing", nil, "missing"},
 		{"en", "ru", "n", 21, "21 вещь"},
 		{"de", "ru", "n", 5, "5 Dinge"}, // ru lacks "many"
+		{"en", "ru", "c", 5, "всего 5"}, // a message of one form: its Count is only shown
 	} {
 		c, err := load(fsys, "l", tt.def)
 		if err != nil {

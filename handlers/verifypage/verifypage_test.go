@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -294,7 +295,7 @@ func TestShowsTheCheck(t *testing.T) {
 		"<h1>Join Go Gophers</h1>",
 		"Press the button below",
 		"<h2>The chat&#39;s rules</h2>",
-		`<div class="rules-text">Be kind.`+"\n"+`No spam.</div>`,
+		`<div class="rules-text" dir="auto">Be kind.`+"\n"+`No spam.</div>`,
 		"The button works until 2026-12-01 12:10 UTC.",
 		`<form id="verify" method="post" action="/verify/`+pending+`">`,
 		`<input type="hidden" name="init_data" value="">`,
@@ -323,7 +324,7 @@ func TestEscapesTheChatsText(t *testing.T) {
 	wantPage(t, r, http.StatusOK,
 		"<title>Join &lt;script&gt;alert(1)&lt;/script&gt;</title>",
 		`<h1>Join &lt;script&gt;alert(1)&lt;/script&gt;</h1>`,
-		`<div class="rules-text">&amp;&lt;&gt;&#34;&#39; &lt;img src=x onerror=alert(2)&gt;</div>`)
+		`<div class="rules-text" dir="auto">&amp;&lt;&gt;&#34;&#39; &lt;img src=x onerror=alert(2)&gt;</div>`)
 	for _, bad := range []string{"<script>alert", "<img", "style=", "<style", "onerror=alert(2)>"} {
 		if strings.Contains(r.body, bad) {
 			t.Errorf("the page holds %q:\n%s", bad, r.body)
@@ -638,5 +639,60 @@ func TestValidToken(t *testing.T) {
 		if verifypage.ValidToken(s) != want {
 			t.Errorf("ValidToken(%q) = %v", s, !want)
 		}
+	}
+}
+
+// TestSpeaksTheRequestersLanguage: the page is in the language of the
+// requester's Telegram (Request.Language), every text of it from the
+// catalogs: the check, and what a press comes to. In Arabic it reads right
+// to left, with the chat's title isolated (U+2068 … U+2069) in the title
+// and the heading; the rules take their own direction. A page about no
+// request is in the browser's language.
+func TestSpeaksTheRequestersLanguage(t *testing.T) {
+	c := catalog(t)
+	en := c.For("en")
+	esc := template.HTMLEscapeString
+	for _, tc := range []struct{ code, dir string }{{"ru", "ltr"}, {"ar", "rtl"}} {
+		t.Run(tc.code, func(t *testing.T) {
+			p := c.For(tc.code)
+			if p.Lang() != tc.code {
+				t.Fatalf("no %s catalog", tc.code)
+			}
+			w := newWorld(t)
+			w.gate.set(pending, func(r *fakeReq) { r.Language = tc.code })
+			w.gate.set(expired, func(r *fakeReq) { r.Language = tc.code })
+			title := p.P("page.check.title", "Chat", "Go Gophers")
+			if title == en.P("page.check.title", "Chat", "Go Gophers") {
+				t.Fatalf("the %s title is the English one", tc.code)
+			}
+			if isolated := strings.Contains(title, "\u2068Go Gophers\u2069"); isolated != (tc.dir == "rtl") {
+				t.Errorf("%s: the chat's title isolated: %v in %q", tc.code, isolated, title)
+			}
+			check := w.get(verifypage.Prefix + pending)
+			wantPage(t, check, http.StatusOK,
+				`<html lang="`+tc.code+`" dir="`+tc.dir+`">`,
+				"<title>"+esc(title)+"</title>",
+				"<h1>"+esc(title)+"</h1>",
+				"<p>"+esc(p.P("page.check.text", "Chat", "Go Gophers"))+"</p>",
+				"<h2>"+esc(p.P("page.check.rules"))+"</h2>",
+				`<div class="rules-text" dir="auto">Be kind.`+"\n"+`No spam.</div>`,
+				esc(p.P("page.check.deadline", "Deadline", start.Add(10*time.Minute))),
+				button+esc(p.P("page.check.button"))+"</button>")
+			for _, english := range []string{"Join Go Gophers", "Press the button", "The chat&#39;s rules", "I&#39;m a person"} {
+				if strings.Contains(check.body, english) {
+					t.Errorf("%s: the page says %q in English:\n%s", tc.code, english, check.body)
+				}
+			}
+
+			wantPage(t, w.press(pending, w.initData(carol, 0)), http.StatusForbidden,
+				`dir="`+tc.dir+`"`, "<title>"+esc(p.P("page.wrong_user.title"))+"</title>", esc(p.P("page.wrong_user.text")))
+			wantPage(t, w.get(verifypage.Prefix+expired), http.StatusGone,
+				`dir="`+tc.dir+`"`, "<title>"+esc(p.P("page.expired.title"))+"</title>", esc(p.P("page.expired.text")))
+			wantPage(t, w.press(pending, w.initData(bob, 0)), http.StatusOK,
+				`dir="`+tc.dir+`"`, "<title>"+esc(p.P("page.approved.title"))+"</title>", esc(p.P("page.approved.text", "Chat", "Go Gophers")))
+			// About no request: the browser's language.
+			wantPage(t, w.get(verifypage.Prefix+unknown, "Accept-Language", tc.code+";q=0.9, en;q=0.5"), http.StatusNotFound,
+				`<html lang="`+tc.code+`" dir="`+tc.dir+`">`, "<title>"+esc(p.P("page.unknown.title"))+"</title>")
+		})
 	}
 }

@@ -289,8 +289,11 @@ func TestPortugueseGroup(t *testing.T) {
 	// its own.
 	plainIs(t, "/replies private", h.ask(groupID, alice, "/replies private"), pt.P("replies.set_private", "Chat", this))
 	plainIs(t, "/replies", h.ask(groupID, alice, "/replies"), pt.P("replies.is_private", "Chat", this))
-	r = h.ask(groupID, alice, "/links")
-	plainIs(t, "/links before alice opened a private chat", r, pt.P("private.open", "Name", "@alice_admin"))
+	// Both links are revoked: /links says so in the group, where a list
+	// with none would go; /links all shows links, and asks alice first.
+	plainIs(t, "/links with none active", h.ask(groupID, alice, "/links"), pt.P("links.none", "Chat", this))
+	r = h.ask(groupID, alice, "/links all")
+	plainIs(t, "/links all before alice opened a private chat", r, pt.P("private.open", "Name", "@alice_admin"))
 	if len(r.Buttons) != 1 || r.Buttons[0][0].Text != pt.P("private.open_button") || r.Buttons[0][0].URL == "" {
 		t.Errorf("the button to the private chat: %+v", r.Buttons)
 	}
@@ -416,3 +419,83 @@ func TestUnknownDefaultLanguage(t *testing.T) {
 // one with three plural forms.
 func TestHostileInputInArabic(t *testing.T)  { hostileInputEveryKind(t, "ar") }
 func TestHostileInputInRussian(t *testing.T) { hostileInputEveryKind(t, "ru") }
+
+// itemEmoji are the pictures of the things a check names, by message.
+var itemEmoji = map[string]string{
+	"verify.item.apple": "🍎", "verify.item.banana": "🍌", "verify.item.grapes": "🍇", "verify.item.cherries": "🍒",
+	"verify.item.lemon": "🍋", "verify.item.pear": "🍐", "verify.item.strawberry": "🍓", "verify.item.watermelon": "🍉",
+}
+
+// checkButton is the thing a check in p's language names (isolated, in a
+// right-to-left language), and the column of its button and of a wrong
+// one.
+func checkButton(t *testing.T, p *text.Printer, check bottest.SentMessage) (item string, right, wrong int) {
+	t.Helper()
+	emoji := ""
+	for id, e := range itemEmoji {
+		name := p.S(id)
+		if p.RTL() {
+			name = fsi + name + pdi
+		}
+		if strings.Contains(check.Text, name) {
+			item, emoji = id, e
+		}
+	}
+	if emoji == "" || len(check.Buttons) != 1 {
+		t.Fatalf("the check in %s names no thing in it: %q", p.Lang(), check.Text)
+	}
+	for i, b := range check.Buttons[0] {
+		if b.Text == emoji {
+			return item, i, (i + 1) % len(check.Buttons[0])
+		}
+	}
+	t.Fatalf("no button shows %s: %+v", emoji, check.Buttons[0])
+	return "", 0, 0
+}
+
+// TestGatekeepingInEachLanguage: a group set to Portuguese is told of its
+// join mode and rules in Portuguese; each requester's check, and the
+// answer to their press, is in the language of their own Telegram, which
+// the group's does not change: Arabic, with the chat's title, the thing to
+// press and each line of the rules isolated, and Russian.
+func TestGatekeepingInEachLanguage(t *testing.T) {
+	srv := newConsoleWorld(t)
+	speaks(srv, bottest.User{ID: frank, FirstName: "Frank", UserName: "frank_f"}, "ar")
+	speaks(srv, bottest.User{ID: gina, FirstName: "Gina", UserName: "gina_g"}, "ru")
+	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
+	c := catalogs(t)
+	pt, ar, ru := c.For("pt-BR"), c.For("ar"), c.For("ru")
+	this := text.M("chat.this")
+
+	h.ask(groupID, alice, "/language pt-BR")
+	plainIs(t, "/joinmode verify 5m", h.ask(groupID, alice, "/joinmode verify 5m"), pt.P("joinmode.set_verify", "Chat", this, "Wait", "5m"))
+	plainIs(t, "/joinmode", h.ask(groupID, alice, "/joinmode"), pt.P("joinmode.is_verify", "Chat", this, "Wait", "5m"))
+	rules := "Be kind.\nNo spam."
+	plainIs(t, "/rules", h.ask(groupID, alice, "/rules "+rules), pt.P("rules.set", "Chat", this, "Rules", rules))
+
+	srv.PushJoinRequest(groupID, frank, "")
+	check := waitCheck(t, srv, frank)
+	item, right, _ := checkButton(t, ar, check)
+	if want := ar.S("verify.check", "Chat", "Invite Test Group", "Item", text.M(item), "Wait", "5m", "Rules", rules); check.Text != want {
+		t.Errorf("frank's check reads\n%q\nwant\n%q", check.Text, want)
+	}
+	mustContain(t, check.Text, "<b>"+fsi+"Invite Test Group"+pdi+"</b>", fsi+ar.S(item)+pdi, fsi+"5m"+pdi, fsi+"Be kind."+pdi+"\n"+fsi+"No spam."+pdi)
+	if a := h.press(frank, frank, check, 0, right); a.Text != ar.P("verify.passed", "Chat", "Invite Test Group") {
+		t.Errorf("frank's press is answered %q, want %q", a.Text, ar.P("verify.passed", "Chat", "Invite Test Group"))
+	}
+	approvedAtTelegram(t, srv, groupID, frank)
+
+	srv.PushJoinRequest(groupID, gina, "")
+	check = waitCheck(t, srv, gina)
+	item, _, wrong := checkButton(t, ru, check)
+	if want := ru.S("verify.check", "Chat", "Invite Test Group", "Item", text.M(item), "Wait", "5m", "Rules", rules); check.Text != want {
+		t.Errorf("gina's check reads\n%q\nwant\n%q", check.Text, want)
+	}
+	if strings.ContainsAny(check.Text, fsi+pdi) {
+		t.Errorf("isolates in the Russian check: %q", check.Text)
+	}
+	if a := h.press(gina, gina, check, 0, wrong); a.Text != ru.P("verify.failed", "Chat", "Invite Test Group") {
+		t.Errorf("gina's press is answered %q, want %q", a.Text, ru.P("verify.failed", "Chat", "Invite Test Group"))
+	}
+	declinedAtTelegram(t, srv, gina)
+}
