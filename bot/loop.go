@@ -120,6 +120,19 @@ const (
 	maxPollBackoff = 30 * time.Second
 )
 
+// ErrAbandon, as the cause of the end of Run's context
+// (context.WithCancelCause), makes Run stop without finishing anything:
+// for an instance that lost the right to poll (another takes over). It
+// stops polling at once, cuts off the handlers in hand and waits up to
+// abandonGrace for them to return, and confirms nothing to Telegram. It
+// needs a Journal: the updates not finished stay there, for the instance
+// that polls next.
+var ErrAbandon = errors.New("bot: abandon the updates in hand")
+
+// abandonGrace is how long an abandoning Run waits for the handlers it
+// cut off.
+const abandonGrace = time.Second
+
 // Run long-polls getUpdates and hands every update to h until ctx ends.
 // Errors never stop polling.
 //
@@ -131,7 +144,8 @@ const (
 // one, updates in hand at a crash are lost.
 //
 // When ctx ends, Run stops polling at once, gives the updates in hand
-// DrainTimeout to finish, confirms what is safe to confirm, and returns nil.
+// DrainTimeout to finish, confirms what is safe to confirm, and returns nil;
+// unless its cause is ErrAbandon.
 func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	opts.defaults()
 	log := opts.Log
@@ -282,6 +296,20 @@ func Run(ctx context.Context, c *Client, h HandlerFunc, opts Options) error {
 	}
 	if sp != nil {
 		sp.stop() // what it did not hand in stays in the journal
+	}
+
+	if errors.Is(context.Cause(ctx), ErrAbandon) {
+		// Another instance takes over: cut the updates in hand off at
+		// once and confirm nothing; the journal keeps every update not
+		// finished, for the next poller to handle.
+		log.Warn().Msg("abandoning the updates in hand: they stay in the journal for the instance that polls next")
+		cutOff()
+		grace, cancelGrace := context.WithTimeout(context.Background(), abandonGrace)
+		defer cancelGrace()
+		if !d.wait(grace) {
+			log.Error().Dur("grace", abandonGrace).Msg("updates still running after being cut off; the next poller may handle them again")
+		}
+		return nil
 	}
 
 	// Stop: no new updates; let those in hand finish, then confirm.

@@ -482,3 +482,86 @@ func TestRunSpillsToTheJournal(t *testing.T) {
 		}
 	}
 }
+
+// TestRunAbandon: a Run stopped with ErrAbandon (another instance takes
+// over) does not wait out the drain time: it cuts its updates off at once,
+// confirms nothing, and leaves what it did not finish in the journal, where
+// the next Run finds it and handles it, and nothing that was finished.
+func TestRunAbandon(t *testing.T) {
+	srv := world(t)
+	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
+	j := &memJournal{pending: map[int64][]byte{}}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	stuck := make(chan struct{}, 1)
+	h := func(ctx context.Context, u *bot.Update) error {
+		if u.Message == nil {
+			return nil
+		}
+		mu.Lock()
+		seen[u.Message.Text]++
+		n := seen[u.Message.Text]
+		mu.Unlock()
+		if u.Message.Text == "stuck" && n == 1 {
+			stuck <- struct{}{}
+			<-ctx.Done() // only a cut-off ends it
+			return ctx.Err()
+		}
+		return nil
+	}
+	run := func(ctx context.Context) chan error {
+		done := make(chan error, 1)
+		c := newClient(t, srv, bot.ClientConfig{})
+		go func() {
+			done <- bot.Run(ctx, c, h, bot.Options{PollTimeout: 5 * time.Second, AllowedUpdates: []string{"message"},
+				Log: zerolog.New(&syncBuf{}), Journal: j, DrainTimeout: 10 * time.Second})
+		}()
+		return done
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	done := run(ctx)
+	first, _ := srv.PushMessage(chatA, user, "first")
+	srv.WaitFor(t, "the first update finished", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen["first"] == 1 && !j.has(first)
+	})
+	held, _ := srv.PushMessage(chatA, user, "stuck")
+	<-stuck
+	srv.WaitFor(t, "the poll after the stuck update", func() bool { return srv.Polling() })
+	calls := len(srv.CallsTo("getUpdates"))
+	abandoned := time.Now()
+	cancel(bot.ErrAbandon)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("an abandoning Run did not return within 5s (it waited for the drain?)")
+	}
+	if took := time.Since(abandoned); took > 2*time.Second {
+		t.Errorf("an abandoning Run took %v to return, want about its grace of a second at most", took)
+	}
+	if n := len(srv.CallsTo("getUpdates")); n != calls {
+		t.Errorf("an abandoning Run called getUpdates %d more times (it must not confirm)", n-calls)
+	}
+	if !j.has(held) {
+		t.Fatal("the update cut off is not in the journal any more")
+	}
+
+	// The next poller handles what was left, and only that.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done2 := run(ctx2)
+	defer func() { cancel2(); <-done2 }()
+	srv.WaitFor(t, "the cut-off update handled again", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen["stuck"] == 2 && !j.has(held)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["first"] != 1 {
+		t.Errorf("the update finished before the abandon was handled %d times", seen["first"])
+	}
+}
