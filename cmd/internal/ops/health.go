@@ -16,9 +16,11 @@ import (
 // returns after the timeout, plus the trip to Telegram and back.
 const ReadyMargin = 15 * time.Second
 
-// Health tells whether the bot is ready: it polled Telegram successfully
-// within the allowed silence, its last poll was not refused with a 409
-// Conflict, and the database answers. Poll is fed by the Observer.
+// Health tells whether the bot is ready: it leads (a standby, which waits
+// for another instance to stop polling, is not ready), it polled Telegram
+// successfully within the allowed silence, its last poll was not refused
+// with a 409 Conflict, and the database answers. Poll is fed by the
+// Observer, Lead by the program's leadership.
 type Health struct {
 	silence time.Duration
 	ping    func(context.Context) error
@@ -28,6 +30,7 @@ type Health struct {
 	lastOK   time.Time
 	lastErr  error
 	conflict bool
+	standby  bool
 }
 
 // NewHealth makes a Health that is ready while the last successful poll is
@@ -38,6 +41,18 @@ func NewHealth(silence time.Duration, ping func(context.Context) error, now func
 		now = time.Now
 	}
 	return &Health{silence: silence, ping: ping, now: now}
+}
+
+// Lead records whether this instance leads. A new Health leads (one
+// instance alone always does). Taking the lead starts afresh: readiness
+// waits for this term's first successful poll.
+func (h *Health) Lead(leading bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if leading && h.standby {
+		h.lastOK, h.lastErr, h.conflict = time.Time{}, nil, false
+	}
+	h.standby = !leading
 }
 
 // Poll records the end of a getUpdates: err nil on success.
@@ -75,6 +90,8 @@ func (h *Health) polling() error {
 		lastErr = "; last error: " + h.lastErr.Error()
 	}
 	switch {
+	case h.standby:
+		return errors.New("standby: another instance polls")
 	case h.conflict:
 		return errors.New("getUpdates conflict: another instance of this bot is polling, or a webhook is set" + lastErr)
 	case h.lastOK.IsZero():

@@ -38,6 +38,7 @@ type Metrics struct {
 	pacing          prometheus.Histogram
 	polls           *prometheus.CounterVec
 	lastPoll        prometheus.Gauge
+	leader          prometheus.Gauge
 	links           *prometheus.CounterVec
 	joinRequests    *prometheus.CounterVec
 	storeDuration   *prometheus.HistogramVec
@@ -137,6 +138,8 @@ func NewMetrics(b Build, r Routes) *Metrics {
 			Help: "getUpdates polls finished, by outcome: ok, error, conflict (409: another instance or a webhook)."}, []string{"outcome"}),
 		lastPoll: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "last_successful_poll_timestamp_seconds",
 			Help: "Unix time of the last getUpdates that succeeded (0: none yet)."}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Name: "leader",
+			Help: "1 on the instance that polls Telegram (the leader), 0 on a standby that waits to take over, and before leading."}),
 		links: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "invite_links_total",
 			Help: "Invite link changes Telegram confirmed, by action: created (createChatInviteLink), exported (a new primary link, exportChatInviteLink), edited, revoked."},
 			[]string{"action"}),
@@ -169,7 +172,7 @@ func NewMetrics(b Build, r Routes) *Metrics {
 		info,
 		m.updatesReceived, m.updatesHandled, m.handling,
 		m.apiCalls, m.apiDuration, m.retries, m.tooMany, m.retryAfter, m.pacing,
-		m.polls, m.lastPoll, m.links, m.joinRequests,
+		m.polls, m.lastPoll, m.leader, m.links, m.joinRequests,
 		m.storeDuration, m.storeErrors,
 		m.unsureRepeats, m.undecodable,
 		m.gateOutcomes, m.guardAnswer,
@@ -219,6 +222,15 @@ func (m *Metrics) start(r Routes) {
 	for _, o := range handlers.Outcomes {
 		m.gateOutcomes.WithLabelValues(o)
 	}
+}
+
+// SetLeader sets invitebot_leader: whether this instance leads (polls).
+func (m *Metrics) SetLeader(leading bool) {
+	if leading {
+		m.leader.Set(1)
+		return
+	}
+	m.leader.Set(0)
 }
 
 // JoinRequest counts what became of a join request (handlers.GateObserver).

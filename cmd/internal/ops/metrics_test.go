@@ -97,6 +97,7 @@ func TestEverySeriesExistsAtStart(t *testing.T) {
 	each("invitebot_store_errors_total", "operation", operations)
 	want["invitebot_pacing_wait_seconds"] = []string{""}
 	want["invitebot_last_successful_poll_timestamp_seconds"] = []string{""}
+	want["invitebot_leader"] = []string{""}
 
 	fams, err := m.Registry().Gather()
 	if err != nil {

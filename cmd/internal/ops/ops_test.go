@@ -150,6 +150,11 @@ func TestObserverCounts(t *testing.T) {
 		t.Errorf("last successful poll at %v", v)
 	}
 	mustValue(t, m, "invitebot_build_info", l{"version": "v1.2.3", "revision": "abc", "goversion": "go1.26"}, 1)
+	mustValue(t, m, "invitebot_leader", nil, 0)
+	m.SetLeader(true)
+	mustValue(t, m, "invitebot_leader", nil, 1)
+	m.SetLeader(false)
+	mustValue(t, m, "invitebot_leader", nil, 0)
 	if _, ok := value(t, m, "go_goroutines", nil); !ok {
 		t.Error("no Go runtime metrics")
 	}
@@ -236,6 +241,19 @@ func TestHealth(t *testing.T) {
 	ready()
 	pingErr = errors.New("ping database: sql: database is closed")
 	notReady("database: ping database: sql: database is closed")
+	pingErr = nil
+	ready()
+
+	// A standby is not ready, whatever its polls did; leading again, it
+	// waits for a poll of its own term.
+	h.Lead(false)
+	notReady("standby: another instance polls")
+	h.Poll(nil)
+	notReady("standby: another instance polls")
+	h.Lead(true)
+	notReady("no successful poll yet")
+	h.Poll(nil)
+	ready()
 }
 
 func TestReadyzFollowsTheDatabase(t *testing.T) {
