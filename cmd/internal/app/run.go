@@ -48,6 +48,10 @@ type Options struct {
 	// nothing wakes them (a deadline of a check falls due on Now's clock);
 	// 0 means a minute.
 	Tick time.Duration
+	// Leader are the timings of the leadership among instances that share
+	// a PostgreSQL database; zero values are postgres.LeaderOptions'
+	// defaults.
+	Leader postgres.LeaderOptions
 }
 
 // Run is the bot: it returns when ctx ends (nil) or start-up fails. Bad
@@ -81,6 +85,7 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		margin = ops.ReadyMargin
 	}
 	health := ops.NewHealth(cfg.PollTimeout+margin, db.Ping, nil)
+	health.Lead(false) // until this instance leads
 	obs := ops.Observer(metrics, health)
 	st := ops.InstrumentStore(db, metrics)
 	// The verification page needs the gate, made once Telegram answers;
@@ -107,9 +112,17 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		return &ConfigError{"INVITEBOT_LANGUAGE", err.Error()}
 	}
 	// The store moves a group's records when Telegram says it became a
-	// supergroup; the chat handlers, made once the client is, say how.
-	var upgraded func(ctx context.Context, from, to int64) error
-	onMigrate := func(ctx context.Context, from, to int64) error { return upgraded(ctx, from, to) }
+	// supergroup; the chat handlers of the term, made once this instance
+	// leads, say how.
+	var upgraded atomic.Pointer[func(ctx context.Context, from, to int64) error]
+	onMigrate := func(ctx context.Context, from, to int64) error {
+		f := upgraded.Load()
+		if f == nil {
+			return errors.New("the chat handlers are not running: this instance does not lead")
+		}
+		return (*f)(ctx, from, to)
+	}
+	// getMe on every instance, standby or not: a bad token ends it at once.
 	client, err := connect(ctx, bot.ClientConfig{Token: cfg.Token, APIURL: cfg.APIURL, Pace: in.Pace, OnMigrate: onMigrate, Observer: obs}, log)
 	if ctx.Err() != nil {
 		return nil // stopped while connecting
@@ -119,47 +132,130 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	}
 	me := client.Self()
 	log.Info().Int64("bot_id", me.ID).Str("username", me.Username).Msg("connected to the Bot API")
-	setUp(ctx, client, catalog, log)
 
 	pageURL := ""
 	if cfg.PublicURL != "" {
 		pageURL = cfg.PublicURL + "/verify/"
 	}
-	w := wire(me, client, catalog, st, cfg.Owners, in.Now, pageURL, metrics)
-	w.links.CountRepeats(obs.UnsureRepeat)
-	if in.Tick > 0 {
-		w.gate.SetTick(in.Tick)
-		w.notifier.SetTick(in.Tick)
+	t := term{
+		cfg: cfg, in: in, log: log, client: client, catalog: catalog, st: st, me: me,
+		metrics: metrics, health: health, obs: obs, page: &page, pageURL: pageURL, upgraded: &upgraded,
 	}
-	page.set(verifypage.New(verifypage.Options{
-		Gate: w.gate.Page(), BotToken: cfg.Token, Catalog: catalog, Now: in.Now,
-		Log: log.With().Str("component", "verifypage").Logger(),
+	leaders := newLeadership(db, me.ID, in.Leader, log)
+	// Lead when this instance may; when it loses the lead (its database
+	// connection failed), stand by and try again.
+	for {
+		lease, err := leaders.acquire(ctx)
+		if err != nil {
+			break // stopped while standing by
+		}
+		err = t.run(ctx, lease)
+		lost := lease.Err()
+		lease.Release()
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil || lost == nil {
+			break
+		}
+		log.Error().Err(lost).Dur("retry_in", stepDown).Msg("lost the lead: stopped polling and cut off the updates in hand, which the instance that takes over handles; standing by")
+		if !sleepCtx(ctx, stepDown) {
+			break
+		}
+	}
+	log.Info().Msg("stopped")
+	return nil
+}
+
+// stepDown is how long an instance that lost the lead waits before it
+// tries to lead again: another instance, waiting on the lock, takes it
+// first.
+const stepDown = 2 * time.Second
+
+// term is what an instance needs to lead: the parts made once, at start.
+type term struct {
+	cfg      config
+	in       Options
+	log      zerolog.Logger
+	client   *bot.Client
+	catalog  *text.Catalog
+	st       ops.Store
+	me       bot.User
+	metrics  *ops.Metrics
+	health   *ops.Health
+	obs      bot.Observer
+	page     *lateHandler
+	pageURL  string
+	upgraded *atomic.Pointer[func(ctx context.Context, from, to int64) error]
+}
+
+// run is one term as the leader: the start-up calls, the background
+// workers and the update loop, until ctx ends (a stop: the updates in
+// hand are finished and confirmed) or the lease is lost (they are cut off
+// and left in the journal for the next leader). Its error is a failure to
+// start the loop.
+func (t *term) run(ctx context.Context, lease lease) error {
+	termCtx, end := context.WithCancelCause(ctx)
+	defer end(nil)
+	go func() {
+		select {
+		case <-lease.Lost():
+			end(bot.ErrAbandon) // stop polling at once
+		case <-termCtx.Done():
+		}
+	}()
+	t.log.Info().Msg("leading: this instance polls Telegram")
+	t.metrics.SetLeader(true)
+	t.health.Lead(true)
+	defer func() {
+		t.metrics.SetLeader(false)
+		t.health.Lead(false)
+	}()
+	setUp(termCtx, t.client, t.catalog, t.log)
+
+	// The handlers are made afresh for each term: what they keep in
+	// memory (admins' rights, whether the backlog is handled) is the
+	// term's.
+	w := wire(t.me, t.client, t.catalog, t.st, t.cfg.Owners, t.in.Now, t.pageURL, t.metrics)
+	w.links.CountRepeats(t.obs.UnsureRepeat)
+	if t.in.Tick > 0 {
+		w.gate.SetTick(t.in.Tick)
+		w.notifier.SetTick(t.in.Tick)
+	}
+	t.page.set(verifypage.New(verifypage.Options{
+		Gate: w.gate.Page(), BotToken: t.cfg.Token, Catalog: t.catalog, Now: t.in.Now,
+		Log: t.log.With().Str("component", "verifypage").Logger(),
 		// People reach the page through the TLS proxy of the public URL,
 		// which says who they are.
-		ForwardedFor: cfg.PublicURL != "",
+		ForwardedFor: t.cfg.PublicURL != "",
 	}))
-	upgraded = w.chats.Upgraded
-	// The notifier works beside the loop, from the store's outbox; it
-	// stops with it.
-	var notifying sync.WaitGroup
-	notifyCtx, stopNotifying := context.WithCancel(log.WithContext(ctx))
-	notifying.Go(func() { w.notifier.Run(notifyCtx) })
-	notifying.Go(func() { w.gate.Run(notifyCtx) })
-	notifying.Go(func() { w.logPoster.Run(notifyCtx) })
-	notifying.Go(func() { w.rotator.Run(notifyCtx) })
-	defer func() { stopNotifying(); notifying.Wait() }()
-	log.Info().Dur("poll_timeout", cfg.PollTimeout).Msg("polling for updates")
-	err = bot.Run(ctx, client, w.router.Route, bot.Options{
-		PollTimeout:    cfg.PollTimeout,
+	defer t.page.clear()
+	upgraded := w.chats.Upgraded
+	t.upgraded.Store(&upgraded)
+	defer t.upgraded.Store(nil)
+	// The workers run beside the loop, from the store's outboxes; they
+	// stop with it.
+	var workers sync.WaitGroup
+	workCtx, stopWorkers := context.WithCancel(t.log.WithContext(termCtx))
+	workers.Go(func() { w.notifier.Run(workCtx) })
+	workers.Go(func() { w.gate.Run(workCtx) })
+	workers.Go(func() { w.logPoster.Run(workCtx) })
+	workers.Go(func() { w.rotator.Run(workCtx) })
+	defer func() { stopWorkers(); workers.Wait() }()
+	t.log.Info().Dur("poll_timeout", t.cfg.PollTimeout).Msg("polling for updates")
+	err := bot.Run(termCtx, t.client, w.router.Route, bot.Options{
+		PollTimeout:    t.cfg.PollTimeout,
 		AllowedUpdates: allowedUpdates,
-		Log:            log,
+		Log:            t.log,
 		OnError:        w.general.Apologise,
-		Journal:        journal{st},
+		Journal:        journal{t.st},
 		Match:          w.router.Match,
-		Observer:       obs,
+		Observer:       t.obs,
 		CaughtUp:       w.gate.CaughtUp,
 	})
-	log.Info().Msg("stopped")
+	if termCtx.Err() != nil {
+		return nil // stopped or lost while starting
+	}
 	return err
 }
 
@@ -213,6 +309,9 @@ func describeDB(dsn string) string {
 type lateHandler struct{ h atomic.Pointer[http.Handler] }
 
 func (l *lateHandler) set(h http.Handler) { l.h.Store(&h) }
+
+// clear makes it answer 503 again.
+func (l *lateHandler) clear() { l.h.Store(nil) }
 
 func (l *lateHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h := l.h.Load(); h != nil {
