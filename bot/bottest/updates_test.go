@@ -234,6 +234,52 @@ func TestSecondPollerConflicts(t *testing.T) {
 	if !equalInts(statuses, []int{409, 200}) {
 		t.Errorf("statuses %v", statuses)
 	}
+	if n := srv.MaxConcurrentPolls(); n != 2 {
+		t.Errorf("MaxConcurrentPolls = %d, want 2", n)
+	}
+}
+
+// TestConcurrentPollsCounted: polls one after the other count as one at a
+// time; a short poll during another's long poll counts as two at once,
+// though nobody got a 409.
+func TestConcurrentPollsCounted(t *testing.T) {
+	srv := newWorld(t)
+	poll := func(timeout string) chan int {
+		out := make(chan int, 1)
+		go func() {
+			resp, err := http.PostForm(srv.URL()+"/bot"+srv.Token()+"/getUpdates", url.Values{"timeout": {timeout}})
+			if err != nil {
+				out <- 0
+				return
+			}
+			resp.Body.Close()
+			out <- resp.StatusCode
+		}()
+		return out
+	}
+	if n := srv.MaxConcurrentPolls(); n != 0 {
+		t.Errorf("MaxConcurrentPolls before any poll = %d", n)
+	}
+	for range 3 {
+		if got := <-poll("0"); got != 200 {
+			t.Fatalf("short poll: %d", got)
+		}
+	}
+	if n := srv.MaxConcurrentPolls(); n != 1 {
+		t.Errorf("MaxConcurrentPolls after polls one at a time = %d, want 1", n)
+	}
+	long := poll("30")
+	srv.WaitFor(t, "the long poll", srv.Polling)
+	if got := <-poll("0"); got != 200 {
+		t.Errorf("short poll during a long one: %d, want 200 (it does not wait)", got)
+	}
+	if n := srv.MaxConcurrentPolls(); n != 2 {
+		t.Errorf("MaxConcurrentPolls after a short poll during a long one = %d, want 2", n)
+	}
+	srv.PushMessage(alice, alice, "/x")
+	if got := <-long; got != 200 {
+		t.Errorf("long poll: %d", got)
+	}
 }
 
 func TestCancelledPollIsReleased(t *testing.T) {
