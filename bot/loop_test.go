@@ -565,3 +565,128 @@ func TestRunAbandon(t *testing.T) {
 		t.Errorf("the update finished before the abandon was handled %d times", seen["first"])
 	}
 }
+
+// hookJournal is a memJournal with hooks on what the loop and the feeder
+// ask of it.
+type hookJournal struct {
+	*memJournal
+	afterAccept  func(last int64)
+	beforeFeed   func(after int64)
+	afterFeeding func(after int64, got []bot.JournalEntry)
+}
+
+func (j *hookJournal) AcceptUpdates(ctx context.Context, last int64, keep []bot.JournalEntry) error {
+	err := j.memJournal.AcceptUpdates(ctx, last, keep)
+	if j.afterAccept != nil {
+		j.afterAccept(last)
+	}
+	return err
+}
+
+func (j *hookJournal) PendingAfter(ctx context.Context, after int64, limit int) ([]bot.JournalEntry, error) {
+	if j.beforeFeed != nil {
+		j.beforeFeed(after)
+	}
+	got, err := j.memJournal.PendingAfter(ctx, after, limit)
+	if j.afterFeeding != nil {
+		j.afterFeeding(after, got)
+	}
+	return got, err
+}
+
+// TestRunReplayMeetsNewBatch: while the updates left from the last run
+// are handed back from the journal, a new batch is recorded there; the
+// feeder reads it before the loop hands it in. It must be handled once:
+// the feeder hands in only what was left to it, the loop the rest.
+func TestRunReplayMeetsNewBatch(t *testing.T) {
+	srv := world(t)
+	srv.SetMember(chatA, user, bottest.Member{Status: "member"})
+	srv.SetMember(chatB, user, bottest.Member{Status: "member"})
+	j := &memJournal{pending: map[int64][]byte{}}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	count := func(text string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen[text]
+	}
+	newStored := make(chan struct{})
+	h := func(ctx context.Context, u *bot.Update) error {
+		if u.Message == nil {
+			return nil
+		}
+		mu.Lock()
+		seen[u.Message.Text]++
+		n := seen[u.Message.Text]
+		mu.Unlock()
+		if u.Message.Text == "old" && n == 1 {
+			<-ctx.Done() // the first run is abandoned with it in hand
+			return ctx.Err()
+		}
+		return nil
+	}
+	run := func(ctx context.Context, jr bot.Journal) chan error {
+		done := make(chan error, 1)
+		c := newClient(t, srv, bot.ClientConfig{})
+		go func() {
+			done <- bot.Run(ctx, c, h, bot.Options{PollTimeout: 5 * time.Second, AllowedUpdates: []string{"message"},
+				Log: zerolog.New(&syncBuf{}), Journal: jr})
+		}()
+		return done
+	}
+	// The first run leaves "old" in the journal.
+	ctx1, cancel1 := context.WithCancelCause(context.Background())
+	done1 := run(ctx1, j)
+	old, _ := srv.PushMessage(chatA, user, "old")
+	srv.WaitFor(t, "old in hand", func() bool { return count("old") == 1 })
+	cancel1(bot.ErrAbandon)
+	<-done1
+	if !j.has(old) {
+		t.Fatal("old is not in the journal")
+	}
+
+	// The second run's feeder reads the journal again only once "new" is
+	// recorded there, and the loop hands "new" in only once the feeder
+	// has had its chance to take it too.
+	fedNew := make(chan struct{}, 1)
+	hj := &hookJournal{memJournal: j}
+	hj.beforeFeed = func(after int64) {
+		if after >= old {
+			<-newStored
+		}
+	}
+	hj.afterFeeding = func(after int64, got []bot.JournalEntry) {
+		if after > old {
+			select {
+			case fedNew <- struct{}{}: // it handed "new" in and looked for more
+			default:
+			}
+		}
+	}
+	var once sync.Once
+	hj.afterAccept = func(last int64) {
+		first := false
+		once.Do(func() { first = last > old })
+		if first {
+			close(newStored)
+			select {
+			case <-fedNew:
+				// Let the feeder, which found nothing more, stop.
+				time.Sleep(100 * time.Millisecond)
+			case <-time.After(500 * time.Millisecond):
+				// It did not take "new": nothing more to wait for.
+			}
+		}
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done2 := run(ctx2, hj)
+	defer func() { cancel2(); <-done2 }()
+	srv.PushMessage(chatB, user, "new")
+	srv.WaitFor(t, "old and new handled", func() bool { return count("old") == 2 && count("new") >= 1 })
+	// Once more in chatB: handled after any second handling of "new".
+	srv.PushMessage(chatB, user, "last")
+	srv.WaitFor(t, "last handled", func() bool { return count("last") == 1 })
+	if n := count("new"); n != 1 {
+		t.Errorf("the update recorded during the replay was handled %d times", n)
+	}
+}

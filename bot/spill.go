@@ -110,6 +110,18 @@ func (s *spill) feed(ctx context.Context, done chan struct{}) {
 			continue
 		}
 		failures = 0
+		// Only what was left to the feeder: an update the loop has
+		// recorded but not yet submitted is the loop's to hand in (or to
+		// leave here), and handing it in too would handle it twice.
+		s.mu.Lock()
+		upTo := s.upTo
+		s.mu.Unlock()
+		for i, e := range entries {
+			if int(e.ID) > upTo {
+				entries = entries[:i]
+				break
+			}
+		}
 		if len(entries) == 0 {
 			s.mu.Lock()
 			if s.cursor >= s.upTo {
