@@ -165,9 +165,9 @@
 // Telegram's semantics: long polling, confirmation by offset,
 // allowed_updates that persist (chat_member only when asked for), and 409
 // Conflict for a second poller. Confirmed and Pending tell how far the bot
-// has confirmed the queue; Polling, whether it is waiting in a long poll;
-// MaxConcurrentPolls, whether two pollers (two instances of a bot) ever
-// overlapped.
+// has confirmed the queue; Polling, whether it is waiting in a long poll.
+// Each recorded call has the times it arrived and ended (At, Ended): two
+// polls of which one began before the other ended overlapped.
 //
 // # What the bot did
 //

@@ -17,6 +17,7 @@ type Call struct {
 	Params map[string]string // the raw parameter values
 	Status int               // HTTP status answered; 0 while pending, or if no answer was given
 	At     time.Time         // when the request arrived
+	Ended  time.Time         // when the server was done with it (answered, or its client gone); zero while pending
 
 	// Performed tells whether the server carried the call out: the
 	// method's handler ran, so its effects (a message sent, a link

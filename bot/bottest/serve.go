@@ -78,6 +78,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.calls[x.idx].Status = status
+	s.calls[x.idx].Ended = time.Now()
 	s.inflight--
 	s.changedLocked()
 	s.mu.Unlock()

@@ -51,8 +51,6 @@ type Server struct {
 	allowed      map[string]bool // nil: Telegram's default set
 	pollGen      int64           // bumped by every getUpdates that starts to wait
 	polling      int             // getUpdates requests waiting now
-	inPolls      int             // getUpdates requests being served now, waiting or not
-	maxPolls     int             // the most of them at once so far
 
 	// what the bot did
 	calls       []Call

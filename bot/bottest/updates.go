@@ -143,20 +143,6 @@ func (s *Server) Polling() bool {
 	return s.polling > 0
 }
 
-// MaxConcurrentPolls returns the most getUpdates requests the server was
-// serving at one time, whether they waited (long polls) or not: 1 for a
-// bot that polls as it should, more when two pollers overlapped (the real
-// server answers the older of two waiting polls with 409 Conflict, as
-// this one does; this count sees the overlaps that no 409 told of, such as
-// a short poll during a long one of another instance). A request counts
-// from its arrival until the server ends it (its answer, or its client
-// gone).
-func (s *Server) MaxConcurrentPolls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.maxPolls
-}
-
 // getUpdates serves getUpdates: it confirms, filters, and long-polls. It
 // returns the body to answer, or nil when the client went away or the
 // server went down.
@@ -170,9 +156,6 @@ func (s *Server) getUpdates(x *exchange, q *request) ([]byte, *apiError) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.inPolls++
-	s.maxPolls = max(s.maxPolls, s.inPolls)
-	defer func() { s.inPolls-- }()
 	if q.has("allowed_updates") {
 		s.setAllowedLocked(q.str("allowed_updates"))
 	}

@@ -234,15 +234,12 @@ func TestSecondPollerConflicts(t *testing.T) {
 	if !equalInts(statuses, []int{409, 200}) {
 		t.Errorf("statuses %v", statuses)
 	}
-	if n := srv.MaxConcurrentPolls(); n != 2 {
-		t.Errorf("MaxConcurrentPolls = %d, want 2", n)
-	}
 }
 
-// TestConcurrentPollsCounted: polls one after the other count as one at a
-// time; a short poll during another's long poll counts as two at once,
-// though nobody got a 409.
-func TestConcurrentPollsCounted(t *testing.T) {
+// TestCallTimes: a call records when it arrived and when the server was
+// done with it, so that a test sees two polls overlap though nobody got a
+// 409 (a short poll during another's long poll).
+func TestCallTimes(t *testing.T) {
 	srv := newWorld(t)
 	poll := func(timeout string) chan int {
 		out := make(chan int, 1)
@@ -257,28 +254,27 @@ func TestConcurrentPollsCounted(t *testing.T) {
 		}()
 		return out
 	}
-	if n := srv.MaxConcurrentPolls(); n != 0 {
-		t.Errorf("MaxConcurrentPolls before any poll = %d", n)
-	}
-	for range 3 {
-		if got := <-poll("0"); got != 200 {
-			t.Fatalf("short poll: %d", got)
-		}
-	}
-	if n := srv.MaxConcurrentPolls(); n != 1 {
-		t.Errorf("MaxConcurrentPolls after polls one at a time = %d, want 1", n)
-	}
 	long := poll("30")
 	srv.WaitFor(t, "the long poll", srv.Polling)
+	if c := srv.CallsTo("getUpdates")[0]; !c.Ended.IsZero() {
+		t.Errorf("a call still waiting has Ended %v", c.Ended)
+	}
 	if got := <-poll("0"); got != 200 {
 		t.Errorf("short poll during a long one: %d, want 200 (it does not wait)", got)
-	}
-	if n := srv.MaxConcurrentPolls(); n != 2 {
-		t.Errorf("MaxConcurrentPolls after a short poll during a long one = %d, want 2", n)
 	}
 	srv.PushMessage(alice, alice, "/x")
 	if got := <-long; got != 200 {
 		t.Errorf("long poll: %d", got)
+	}
+	srv.WaitFor(t, "both calls ended", func() bool {
+		calls := srv.CallsTo("getUpdates")
+		return len(calls) == 2 && !calls[0].Ended.IsZero() && !calls[1].Ended.IsZero()
+	})
+	calls := srv.CallsTo("getUpdates")
+	longCall, short := calls[0], calls[1]
+	if !(longCall.At.Before(short.At) && short.At.Before(longCall.Ended) && !short.Ended.Before(short.At)) {
+		t.Errorf("the long poll %v–%v and the short one %v–%v do not show the overlap",
+			longCall.At, longCall.Ended, short.At, short.Ended)
 	}
 }
 

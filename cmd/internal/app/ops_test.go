@@ -274,6 +274,10 @@ func TestMetricsOnTraffic(t *testing.T) {
 	if v := sample(fams, "invitebot_polls_total", map[string]string{"outcome": "ok"}); v < 1 {
 		t.Errorf("polls ok = %v", v)
 	}
+	// A SQLite file has one instance, which leads.
+	if v := sample(fams, "invitebot_leader", nil); v != 1 {
+		t.Errorf("invitebot_leader = %v on the only instance, want 1", v)
+	}
 	for _, m := range fams["invitebot_store_errors_total"].GetMetric() {
 		if v := m.GetCounter().GetValue(); v != 0 {
 			t.Errorf("invitebot_store_errors_total%v = %v", m.GetLabel(), v)
