@@ -221,8 +221,6 @@ func (f *failover) lastCallBefore(t time.Time) time.Time {
 	return at
 }
 
-
-
 // TestFailover runs two instances of the real program on one PostgreSQL
 // database and one fake Telegram, with commands flowing: one leads, the
 // other stands by (/readyz 503, invitebot_leader 0). Ten times the leader
