@@ -6,6 +6,7 @@
 //
 //	go run ./cmd/invitebench                 every scenario (about seven minutes)
 //	go run ./cmd/invitebench -only burst     one scenario: ingest, burst, scale, growth
+//	go run ./cmd/invitebench -postgres URL   burst and scale on PostgreSQL too (a database each on the server at URL)
 package main
 
 import (

@@ -385,6 +385,9 @@ func (e *benchEnv) burstRun(n int, sequential bool, kind string) (burstOutcome, 
 		return out, err
 	}
 	defer drop()
+	if err := repliesHere(db, chats); err != nil {
+		return out, err
+	}
 	var p *proc
 	if sequential {
 		p, err = e.startProc(srv, e.self, []string{"-role=sequential"}, "INVITEBOT_DB="+db, "INVITEBENCH_COMMANDS="+strconv.Itoa(commands))
@@ -536,20 +539,44 @@ func (e *benchEnv) scaleOn(kind string) ([]result, error) {
 	}, nil
 }
 
+// benchStore is what the scenarios write before the bot starts.
+type benchStore interface {
+	store.Links
+	store.Settings
+	Close() error
+}
+
+// openStore opens the store that dsn (an INVITEBOT_DB) names.
+func openStore(ctx context.Context, dsn string) (benchStore, error) {
+	if strings.HasPrefix(dsn, "postgres://") {
+		return postgres.Open(ctx, dsn)
+	}
+	return sqlite.Open(ctx, dsn)
+}
+
+// repliesHere sets /replies chat in each chat: the answers to commands go
+// in the group, under the group's limits (by default they go to the
+// asker's private chat).
+func repliesHere(dsn string, chats []int64) error {
+	ctx := context.Background()
+	db, err := openStore(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, chat := range chats {
+		if err := db.SaveChatSettings(ctx, store.ChatSettings{ChatID: chat, Replies: store.RepliesChat, UpdatedBy: adminBase, UpdatedAt: time.Now()}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // seed stores 10,000 links: 2,000 in the first chat, the rest spread over
 // the others, in the store that dsn (an INVITEBOT_DB) names.
 func seed(dsn string, chats []int64) error {
 	ctx := context.Background()
-	var db interface {
-		store.Links
-		Close() error
-	}
-	var err error
-	if strings.HasPrefix(dsn, "postgres://") {
-		db, err = postgres.Open(ctx, dsn)
-	} else {
-		db, err = sqlite.Open(ctx, dsn)
-	}
+	db, err := openStore(ctx, dsn)
 	if err != nil {
 		return err
 	}
