@@ -70,6 +70,15 @@ func migrateStore(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return &ConfigError{"migrate-store", "FROM and TO are the same store; give a new SQLite file or an empty PostgreSQL database as TO"}
 	}
 	fromName, toName := describeDB(from), describeDB(to)
+	// Before this process opens either file: the check would drop the
+	// locks of its own connections to it.
+	for _, f := range []struct{ which, path string }{{"FROM", from}, {"TO", to}} {
+		if !isPostgres(f.path) {
+			if err := refuseIfFileInUse(f.path, f.which); err != nil {
+				return err
+			}
+		}
+	}
 
 	src, err := openCopySource(ctx, from, fromName)
 	if err != nil {
@@ -135,9 +144,6 @@ func openCopySource(ctx context.Context, from, name string) (copySource, error) 
 		}
 		return db, nil
 	}
-	if err := refuseIfFileInUse(from, "FROM"); err != nil {
-		return nil, err
-	}
 	db, err := sqlite.OpenReadOnly(ctx, from)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -163,9 +169,6 @@ func openCopyTarget(ctx context.Context, to, name string) (copyTarget, bool, err
 			return nil, false, err
 		}
 		return db, false, nil
-	}
-	if err := refuseIfFileInUse(to, "TO"); err != nil {
-		return nil, false, err
 	}
 	_, statErr := os.Stat(to)
 	created := errors.Is(statErr, fs.ErrNotExist)
@@ -193,6 +196,7 @@ func refuseIfBotConnected(ctx context.Context, db *postgres.DB, which, name stri
 }
 
 // refuseIfFileInUse fails if another process has the SQLite file open.
+// Call it before this process opens the file (sqlite.InUse).
 func refuseIfFileInUse(path, which string) error {
 	used, err := sqlite.InUse(path)
 	if err != nil {

@@ -479,6 +479,25 @@ func TestMigrateStoreRoundTrip(t *testing.T) {
 		if err := tc.db.AcceptUpdates(t.Context(), 1001, []store.PendingUpdate{{ID: 1001, Raw: []byte("{}")}}); err != nil {
 			t.Errorf("%s: AcceptUpdates after the migration: %v", tc.name, err)
 		}
+		// The other numbered tables: a counted join (link_joins), and a
+		// request that the subscribed admins are told of (notifications).
+		after := time.Unix(1_790_000_100, 0).UTC()
+		if counted, err := tc.db.RecordJoin(t.Context(), store.Join{ChatID: mChat, UserID: 777, InviteLink: "https://t.me/+second", At: after}); err != nil || !counted {
+			t.Errorf("%s: RecordJoin after the migration: %v, %v", tc.name, counted, err)
+		}
+		if err := tc.db.AddJoinRequest(t.Context(), store.JoinRequest{ChatID: mChat, UserID: 778, RequestedAt: after, Mode: store.JoinManual}); err != nil {
+			t.Errorf("%s: AddJoinRequest after the migration: %v", tc.name, err)
+		}
+		pending, err := tc.db.PendingNotifications(t.Context())
+		var ids []int64
+		for _, n := range pending {
+			if n.RequesterID == 778 {
+				ids = append(ids, n.ID)
+			}
+		}
+		if err != nil || len(ids) != 2 {
+			t.Errorf("%s: notifications of the new request %v (%v), want one per subscribed admin", tc.name, ids, err)
+		}
 	}
 }
 
