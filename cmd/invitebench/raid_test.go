@@ -24,7 +24,7 @@ func TestMostWithin(t *testing.T) {
 		{nil, 0},
 		{at(0), 1},
 		{at(0, 999), 2},
-		{at(0, 1000), 1}, // a second apart: not within one second
+		{at(0, 1000), 1},                 // a second apart: not within one second
 		{at(0, 100, 200, 1100, 1150), 3}, // 200, 1100, 1150
 		{at(0, 500, 999, 1000, 1001, 1998), 4},
 		{at(0, 1, 2, 3, 999, 1000), 5},
