@@ -503,9 +503,14 @@ func (e *benchEnv) scaleOn(kind string) ([]result, error) {
 	}
 	startup := callsSince(srv, from, "getUpdates")[0].At.Sub(p.started)
 
-	// The list goes to the admin's private chat, which must be open (a
-	// closed one makes the bot ask for it instead of composing the list).
-	srv.StartPrivateChat(adminBase)
+	// Lists of links go to the asker's private chat (PRODUCT.md §3): the
+	// admin opens one first.
+	from = len(srv.Calls())
+	srv.PushMessage(adminBase, adminBase, "/start")
+	if err := waitFor("the answer to /start", time.Minute, func() bool { return len(callsSince(srv, from, "sendMessage")) > 0 }); err != nil {
+		p.stop(true)
+		return nil, err
+	}
 	from = len(srv.Calls())
 	srv.PushMessage(chats[0], adminBase, "/links")
 	if err := waitFor("the first page", time.Minute, func() bool { return len(callsSince(srv, from, "sendMessage")) > 0 }); err != nil {
@@ -525,7 +530,7 @@ func (e *benchEnv) scaleOn(kind string) ([]result, error) {
 	}
 	compose, err := p.logged("links composed")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (the bot answered /links with %q)", err, page.Params["text"])
 	}
 	if len(*reports) > 0 {
 		return nil, fmt.Errorf("the fake reported: %s", (*reports)[0])
