@@ -361,10 +361,14 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 	}
 	// Mistakes and refusals are told where the command was sent; the
 	// list goes where answers that show links go.
+	// The time logged is the store's and the formatting's: where the list
+	// goes may take a call to Telegram, which is not counted.
+	queried := time.Since(start)
 	dst, ok, err := h.linksDest(ctx, u)
 	if !ok {
 		return err
 	}
+	start = time.Now()
 	p := dst.p
 	entries := make([]string, len(shown))
 	for i, l := range shown {
@@ -376,7 +380,7 @@ func (h *Links) List(ctx context.Context, u *bot.Update) error {
 	}
 	pages := paginatePages(p, title, entries, maxButtonEntries)
 	zerolog.Ctx(ctx).Debug().Int("links", len(entries)).Int("pages", len(pages)).
-		Dur("duration_ms", time.Since(start)).Msg("links composed")
+		Dur("duration_ms", queried+time.Since(start)).Msg("links composed")
 	for i, pg := range pages {
 		if i > 0 {
 			dst.replyTo = 0

@@ -105,6 +105,10 @@ func describeAction(p *text.Printer, a store.Action) string {
 // actionWho names who or what acted.
 func actionWho(a store.Action) text.Msg {
 	switch {
+	case checkEnd(a.Kind) && a.Via != "":
+		// The end of a check is the join mode's doing; what it did names
+		// the requester.
+		return text.M("log.via_mode", "Mode", a.Via)
 	case a.By != 0 && a.ByName != "" && a.Via == store.ViaTelegram:
 		return text.M("log.who_in_telegram", "Name", a.ByName)
 	case a.By != 0 && a.ByName != "":
@@ -119,9 +123,23 @@ func actionWho(a store.Action) text.Msg {
 	return text.M("log.who_unknown")
 }
 
+// checkEnd tells the actions that end a requester's check.
+func checkEnd(k store.ActionKind) bool {
+	return k == store.ActionVerifyPassed || k == store.ActionVerifyFailed || k == store.ActionVerifyTimedOut
+}
+
 // actionWhat says what an action did.
 func actionWhat(a store.Action) text.Msg {
-	kv := []any{"N", a.Link, "Details", a.Details}
+	var details any = a.Details
+	if checkEnd(a.Kind) && a.Details == "" {
+		// Recorded before the record named requesters: their ID.
+		details = text.M("log.who_id", "ID", a.Subject)
+	}
+	kv := []any{"Details", details}
+	if a.Link != 0 {
+		// Rendered, 0 would be "0", which {{if .N}} takes for a link.
+		kv = append(kv, "N", a.Link)
+	}
 	switch a.Kind {
 	case store.ActionLinkCreated, store.ActionLinkEdited, store.ActionLinkRevoked, store.ActionLinkRotated,
 		store.ActionRequestApproved, store.ActionRequestDeclined, store.ActionSettingChanged,

@@ -98,7 +98,9 @@ func sequentialLoop() error {
 		return err
 	}
 	me := c.Self()
-	d := &handlers.Deps{TG: c, Text: catalog, Username: me.Username}
+	// Settings: the chats' /replies chat (the scenario's), so that the
+	// answers go in the groups, as invitebot's do.
+	d := &handlers.Deps{TG: c, Text: catalog, Username: me.Username, Settings: db}
 	admins := middleware.NewAdmins(c, catalog, middleware.DefaultMemberTTL, nil)
 	links := handlers.NewLinks(d, db)
 	r := bot.NewRouter(me.Username)

@@ -4,8 +4,9 @@
 // checkout and run as a child process against bot/bottest's fake Telegram on
 // 127.0.0.1, so that its memory is measured alone. See BENCHMARKS.md.
 //
-//	go run ./cmd/invitebench                 every scenario (about seven minutes)
-//	go run ./cmd/invitebench -only burst     one scenario: ingest, burst, scale, growth
+//	go run ./cmd/invitebench                 every scenario (about eight minutes)
+//	go run ./cmd/invitebench -only burst     one scenario: ingest, burst, scale, growth, raid
+//	go run ./cmd/invitebench -postgres URL   burst and scale on PostgreSQL too (a database each on the server at URL)
 package main
 
 import (
@@ -23,15 +24,16 @@ import (
 
 func main() {
 	role := flag.String("role", "", "internal: run as a yardstick child (bare or sequential)")
-	only := flag.String("only", "", "run only these scenarios, comma-separated: ingest, burst, scale, growth")
+	only := flag.String("only", "", "run only these scenarios, comma-separated: ingest, burst, scale, growth, raid")
 	updates := flag.Int("updates", 100000, "updates in the ingest stream")
 	growth := flag.String("growth", "10,100,1000", "chat counts for the growth scenario")
 	botPath := flag.String("bot", "", "an invitebot binary to measure (default: build ./cmd/invitebot)")
+	raiders := flag.Int("raid", 1000, "join requests in the raid scenario")
 	flag.Parse()
 	if *role != "" {
 		os.Exit(child(*role))
 	}
-	os.Exit(bench(*only, *updates, *growth, *botPath, os.Stdout))
+	os.Exit(bench(*only, *updates, *growth, *botPath, *raiders, os.Stdout))
 }
 
 // result is one figure, with its target if it has one.
@@ -48,7 +50,7 @@ func target(scenario, name, value, want string, ok bool) result {
 	return result{scenario: scenario, name: name, value: value, target: want, met: &ok}
 }
 
-func bench(only string, updates int, growth, botPath string, out io.Writer) int {
+func bench(only string, updates int, growth, botPath string, raiders int, out io.Writer) int {
 	want := func(s string) bool { return only == "" || strings.Contains(","+only+",", ","+s+",") }
 	tmp, err := os.MkdirTemp("", "invitebench")
 	if err != nil {
@@ -84,6 +86,7 @@ func bench(only string, updates int, growth, botPath string, out io.Writer) int 
 		{"burst", func() ([]result, error) { return env.burst() }},
 		{"scale", func() ([]result, error) { return env.scale() }},
 		{"growth", func() ([]result, error) { return env.growth(growth) }},
+		{"raid", func() ([]result, error) { return env.raid(raiders) }},
 	} {
 		if !want(s.name) {
 			continue

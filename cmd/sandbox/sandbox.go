@@ -35,6 +35,34 @@ var sandboxPace = bot.PaceLimits{Global: bot.Window{N: 1 << 20, Per: time.Second
 // defaultLineTimeout bounds the wait for the bot to finish with one line.
 const defaultLineTimeout = 20 * time.Second
 
+// sandboxTick is how often the bot's background workers look at the
+// clock, which wait moves: a check whose time is up after a wait ends at
+// once, not up to a minute later.
+const sandboxTick = 50 * time.Millisecond
+
+// sbClock is the clock of the bot and of the simulated Telegram: this
+// machine's, moved ahead by the console's wait.
+type sbClock struct {
+	mu    sync.Mutex
+	ahead time.Duration
+}
+
+// Now is the time in the sandbox.
+func (c *sbClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.ahead)
+}
+
+// Advance moves the clock d ahead and returns how far ahead of this
+// machine's it is now.
+func (c *sbClock) Advance(d time.Duration) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ahead += d
+	return c.ahead
+}
+
 // sandboxInternals are settings that tests change.
 type sandboxInternals struct {
 	terminal    bool          // prompt as on a terminal, whatever stdin is
@@ -169,11 +197,13 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	defer logFile.Close()
 
 	reports := &reportLog{}
-	srv, err := bottest.Start(bottest.Options{Report: reports.add, Seed: seed, LastUpdateID: last})
+	srv, err := bottest.Start(bottest.Options{Report: reports.add, Seed: seed, LastUpdateID: last}, bottest.WithBot(sbBot))
 	if err != nil {
 		return fmt.Errorf("simulated Telegram: %w", err)
 	}
 	defer srv.Close()
+	clock := &sbClock{}
+	srv.SetClock(clock.Now)
 	buildWorld(srv)
 
 	env := map[string]string{
@@ -187,7 +217,7 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	b := &runningBot{done: make(chan struct{})}
 	botCtx, stopBot := context.WithCancel(ctx)
 	go func() {
-		b.err = app.Run(botCtx, func(k string) string { return env[k] }, io.Discard, logFile, app.Options{Pace: sandboxPace})
+		b.err = app.Run(botCtx, func(k string) string { return env[k] }, io.Discard, logFile, app.Options{Pace: sandboxPace, Now: clock.Now, Tick: sandboxTick})
 		close(b.done)
 	}()
 	defer func() {
@@ -207,7 +237,7 @@ func runSandbox(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		ctx: ctx, srv: srv, db: db, out: stdout, terminal: in.terminal,
 		timeout: in.lineTimeout, bot: b, reports: reports, logPath: logPath, filesDir: flags.files,
 		seen: make(map[int64]map[int]bottest.SentMessage), history: make(map[int64][]sbEntry),
-		langs: make(map[string]string), text: catalog,
+		langs: make(map[string]string), text: catalog, clock: clock, guarded: make(map[int64]bool),
 	}
 	if err := c.start(); err != nil {
 		return err

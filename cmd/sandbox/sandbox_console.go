@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/bot/bottest"
+	"github.com/invitebot/invitebot/handlers"
 	"github.com/invitebot/invitebot/handlers/text"
 	"github.com/invitebot/invitebot/store"
 	"github.com/invitebot/invitebot/store/sqlite"
@@ -44,6 +45,10 @@ type console struct {
 	langs map[string]string
 	// text is the bot's catalogs, to tell which language it answers in.
 	text *text.Catalog
+	// clock is the time of the bot and of the simulated Telegram (wait).
+	clock *sbClock
+	// guarded are the chats whose guard bot the bot is (guard on).
+	guarded map[int64]bool
 
 	calls   int                                   // the calls already shown
 	seen    map[int64]map[int]bottest.SentMessage // the bot's messages as last shown, by chat and ID
@@ -91,7 +96,7 @@ func (c *console) start() error {
 func (c *console) banner(dbNote string) {
 	c.say("invitebot sandbox: the real bot, talking to a simulated Telegram on 127.0.0.1, with %s.", dbNote)
 	c.say("Sandbox Group (@sandbox_group): dave created it; alice is an admin who may invite users, carol an admin who may not, bob a member.")
-	c.say("Sandbox Channel (@sandbox_channel) is dave's. olga is the bot's owner; frank and gina are in no chat yet.")
+	c.say("Sandbox Channel (@sandbox_channel) is dave's. olga is the bot's owner; frank, gina, hank, ivan, judy and kate are in no chat yet.")
 	c.say("The bot is an admin with “Invite users via link” in both. Type help for the commands.")
 }
 
@@ -176,6 +181,10 @@ func (c *console) line(raw string) error {
 		return c.message(rest, true)
 	case "press":
 		return c.press(args)
+	case "wait":
+		return c.wait(args)
+	case "guard":
+		return c.guard(args)
 	case "join", "request":
 		return c.join(strings.ToLower(word), args)
 	case "leave":
@@ -209,18 +218,28 @@ func (c *console) line(raw string) error {
 const sandboxHelp = `You type as one of the people, in one of the chats; the bot answers as in Telegram.
   /command ARGS          send a command as the current person in the current chat
                          (any other text that is not a console command is sent too)
-  as NAME [in CHAT]      be alice, bob, carol, dave, olga (the owner), frank or gina;
-                         as anonymous: an anonymous admin of the group
+  as NAME [in CHAT]      be alice, bob, carol, dave, olga (the owner), frank, gina,
+                         hank, ivan, judy or kate; as anonymous: an anonymous admin
+                         of the group
   in CHAT                group, channel, or private (your private chat with the bot)
   anon TEXT              send TEXT in the group as an anonymous admin
   press N                press button N of the bot's last message with buttons here
                          (a button that opens the private chat with the bot opens it)
+  press right|wrong      answer the bot's check here (join mode verify) as a person
+                         would, or with another button
   join NAME [LINK]       NAME joins through LINK: its URL, or #N of the bot's links in
                          the current chat; without LINK, NAME joins the current chat
-  request NAME [LINK]    NAME asks to join through LINK, a link that needs approval
+  request NAME [LINK]    NAME asks to join through LINK, a link that needs approval;
+                         without LINK, NAME asks to join the current chat
   leave NAME             NAME leaves the current chat
   lose right             dave takes the bot's "Invite users via link" right away in
   grant right            the current chat, or gives it back
+  guard on|off           dave makes the bot the current chat's guard bot (Bot API
+                         10.1: each join request carries a query the bot must answer
+                         within 10 seconds), or no longer; guard alone tells it
+  wait DURATION          time passes (30s, 6m, 2h, 1d): the clock of the bot and of
+                         the simulated Telegram moves ahead, and a check whose time
+                         is up ends
   lang CODE              the current person's Telegram is in CODE (ru, pt-BR, ar...):
                          their updates carry it as language_code, and the bot answers
                          them in it in private and for buttons; lang none: no code;
@@ -353,12 +372,16 @@ func (c *console) await(quiet bool) error {
 // press presses button n of the bot's last message with buttons in the
 // current chat.
 func (c *console) press(args []string) error {
-	n := 0
+	n, answer := 0, ""
 	if len(args) == 1 {
-		n, _ = strconv.Atoi(args[0])
+		if a := strings.ToLower(args[0]); a == "right" || a == "wrong" {
+			answer = a
+		} else {
+			n, _ = strconv.Atoi(args[0])
+		}
 	}
-	if n <= 0 {
-		return errors.New("press N: N is the number shown on the button, e.g. press 1")
+	if n <= 0 && answer == "" {
+		return errors.New("press N: N is the number shown on the button, e.g. press 1; or press right (or wrong) to answer the bot's check")
 	}
 	p, ok := c.person()
 	if !ok {
@@ -376,6 +399,12 @@ func (c *console) press(args []string) error {
 	}
 	if msg == nil {
 		return fmt.Errorf("no message of the bot in %s has buttons", c.where.title)
+	}
+	if answer != "" {
+		var err error
+		if n, err = c.checkButton(p, *msg, answer == "right"); err != nil {
+			return err
+		}
 	}
 	b, ok := nthButton(msg.Buttons, n)
 	switch {
@@ -396,6 +425,46 @@ func (c *console) press(args []string) error {
 	c.srv.PushCallback(p.user.ID, c.where.id, msg.MessageID, b.CallbackData)
 	c.record(c.where.id, fmt.Sprintf("%s pressed [%s]", p.name, b.Text))
 	return c.await(false)
+}
+
+// checkButton is the number of the button of the bot's check msg, sent
+// to p, that the check names (right), or of another one: the console
+// reads the check's right answer in the bot's database, as a person reads
+// it in the message.
+func (c *console) checkButton(p sbPerson, msg bottest.SentMessage, right bool) (int, error) {
+	var chatID int64
+	if len(msg.Buttons) == 1 && len(msg.Buttons[0]) > 0 {
+		chatID, _, _ = parseCheckButton(msg.Buttons[0][0].CallbackData)
+	}
+	if chatID == 0 {
+		return 0, fmt.Errorf("the bot's last message with buttons in %s is not a check; press N presses its button N", c.where.title)
+	}
+	v, err := c.db.Verification(c.ctx, chatID, p.user.ID)
+	if err != nil {
+		return 0, fmt.Errorf("the bot has no check of %s's: %w", p.name, err)
+	}
+	if right {
+		return v.Answer + 1, nil
+	}
+	return (v.Answer+1)%len(msg.Buttons[0]) + 1, nil
+}
+
+// parseCheckButton reads the data of a check's button: "vf:" CHAT ":" INDEX.
+func parseCheckButton(data string) (chatID int64, index int, ok bool) {
+	rest, ok := strings.CutPrefix(data, handlers.VerifyButtons)
+	if !ok {
+		return 0, 0, false
+	}
+	chat, i, _ := strings.Cut(rest, ":")
+	chatID, err := strconv.ParseInt(chat, 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	index, err = strconv.Atoi(i)
+	if err != nil {
+		return 0, 0, false
+	}
+	return chatID, index, true
 }
 
 // nthButton is button n of a keyboard, counted from 1 row by row.
@@ -438,7 +507,7 @@ func (c *console) join(kind string, args []string) error {
 		switch {
 		case link.IsRevoked:
 			return fmt.Errorf("that link is revoked: Telegram would not let %s in", p.name)
-		case link.ExpireDate > 0 && int64(link.ExpireDate) <= time.Now().Unix():
+		case link.ExpireDate > 0 && int64(link.ExpireDate) <= c.clock.Now().Unix():
 			return fmt.Errorf("that link has expired: Telegram would not let %s in", p.name)
 		case kind == "join" && link.CreatesJoinRequest:
 			return fmt.Errorf("that link needs an admin's approval: request %s %s", p.name, ref)
@@ -453,6 +522,9 @@ func (c *console) join(kind string, args []string) error {
 	} else {
 		c.srv.PushJoinRequest(chat.id, p.user.ID, url)
 		event = fmt.Sprintf("* %s asked to join %s%s.", p.name, chat.title, via)
+		if c.guarded[chat.id] {
+			event = fmt.Sprintf("* %s asked to join %s%s; as the chat's guard bot, the bot must answer the request's query within 10 seconds.", p.name, chat.title, via)
+		}
 	}
 	c.say("%s", event)
 	c.record(chat.id, event)
@@ -551,6 +623,106 @@ func (c *console) right(grant bool) error {
 	return c.await(false)
 }
 
+// The bounds of wait.
+const (
+	minWait = time.Second
+	maxWait = 30 * 24 * time.Hour
+)
+
+// wait moves the clock of the bot and of the simulated Telegram ahead,
+// and shows what the bot did when things fell due.
+func (c *console) wait(args []string) error {
+	d, ok := time.Duration(0), len(args) == 1
+	if ok {
+		d, ok = parseWait(args[0])
+	}
+	if !ok || d < minWait || d > maxWait {
+		return errors.New("wait DURATION: how much time passes, from 1s to 30d, e.g. wait 30s, wait 6m, wait 2h, wait 1d")
+	}
+	ahead := c.clock.Advance(d)
+	c.say("* %s pass. The clock of the bot and of the simulated Telegram is %s ahead of this computer's now.", formatWait(d), formatWait(ahead))
+	return c.await(false)
+}
+
+// parseWait reads a duration as Go writes it (90s, 6m, 1h30m), after a
+// number of days if any (1d, 2d12h).
+func parseWait(s string) (time.Duration, bool) {
+	var days time.Duration
+	if before, after, ok := strings.Cut(strings.ToLower(s), "d"); ok {
+		n, err := strconv.Atoi(before)
+		if err != nil || n < 0 || n > 1000 {
+			return 0, false
+		}
+		days, s = time.Duration(n)*24*time.Hour, after
+		if s == "" {
+			return days, true
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, false
+	}
+	return days + d, true
+}
+
+// formatWait writes a duration as wait takes it, to the second: 6m,
+// 1h30m, 1d2h.
+func formatWait(d time.Duration) string {
+	var b strings.Builder
+	for _, u := range []struct {
+		d    time.Duration
+		unit string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.d; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10) + u.unit)
+			d -= n * u.d
+		}
+	}
+	if b.Len() == 0 {
+		return "0s"
+	}
+	return b.String()
+}
+
+// guard makes the bot the current chat's guard bot, or no longer, as
+// its creator dave would in Telegram (Bot API 10.1), or tells whether it
+// is.
+func (c *console) guard(args []string) error {
+	chat := c.where
+	if len(args) > 1 || (len(args) == 1 && !strings.EqualFold(args[0], "on") && !strings.EqualFold(args[0], "off")) {
+		return errors.New("guard on|off: dave makes the bot the current chat's guard bot, or no longer; guard alone tells it")
+	}
+	if chat.kind == "private" {
+		return errors.New("which chat? say in group or in channel first")
+	}
+	if len(args) == 0 {
+		if c.guarded[chat.id] {
+			c.say("* The bot is the guard bot of %s: each join request carries a query it must answer within 10 seconds.", chat.title)
+		} else {
+			c.say("* The bot is not the guard bot of %s: join requests wait for it, or an admin, without a query.", chat.title)
+		}
+		return nil
+	}
+	on := strings.EqualFold(args[0], "on")
+	switch {
+	case on == c.guarded[chat.id] && on:
+		return fmt.Errorf("the bot is the guard bot of %s already", chat.title)
+	case on == c.guarded[chat.id]:
+		return fmt.Errorf("the bot is not the guard bot of %s", chat.title)
+	case on && !c.srv.Member(chat.id, c.srv.Bot().ID).CanInviteUsers:
+		return fmt.Errorf("a chat's guard bot must be able to manage its join requests: grant right first")
+	}
+	c.srv.SetGuardBot(chat.id, on)
+	c.guarded[chat.id] = on
+	event := fmt.Sprintf("* dave made the bot the guard bot of %s (Bot API 10.1): each join request now carries a query that the bot must answer within 10 seconds, or Telegram leaves the request to the admins.", chat.title)
+	if !on {
+		event = fmt.Sprintf("* dave made the bot no longer the guard bot of %s: join requests carry no query.", chat.title)
+	}
+	c.say("%s", event)
+	c.record(chat.id, event)
+	return nil
+}
+
 // languageCode is the shape of Telegram's language_code: an IETF language
 // tag such as ru, pt-br or zh-hans.
 var languageCode = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
@@ -624,10 +796,13 @@ func (c *console) record(chatID int64, text string) {
 //  2. no request of the bot is still being answered;
 //  3. the bot's update journal holds nothing: each update is struck off
 //     only once its handler has returned, after its last call;
-//  4. the notifier's outbox holds nothing to send or to edit now.
+//  4. the notifier's outbox holds nothing to send or to edit now;
+//  5. the gatekeeper has no check to send, none whose time is up on the
+//     sandbox's clock, none ended whose request waits for its answer, and
+//     every check that ended shows its outcome (its buttons are gone).
 //
 // Updates the bot does not want (chatter in a group) never enter the
-// journal and need nothing more than 1. The three are checked every few
+// journal and need nothing more than 1. They are checked every few
 // milliseconds, for at most the line timeout.
 func (c *console) settle() error {
 	deadline := time.Now().Add(c.timeout)
@@ -671,6 +846,44 @@ func (c *console) idle() bool {
 			return false
 		}
 	}
+	return c.checksIdle()
+}
+
+// checksIdle tells whether the gatekeeper is done: no check to send, none
+// due, none ended whose request is not answered yet, and none ended whose
+// message still shows its buttons (the gatekeeper edits it to the outcome
+// after it answered the request).
+func (c *console) checksIdle() bool {
+	if vs, err := c.db.UnsentVerifications(c.ctx, 1); err != nil || len(vs) > 0 {
+		return false
+	}
+	if vs, err := c.db.DueVerifications(c.ctx, c.clock.Now(), 1); err != nil || len(vs) > 0 {
+		return false
+	}
+	if vs, err := c.db.UnsettledVerifications(c.ctx, 1); err != nil || len(vs) > 0 {
+		return false
+	}
+	for _, p := range sbPeople {
+		for _, m := range c.srv.Messages(p.user.ID) {
+			if m.Deleted || len(m.Buttons) != 1 || len(m.Buttons[0]) == 0 {
+				continue
+			}
+			chatID, _, ok := parseCheckButton(m.Buttons[0][0].CallbackData)
+			if !ok {
+				continue
+			}
+			v, err := c.db.Verification(c.ctx, chatID, p.user.ID)
+			if err != nil {
+				return false
+			}
+			switch v.State {
+			case store.VerifyPassed, store.VerifyFailed, store.VerifyTimedOut:
+				if v.MessageID == m.MessageID {
+					return false
+				}
+			}
+		}
+	}
 	return true
 }
 
@@ -688,10 +901,11 @@ func pause(ctx context.Context, d time.Duration) bool {
 
 // sbEvent is something the bot did that the console shows.
 type sbEvent struct {
-	kind   string // "new", "edit", "delete", "answer"
+	kind   string // "new", "edit", "delete", "answer", "guard"
 	chatID int64
 	msgID  int
 	answer bottest.CallbackAnswer
+	query  bottest.JoinRequestQuery
 }
 
 // news shows what the bot did since the last time, in the order of its
@@ -744,6 +958,12 @@ func (c *console) news() bool {
 					events = append(events, sbEvent{kind: "answer", answer: a})
 				}
 			}
+		case "answerChatJoinRequestQuery", "sendChatJoinRequestWebApp":
+			for _, q := range c.srv.JoinRequestQueries() {
+				if q.ID == call.Params["chat_join_request_query_id"] {
+					events = append(events, sbEvent{kind: "guard", query: q})
+				}
+			}
 		}
 	}
 	for _, chat := range sbChatIDs() { // sent, but not seen in the calls
@@ -764,6 +984,8 @@ func (c *console) news() bool {
 		switch e.kind {
 		case "answer":
 			c.showAnswer(e.answer)
+		case "guard":
+			c.showGuardAnswer(e.query)
 		case "new":
 			m := find(e.chatID, e.msgID)
 			c.history[e.chatID] = append(c.history[e.chatID], sbEntry{msg: e.msgID})
@@ -866,6 +1088,31 @@ func (c *console) showAnswer(a bottest.CallbackAnswer) {
 		text = "(no text: the button just stops spinning)"
 	}
 	c.say("%s: %s", kind, text)
+}
+
+// showGuardAnswer prints the bot's answer to a guard bot's query: the
+// verdict Telegram carries out, or the verification page it shows.
+func (c *console) showGuardAnswer(q bottest.JoinRequestQuery) {
+	who := strconv.FormatInt(q.UserID, 10)
+	if p, ok := sbPersonByID(q.UserID); ok {
+		who = p.name
+	}
+	at, what := q.AnsweredAt, ""
+	switch q.Result {
+	case "approve":
+		what = "approve (Telegram lets " + who + " in)"
+	case "decline":
+		what = "decline (Telegram turns " + who + " away)"
+	case "queue":
+		what = "queue (the request waits, for the admins or for the bot's check)"
+	default:
+		at, what = q.WebAppAt, "the verification page "+q.WebAppURL+", opened in "+who+"'s Telegram"
+	}
+	in := "in time"
+	if at.Sub(q.At) > 10*time.Second {
+		in = "too late, so Telegram left the request to the admins"
+	}
+	c.say("bot answered %s's join request as the chat's guard bot, %s: %s", who, in, what)
 }
 
 // showHistory prints what happened in the current chat, the bot's

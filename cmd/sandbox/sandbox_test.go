@@ -43,12 +43,21 @@ var askedAt = regexp.MustCompile(`asked \d{4}-\d\d-\d\d \d\d:\d\d UTC`)
 // base64url; one that ends in "-" has no word boundary after it).
 var startToken = regexp.MustCompile(`\?start=[A-Za-z0-9_-]{16}([^A-Za-z0-9_-]|$)`)
 
+// checkItem and checkButton are what is random in a check: the thing it
+// names, and the pictures of its four buttons.
+var (
+	checkItem   = regexp.MustCompile(`press the button with the (apple|banana|grapes|cherries|lemon|pear|strawberry|watermelon)\.`)
+	checkButton = regexp.MustCompile(`\[(\d) (🍎|🍌|🍇|🍒|🍋|🍐|🍓|🍉)\]`)
+)
+
 // stable is a transcript without what changes from run to run.
 func stable(s string) string {
 	s = startToken.ReplaceAllString(askedAt.ReplaceAllString(s, "asked YYYY-MM-DD hh:mm UTC"), "?start=TOKEN$1")
-	// The days of the session: /link, /log and /stats show them.
+	s = checkButton.ReplaceAllString(checkItem.ReplaceAllString(s, "press the button with the THING."), "[$1 FRUIT]")
+	// The days of the session: /link, /log and /stats show them (a wait
+	// may move the sandbox's clock to the next day).
 	today := time.Now().UTC()
-	for _, d := range []time.Time{today, today.AddDate(0, 0, -29)} {
+	for _, d := range []time.Time{today, today.AddDate(0, 0, 1), today.AddDate(0, 0, -29), today.AddDate(0, 0, -28)} {
 		day := regexp.MustCompile(regexp.QuoteMeta(d.Format("2006-01-02")) + `( \d\d:\d\d UTC)?`)
 		s = day.ReplaceAllStringFunc(s, func(m string) string {
 			if len(m) > len("2006-01-02") {
@@ -109,6 +118,20 @@ func TestSandboxScript(t *testing.T) {
 		"alice@group> /links\nbot in alice's private chat: Active links in Sandbox Group:",
 		"bot: @alice_admin, enviei minha resposta para você num chat privado.\n",
 		"! \"xx!\" is not a language code",
+		// Gatekeeping.
+		"alice@group> request hank\n* hank asked to join Sandbox Group.\nbot in hank's private chat: You asked to join Sandbox Group. To show you are a person, press the button with the THING. You have 5m.\n\n     Rules\n     Be kind; no spam.\n     [1 FRUIT] [2 FRUIT] [3 FRUIT] [4 FRUIT]\n",
+		"hank@private> press right\nbot edited its message: Thank you: your request to join Sandbox Group is approved.\nanswer: Thank you",
+		"ivan@private> press wrong\nbot edited its message: That was not the right button, so your request to join Sandbox Group is declined.",
+		"ivan@private> wait 6m\n* 6m pass. The clock of the bot and of the simulated Telegram is 6m ahead of this computer's now.\nbot edited its message in judy's private chat: Time is up, so your request to join Sandbox Group is declined.",
+		"alice@group> guard on\n* dave made the bot the guard bot of Sandbox Group",
+		"bot answered kate's join request as the chat's guard bot, in time: queue (the request waits, for the admins or for the bot's check)\nbot in kate's private chat: You asked to join Sandbox Group.",
+		"kate@private> press right\nbot edited its message: Thank you: your request to join Sandbox Group is approved.",
+		"YYYY-MM-DD hh:mm UTC · join mode verify · @kate_k passed the check",
+		"YYYY-MM-DD hh:mm UTC · join mode verify · declined the join request of @judy_j\n",
+		"YYYY-MM-DD hh:mm UTC · join mode verify · @judy_j did not answer the check in time",
+		"YYYY-MM-DD hh:mm UTC · join mode verify · Ivan Petrov failed the check",
+		"YYYY-MM-DD hh:mm UTC · join mode verify · approved the join request of @hank_h\n",
+		"YYYY-MM-DD hh:mm UTC · join mode verify · @hank_h passed the check",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the transcript lacks %q", want)
@@ -371,6 +394,77 @@ func TestSandboxPersonNamed(t *testing.T) {
 	for _, in := range []string{"", "anonymous", "zed"} {
 		if _, ok := sbPersonNamed(in); ok {
 			t.Errorf("%q names someone", in)
+		}
+	}
+}
+
+// TestSandboxGateConsole: guard makes the bot the group's guard bot, whose
+// answers to each request's query show in every mode (auto approves,
+// closed declines, manual queues and tells alice); wait moves the clock;
+// their mistakes, and press right where there is no check, are told.
+func TestSandboxGateConsole(t *testing.T) {
+	out := runScript(t, strings.Join([]string{
+		"/notify on", "wait", "wait 0s", "wait 31d", "wait soon", "guard maybe", "in private", "guard on", "press right",
+		"in group", "guard", "lose right", "guard on", "grant right", "guard on", "guard on", "guard",
+		"/joinmode auto", "request hank", "/joinmode closed", "request ivan", "/joinmode manual", "request judy",
+		"in private", "press right", "in group", "guard off", "guard off", "guard", "request kate", "wait 1d2h30m",
+	}, "\n")+"\n")
+	for _, want := range []string{
+		"alice@group> wait\n! wait DURATION: how much time passes, from 1s to 30d",
+		"alice@group> wait 0s\n! wait DURATION",
+		"alice@group> wait 31d\n! wait DURATION",
+		"alice@group> wait soon\n! wait DURATION",
+		"alice@group> guard maybe\n! guard on|off",
+		"alice@private> guard on\n! which chat? say in group or in channel first",
+		"alice@private> press right\n! no message of the bot in alice's private chat with the bot has buttons",
+		"alice@group> guard\n* The bot is not the guard bot of Sandbox Group",
+		"alice@group> guard on\n! a chat's guard bot must be able to manage its join requests: grant right first",
+		"alice@group> guard on\n* dave made the bot the guard bot of Sandbox Group (Bot API 10.1)",
+		"alice@group> guard on\n! the bot is the guard bot of Sandbox Group already",
+		"alice@group> guard\n* The bot is the guard bot of Sandbox Group: each join request carries a query",
+		"alice@group> request hank\n* hank asked to join Sandbox Group; as the chat's guard bot, the bot must answer the request's query within 10 seconds.\n" +
+			"bot answered hank's join request as the chat's guard bot, in time: approve (Telegram lets hank in)\n",
+		"bot answered ivan's join request as the chat's guard bot, in time: decline (Telegram turns ivan away)\n",
+		"bot answered judy's join request as the chat's guard bot, in time: queue (the request waits, for the admins or for the bot's check)\n" +
+			"bot in alice's private chat: New join request in Sandbox Group:",
+		"alice@private> press right\n! the bot's last message with buttons in alice's private chat with the bot is not a check; press N presses its button N",
+		"alice@group> guard off\n* dave made the bot no longer the guard bot of Sandbox Group",
+		"alice@group> guard off\n! the bot is not the guard bot of Sandbox Group",
+		"alice@group> request kate\n* kate asked to join Sandbox Group.\nbot in alice's private chat: New join request",
+		"alice@group> wait 1d2h30m\n* 1d2h30m pass. The clock of the bot and of the simulated Telegram is 1d2h30m ahead of this computer's now.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "! simulated Telegram") || strings.Contains(out, "is not done after") {
+		t.Errorf("the session went wrong")
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", out)
+	}
+}
+
+func TestSandboxWaitDurations(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"30s": 30 * time.Second, "6m": 6 * time.Minute, "1h30m": 90 * time.Minute, "1d": 24 * time.Hour,
+		"2d12h": 60 * time.Hour, "1D2H": 26 * time.Hour, "0d90s": 90 * time.Second,
+	} {
+		if got, ok := parseWait(in); !ok || got != want {
+			t.Errorf("parseWait(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "d", "x", "5", "-1m", "1d-1h", "1dd", "1.5d", "1001d"} {
+		if got, ok := parseWait(in); ok {
+			t.Errorf("parseWait(%q) = %v, want a mistake", in, got)
+		}
+	}
+	for d, want := range map[time.Duration]string{
+		0: "0s", 30 * time.Second: "30s", 6 * time.Minute: "6m", 90 * time.Minute: "1h30m",
+		26*time.Hour + 30*time.Minute: "1d2h30m", 48 * time.Hour: "2d", time.Hour + 5*time.Second: "1h5s",
+	} {
+		if got := formatWait(d); got != want {
+			t.Errorf("formatWait(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -30,7 +30,17 @@ var sbPeople = []sbPerson{
 	{"olga", bottest.User{ID: sbOwnerID, FirstName: "Olga", UserName: "olga_owner"}, "the bot's owner (INVITEBOT_OWNERS), in no chat"},
 	{"frank", bottest.User{ID: 5000000006, FirstName: "Frank", UserName: "frank_f"}, "in no chat yet"},
 	{"gina", bottest.User{ID: 5000000007, FirstName: "Gina", UserName: "gina_g"}, "in no chat yet"},
+	{"hank", bottest.User{ID: 5000000008, FirstName: "Hank", UserName: "hank_h"}, "in no chat yet"},
+	{"ivan", bottest.User{ID: 5000000010, FirstName: "Ivan", LastName: "Petrov"}, "in no chat yet"},
+	{"judy", bottest.User{ID: 5000000011, FirstName: "Judy", UserName: "judy_j"}, "in no chat yet"},
+	{"kate", bottest.User{ID: 5000000012, FirstName: "Kate", UserName: "kate_k"}, "in no chat yet"},
 }
+
+// sbBot is the bot the simulated Telegram plays: Telegram's test bot,
+// able to be a chat's guard bot (Bot API 10.1), so that guard on can make
+// it one.
+var sbBot = bottest.User{ID: 6000000001, FirstName: "Invite Bot", UserName: "invite_test_bot", CanJoinGroups: true,
+	SupportsJoinRequestQueries: true}
 
 // sbAnonymous is the console's name for an anonymous admin of the group.
 const sbAnonymous = "anonymous"

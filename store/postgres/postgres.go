@@ -44,6 +44,11 @@ type DB struct {
 	pool *pgxpool.Pool
 }
 
+// AppName is the application_name of Open's connections when the URL
+// sets none: pg_stat_activity shows them as the bot's, and migrate-store
+// looks for them to refuse a database that a bot is using.
+const AppName = "invitebot"
+
 // connectTimeout bounds each connection attempt when the URL sets no
 // connect_timeout: a server that does not answer is an error, not a hang.
 const connectTimeout = 10 * time.Second
@@ -68,6 +73,9 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	if cfg.ConnConfig.Password != "" {
 		password = cfg.ConnConfig.Password
+	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = AppName
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -181,13 +182,19 @@ func (db *DB) EndVerification(ctx context.Context, v store.Verification, state s
 		ended = tag.RowsAffected() > 0
 		if kind, ok := verifyActions[state]; ok && ended {
 			// The requester's answer, or its absence, is an action of the
-			// record.
-			by := v.UserID
-			if state == store.VerifyTimedOut {
-				by = 0
+			// record, naming the requester as the record names them.
+			a := store.Action{ChatID: chatID, At: at, By: v.UserID, Via: string(store.JoinVerify), Kind: kind, Subject: v.UserID}
+			switch r, err := findRequest(ctx, tx, chatID, v.UserID, false); {
+			case err == nil:
+				a.Details = requesterName(r)
+			case !errors.Is(err, pgx.ErrNoRows):
+				return err
 			}
-			if err := recordAction(ctx, tx, store.Action{ChatID: chatID, At: at, By: by, Via: string(store.JoinVerify),
-				Kind: kind, Subject: v.UserID}); err != nil {
+			a.ByName = a.Details
+			if state == store.VerifyTimedOut {
+				a.By, a.ByName = 0, ""
+			}
+			if err := recordAction(ctx, tx, a); err != nil {
 				return err
 			}
 		}

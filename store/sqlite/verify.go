@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -176,13 +177,19 @@ func (db *DB) EndVerification(ctx context.Context, v store.Verification, state s
 	}
 	if kind, ok := verifyActions[state]; ok && n > 0 {
 		// The requester's answer, or its absence, is an action of the
-		// record.
-		by := v.UserID
-		if state == store.VerifyTimedOut {
-			by = 0
+		// record, naming the requester as the record names them.
+		a := store.Action{ChatID: v.ChatID, At: at, By: v.UserID, Via: string(store.JoinVerify), Kind: kind, Subject: v.UserID}
+		switch r, err := findRequest(ctx, tx, v.ChatID, v.UserID); {
+		case err == nil:
+			a.Details = requesterName(r)
+		case !errors.Is(err, sql.ErrNoRows):
+			return store.Verification{}, false, storeError(op, err)
 		}
-		if err := recordAction(ctx, tx, store.Action{ChatID: v.ChatID, At: at, By: by, Via: string(store.JoinVerify),
-			Kind: kind, Subject: v.UserID}); err != nil {
+		a.ByName = a.Details
+		if state == store.VerifyTimedOut {
+			a.By, a.ByName = 0, ""
+		}
+		if err := recordAction(ctx, tx, a); err != nil {
 			return store.Verification{}, false, storeError(op, err)
 		}
 	}

@@ -146,6 +146,61 @@ func testRecordOfRequestsAndSettings(t *testing.T, open Opener) {
 	wantAction(t, as[0], store.ActionSettingChanged, 7, 0, "replies=chat")
 }
 
+// testRecordOfVerifications: the end of a check is recorded naming its
+// requester, as /log shows them (@username, else the name): passed and
+// failed as the requester's own action, timed out as the join mode's; an
+// end that is no answer (unreachable) and a second end record nothing.
+func testRecordOfVerifications(t *testing.T, open Opener) {
+	db := open(t)
+	ctx := t.Context()
+	const chat = -1001
+	people := []store.JoinRequest{
+		{ChatID: chat, UserID: 201, FirstName: "Hank", LastName: "Hill", Username: "hank_h", UserChatID: 201, RequestedAt: t0},
+		{ChatID: chat, UserID: 202, FirstName: "Ivan", LastName: "Petrov", UserChatID: 202, RequestedAt: t0},
+		{ChatID: chat, UserID: 203, FirstName: "Judy", UserChatID: 203, RequestedAt: t0},
+		{ChatID: chat, UserID: 204, FirstName: "Kate", Username: "kate_k", UserChatID: 204, RequestedAt: t0},
+	}
+	for _, r := range people {
+		r.Mode = store.JoinVerify
+		must(t, db.AddJoinRequest(ctx, r))
+		if _, _, err := db.AddVerification(ctx, verification(chat, r.UserID, t0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := func(user int64, state store.VerifyState, at time.Duration) {
+		t.Helper()
+		if _, _, err := db.EndVerification(ctx, verification(chat, user, t0), state, t0.Add(at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end(201, store.VerifyPassed, time.Second)
+	end(202, store.VerifyFailed, 2*time.Second)
+	end(203, store.VerifyTimedOut, 3*time.Second)
+	end(204, store.VerifyUnreachable, 4*time.Second)
+	end(201, store.VerifyFailed, 5*time.Second) // ended already: nothing
+
+	as := actions(t, db, chat)
+	if len(as) != 3 {
+		t.Fatalf("%d actions, want 3: %+v", len(as), as)
+	}
+	for i, w := range []struct {
+		kind    store.ActionKind
+		by      int64
+		byName  string
+		subject int64
+		details string
+	}{
+		{store.ActionVerifyTimedOut, 0, "", 203, "Judy"},
+		{store.ActionVerifyFailed, 202, "Ivan Petrov", 202, "Ivan Petrov"},
+		{store.ActionVerifyPassed, 201, "@hank_h", 201, "@hank_h"},
+	} {
+		a := as[i]
+		if a.Kind != w.kind || a.By != w.by || a.ByName != w.byName || a.Subject != w.subject || a.Details != w.details || a.Via != string(store.JoinVerify) {
+			t.Errorf("action %d = %+v, want %s by %d %q of %d, details %q, via verify", i, a, w.kind, w.by, w.byName, w.subject, w.details)
+		}
+	}
+}
+
 func testLogChatOutbox(t *testing.T, open Opener) {
 	db := open(t)
 	ctx := t.Context()

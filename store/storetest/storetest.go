@@ -120,6 +120,7 @@ var suite = []struct {
 	// The record, history and rotations.
 	{"RecordOfLinks", testRecordOfLinks},
 	{"RecordOfRequestsAndSettings", testRecordOfRequestsAndSettings},
+	{"RecordOfVerifications", testRecordOfVerifications},
 	{"LogChatOutbox", testLogChatOutbox},
 	{"RecordMovesWithTheChat", testRecordMovesWithTheChat},
 	{"JoinHistory", testJoinHistory},

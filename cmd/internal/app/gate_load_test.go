@@ -78,6 +78,9 @@ func maxInWindow(at []time.Time, w time.Duration) int {
 func TestVerifyRaid200(t *testing.T) {
 	srv := newConsoleWorld(t)
 	srv.EnforceRateLimits(bottest.TelegramLimits)
+	// The pace alone takes 8 s for 200 messages (25 a second); a machine
+	// busy with other work adds to that.
+	srv.WaitTimeout = raidWait
 	ids := raiders(srv, 200)
 	h := startWith(t, srv, "", Options{Pace: bot.TelegramPace}, "INVITEBOT_OWNERS", owners)
 	h.ask(groupID, alice, "/joinmode verify")

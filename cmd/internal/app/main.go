@@ -7,6 +7,8 @@
 //	invitebot -version     print the version and build information
 //	invitebot -healthcheck ask the running bot's /readyz, exit 0 if ready (for HEALTHCHECK)
 //	invitebot backup FILE  copy the database to the new file FILE (mode 0600), while the bot runs or not
+//	invitebot migrate-store FROM TO
+//	                       copy the store FROM (SQLite or PostgreSQL) into the empty store TO, and check the copy
 package app
 
 import (
@@ -26,13 +28,16 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if len(args) > 0 && args[0] == "backup" {
 		return ExitCode(backup(ctx, args[1:], getenv, stdout, stderr), stderr)
 	}
+	if len(args) > 0 && args[0] == "migrate-store" {
+		return ExitCode(migrateStore(ctx, args[1:], stdout, stderr), stderr)
+	}
 	fs := flag.NewFlagSet("invitebot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	version := fs.Bool("version", false, "print the version and build information, then exit")
 	check := fs.Bool("check", false, "check the configuration, open the database and call getMe, then exit 0 (or 2 with the reason)")
 	healthcheck := fs.Bool("healthcheck", false, "ask the running bot's /readyz at INVITEBOT_HTTP_ADDR, then exit 0 if it is ready, 1 if not (for a container's HEALTHCHECK)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: invitebot [-check | -version | -healthcheck] | invitebot backup FILE")
+		fmt.Fprintln(stderr, "usage: invitebot [-check | -version | -healthcheck] | invitebot backup FILE | invitebot migrate-store FROM TO")
 		fmt.Fprintln(stderr, "The configuration is read from the environment: see README.md.")
 		fs.PrintDefaults()
 	}
