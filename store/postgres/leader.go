@@ -47,11 +47,13 @@ type LeaderOptions struct {
 	// CheckTimeout bounds that question: no answer within it, and
 	// leadership is lost. Default 2s.
 	CheckTimeout time.Duration
-	// Settle is how long a new leader waits after taking the lock before
-	// it acts, so that a leader that lost it (its connection ended while
-	// it lived) has noticed and stopped: it notices an ended connection at
-	// once, and stops polling and cuts its updates off within about a
-	// second. Default 1s.
+	// Settle is how long a new leader that waited for the lock (another
+	// held it) waits after taking it before it acts, so that a leader
+	// that lost it (its connection ended while it lived) has noticed and
+	// stopped: it notices an ended connection at once, and stops polling
+	// and cuts its updates off within about a second. An instance that
+	// finds the lock free does not wait: nobody led a moment ago. Default
+	// 1s.
 	Settle time.Duration
 }
 
@@ -112,14 +114,17 @@ func (db *DB) Leadership(botID int64, opts LeaderOptions) *Leadership {
 // connection failed (wrapped with what failed).
 var ErrLeadershipLost = errors.New("leadership lost: the lock's connection to the database failed")
 
-// Acquire waits until this instance holds the lock, then Settle more, and
-// returns the lease; or returns ctx's error when ctx ends first. waiting,
+// Acquire waits until this instance holds the lock (then Settle more if
+// another held it meanwhile), and returns the lease; or returns ctx's error when ctx ends first. waiting,
 // if not nil, is called with the reason each time an attempt fails for
 // something other than the lock being held (the server cannot be reached);
 // it must not block.
 func (l *Leadership) Acquire(ctx context.Context, waiting func(error)) (*Lease, error) {
 	wait := 250 * time.Millisecond
 	var conn *pgx.Conn
+	// held: another instance held the lock during this wait; the first
+	// to take it after it waits Settle.
+	held := false
 	defer func() {
 		if conn != nil {
 			closeConn(conn)
@@ -146,14 +151,29 @@ func (l *Leadership) Acquire(ctx context.Context, waiting func(error)) (*Lease, 
 			}
 			conn, wait = c, 250*time.Millisecond
 		}
-		// Wait on the lock for lock_timeout (Retry), then go round: the
-		// connection is checked by the attempt itself.
-		_, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, l.key)
+		// The lock may be free: then nobody led a moment ago, and there
+		// is nobody to wait for. Else wait on it for lock_timeout
+		// (Retry), then go round: the connection is checked by the
+		// attempt itself.
+		var err error
+		if !held {
+			var free bool
+			if err = conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, l.key).Scan(&free); err == nil && !free {
+				held = true
+			}
+		}
+		if held && err == nil {
+			_, err = conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, l.key)
+		}
 		if err == nil {
 			lease := &Lease{conn: conn, l: l, pid: conn.PgConn().PID(), lost: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 			conn = nil // the lease's now
 			go lease.watch()
-			t := time.NewTimer(l.opts.Settle)
+			settle := time.Duration(0)
+			if held {
+				settle = l.opts.Settle
+			}
+			t := time.NewTimer(settle)
 			select {
 			case <-t.C:
 				return lease, nil

@@ -272,3 +272,31 @@ func TestLeadershipAcquireCancelled(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // observing over a second, not synchronising
 	}
 }
+
+// TestLeadershipSettle: an instance that finds the lock free leads at once
+// (nobody led a moment ago: a lone instance starts fast); one that waited
+// for another's lock waits Settle more after taking it.
+func TestLeadershipSettle(t *testing.T) {
+	u := pgtest.NewDatabase(t)
+	a, b := openDB(t, u), openDB(t, u)
+	opts := fastLeader
+	opts.Settle = 2 * time.Second
+	start := time.Now()
+	first := within(t, acquire(t, t.Context(), a.Leadership(42, opts)), 5*time.Second, "the first instance")
+	if took := time.Since(start); took >= opts.Settle {
+		t.Errorf("the lock was free, and Acquire took %v, want no Settle (%v)", took, opts.Settle)
+	}
+	second := acquire(t, t.Context(), b.Leadership(42, opts))
+	// The second waits on the lock (several of its attempts pass).
+	select {
+	case <-second:
+		t.Fatal("the second led while the first held the lock")
+	case <-time.After(500 * time.Millisecond):
+	}
+	released := time.Now()
+	first.Release()
+	within(t, second, 5*time.Second, "the second instance")
+	if took := time.Since(released); took < opts.Settle {
+		t.Errorf("the second led %v after the release, want at least its Settle of %v", took, opts.Settle)
+	}
+}
