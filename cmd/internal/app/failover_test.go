@@ -264,6 +264,9 @@ func TestFailover(t *testing.T) {
 	if body := b.waitReady(t, http.StatusServiceUnavailable, time.Second); !strings.Contains(body, "standby: another instance polls") {
 		t.Errorf("the standby's /readyz says %q", body)
 	}
+	if code, body := b.get(t, "/healthz"); code != http.StatusOK {
+		t.Errorf("the standby's /healthz = %d %q, want 200: it is alive", code, body)
+	}
 	for _, x := range []struct {
 		in   *instance
 		want string

@@ -85,7 +85,6 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		margin = ops.ReadyMargin
 	}
 	health := ops.NewHealth(cfg.PollTimeout+margin, db.Ping, nil)
-	health.Lead(false) // until this instance leads
 	obs := ops.Observer(metrics, health)
 	st := ops.InstrumentStore(db, metrics)
 	// The verification page needs the gate, made once Telegram answers;
@@ -142,6 +141,13 @@ func Run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		metrics: metrics, health: health, obs: obs, page: &page, pageURL: pageURL, upgraded: &upgraded,
 	}
 	leaders := newLeadership(db, me.ID, in.Leader, log)
+	// Instances that share a database are standbys until they lead (a
+	// SQLite file's only instance is never one: until it polls, /readyz
+	// says why, as before).
+	_, t.shared = leaders.(*pgLeadership)
+	if t.shared {
+		health.Lead(false)
+	}
 	// Lead when this instance may; when it loses the lead (its database
 	// connection failed), stand by and try again.
 	for {
@@ -187,6 +193,8 @@ type term struct {
 	page     *lateHandler
 	pageURL  string
 	upgraded *atomic.Pointer[func(ctx context.Context, from, to int64) error]
+	// shared: other instances may lead in turn (PostgreSQL).
+	shared bool
 }
 
 // run is one term as the leader: the start-up calls, the background
@@ -209,7 +217,9 @@ func (t *term) run(ctx context.Context, lease lease) error {
 	t.health.Lead(true)
 	defer func() {
 		t.metrics.SetLeader(false)
-		t.health.Lead(false)
+		if t.shared {
+			t.health.Lead(false)
+		}
 	}()
 	setUp(termCtx, t.client, t.catalog, t.log)
 
