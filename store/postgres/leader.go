@@ -98,16 +98,20 @@ const (
 func (db *DB) Leadership(botID int64, opts LeaderOptions) *Leadership {
 	opts.defaults()
 	cfg := db.pool.Config().ConnConfig.Copy()
-	if cfg.RuntimeParams == nil {
-		cfg.RuntimeParams = map[string]string{}
-	}
-	cfg.RuntimeParams["tcp_keepalives_idle"] = keepaliveIdle
-	cfg.RuntimeParams["tcp_keepalives_interval"] = keepaliveInterval
-	cfg.RuntimeParams["tcp_keepalives_count"] = keepaliveCount
-	// A statement that waits for the lock gives up after Retry, so that
-	// a standby finds out that its own connection died.
-	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(opts.Retry.Milliseconds(), 10)
 	return &Leadership{cfg: cfg, key: LeaderKey(botID), password: cfg.Password, opts: opts}
+}
+
+// setUpSession sets the lock's session up: short server-side keepalives,
+// and a lock_timeout of Retry, so that a statement that waits for the lock
+// gives up in time for a standby to find out that its own connection
+// died. Set with SET rather than as start-up parameters, which a pooler
+// (PgBouncer) refuses.
+func (l *Leadership) setUpSession(ctx context.Context, conn *pgx.Conn) error {
+	_, err := conn.Exec(ctx, "SET tcp_keepalives_idle = "+keepaliveIdle+
+		"; SET tcp_keepalives_interval = "+keepaliveInterval+
+		"; SET tcp_keepalives_count = "+keepaliveCount+
+		"; SET lock_timeout = "+strconv.FormatInt(l.opts.Retry.Milliseconds(), 10))
+	return err
 }
 
 // ErrLeadershipLost is the cause of a Lease's end when the lock's
@@ -136,6 +140,11 @@ func (l *Leadership) Acquire(ctx context.Context, waiting func(error)) (*Lease, 
 		}
 		if conn == nil || conn.IsClosed() {
 			c, err := pgx.ConnectConfig(ctx, l.cfg)
+			if err == nil {
+				if err = l.setUpSession(ctx, c); err != nil {
+					closeConn(c)
+				}
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil, ctx.Err()
