@@ -79,7 +79,7 @@ func addLink(ctx context.Context, tx pgx.Tx, l store.NewLink) (store.Link, []sto
 	if err != nil {
 		return store.Link{}, nil, err
 	}
-	a := store.Action{ChatID: l.ChatID, At: l.CreatedAt, By: l.CreatedBy, Kind: store.ActionLinkCreated, Link: added.Number, Details: linkDetails(added)}
+	a := store.Action{ChatID: l.ChatID, At: l.CreatedAt, By: l.CreatedBy, Kind: store.ActionLinkCreated, Link: added.Number, Details: store.LinkDetails(added)}
 	if l.Primary {
 		a.Kind, a.Details = store.ActionLinkRotated, ""
 		for i, r := range replaced {
@@ -167,7 +167,7 @@ func (db *DB) EditLink(ctx context.Context, chatID, number int64, c store.LinkCh
 			return err
 		}
 		return recordAction(ctx, tx, store.Action{ChatID: chatID, At: c.EditedAt, By: c.EditedBy, Kind: store.ActionLinkEdited,
-			Link: number, Details: editDetails(before, l)})
+			Link: number, Details: store.EditDetails(before, l)})
 	})
 	if err != nil {
 		return store.Link{}, storeError(op, err)

@@ -308,7 +308,7 @@ func recordAnswer(ctx context.Context, tx pgx.Tx, r store.JoinRequest, state sto
 	if state == store.RequestApproved {
 		kind = store.ActionRequestApproved
 	}
-	a := store.Action{ChatID: r.ChatID, At: at, By: by, Kind: kind, Subject: r.UserID, Details: requesterName(r)}
+	a := store.Action{ChatID: r.ChatID, At: at, By: by, Kind: kind, Subject: r.UserID, Details: store.RequesterName(r)}
 	if r.InviteLink != "" {
 		if err := tx.QueryRow(ctx, `SELECT number FROM links WHERE chat_id = $1 AND url = $2`, r.ChatID, r.InviteLink).Scan(&a.Link); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err

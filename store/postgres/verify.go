@@ -186,7 +186,7 @@ func (db *DB) EndVerification(ctx context.Context, v store.Verification, state s
 			a := store.Action{ChatID: chatID, At: at, By: v.UserID, Via: string(store.JoinVerify), Kind: kind, Subject: v.UserID}
 			switch r, err := findRequest(ctx, tx, chatID, v.UserID, false); {
 			case err == nil:
-				a.Details = requesterName(r)
+				a.Details = store.RequesterName(r)
 			case !errors.Is(err, pgx.ErrNoRows):
 				return err
 			}

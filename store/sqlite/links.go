@@ -68,7 +68,7 @@ func addLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, []st
 	if err != nil {
 		return store.Link{}, nil, err
 	}
-	a := store.Action{ChatID: l.ChatID, At: l.CreatedAt, By: l.CreatedBy, Kind: store.ActionLinkCreated, Link: added.Number, Details: linkDetails(added)}
+	a := store.Action{ChatID: l.ChatID, At: l.CreatedAt, By: l.CreatedBy, Kind: store.ActionLinkCreated, Link: added.Number, Details: store.LinkDetails(added)}
 	if l.Primary {
 		a.Kind, a.Details = store.ActionLinkRotated, ""
 		for i, r := range replaced {
@@ -173,7 +173,7 @@ func (db *DB) EditLink(ctx context.Context, chatID, number int64, c store.LinkCh
 		return store.Link{}, storeError(op, err)
 	}
 	if err := recordAction(ctx, tx, store.Action{ChatID: chatID, At: c.EditedAt, By: c.EditedBy, Kind: store.ActionLinkEdited,
-		Link: number, Details: editDetails(before, l)}); err != nil {
+		Link: number, Details: store.EditDetails(before, l)}); err != nil {
 		return store.Link{}, storeError(op, err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -6,16 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/invitebot/invitebot/store"
 )
 
 var _ store.Record = (*DB)(nil)
-
-// timeLayout is how the record's details show a time, as the replies do.
-const timeLayout = "2006-01-02 15:04 UTC"
 
 // recordAction appends a to the record of its chat, in tx, the
 // transaction of the change it records, and puts it in the outbox of the
@@ -181,105 +177,4 @@ func (db *DB) PendingLogPosts(ctx context.Context) ([]store.LogPost, error) {
 func (db *DB) LogPosted(ctx context.Context, actionID int64) error {
 	_, err := db.db.ExecContext(ctx, `DELETE FROM action_posts WHERE action_id = ?`, actionID)
 	return storeError("log posted", err)
-}
-
-// linkDetails are a new link's settings as the record shows them, in the
-// commands' words: “NAME” expire=… limit=N request.
-func linkDetails(l store.Link) string {
-	var parts []string
-	if l.Name != "" {
-		parts = append(parts, "“"+l.Name+"”")
-	}
-	if !l.ExpiresAt.IsZero() {
-		parts = append(parts, "expire="+l.ExpiresAt.UTC().Format(timeLayout))
-	}
-	if l.MemberLimit > 0 {
-		parts = append(parts, "limit="+strconv.Itoa(l.MemberLimit))
-	}
-	if l.JoinRequest {
-		parts = append(parts, "request")
-	}
-	if l.Price > 0 {
-		parts = append(parts, "price="+strconv.Itoa(l.Price))
-	}
-	return strings.Join(parts, " ")
-}
-
-// editDetails are what an edit changed, in the commands' words.
-func editDetails(before, after store.Link) string {
-	var parts []string
-	if before.Name != after.Name {
-		parts = append(parts, "name=“"+after.Name+"”")
-	}
-	if !before.ExpiresAt.Equal(after.ExpiresAt) {
-		if after.ExpiresAt.IsZero() {
-			parts = append(parts, "expire=never")
-		} else {
-			parts = append(parts, "expire="+after.ExpiresAt.UTC().Format(timeLayout))
-		}
-	}
-	if before.MemberLimit != after.MemberLimit {
-		if after.MemberLimit == 0 {
-			parts = append(parts, "limit=none")
-		} else {
-			parts = append(parts, "limit="+strconv.Itoa(after.MemberLimit))
-		}
-	}
-	if before.JoinRequest != after.JoinRequest {
-		if after.JoinRequest {
-			parts = append(parts, "request")
-		} else {
-			parts = append(parts, "norequest")
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
-// requesterName names a requester in the record: @username, else the name.
-func requesterName(r store.JoinRequest) string {
-	switch {
-	case r.Username != "":
-		return "@" + r.Username
-	case r.LastName != "":
-		return r.FirstName + " " + r.LastName
-	}
-	return r.FirstName
-}
-
-// settingsDetails are the settings that differ between before and after,
-// one "name=value" each, as /log shows them.
-func settingsDetails(before, after store.ChatSettings) []string {
-	var out []string
-	if before.Language != after.Language {
-		out = append(out, "language="+orDefault(after.Language))
-	}
-	if before.Replies != after.Replies {
-		out = append(out, "replies="+orDefault(string(after.Replies)))
-	}
-	if before.JoinMode != after.JoinMode || (after.JoinMode == store.JoinVerify && before.VerifyWait != after.VerifyWait) {
-		d := "joinmode=" + orDefault(string(after.JoinMode))
-		if after.JoinMode == store.JoinVerify {
-			wait := after.VerifyWait
-			if wait <= 0 {
-				wait = store.DefaultVerifyWait
-			}
-			d += fmt.Sprintf(" %dm", int(wait/time.Minute))
-		}
-		out = append(out, d)
-	}
-	switch {
-	case before.Rules == after.Rules:
-	case after.Rules == "":
-		out = append(out, "rules=off")
-	default:
-		out = append(out, "rules=changed")
-	}
-	return out
-}
-
-func orDefault(s string) string {
-	if s == "" {
-		return "default"
-	}
-	return s
 }

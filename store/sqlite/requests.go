@@ -319,7 +319,7 @@ func recordAnswer(ctx context.Context, tx *sql.Tx, r store.JoinRequest, state st
 	if state == store.RequestApproved {
 		kind = store.ActionRequestApproved
 	}
-	a := store.Action{ChatID: r.ChatID, At: at, By: by, Kind: kind, Subject: r.UserID, Details: requesterName(r)}
+	a := store.Action{ChatID: r.ChatID, At: at, By: by, Kind: kind, Subject: r.UserID, Details: store.RequesterName(r)}
 	if r.InviteLink != "" {
 		if err := tx.QueryRowContext(ctx, `SELECT number FROM links WHERE chat_id = ? AND url = ?`, r.ChatID, r.InviteLink).Scan(&a.Link); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err

@@ -69,7 +69,7 @@ func (db *DB) SaveChatSettings(ctx context.Context, s store.ChatSettings) error 
 		return storeError(op, err)
 	}
 	if s.UpdatedAt.Unix() > 0 {
-		for _, d := range settingsDetails(before, s) {
+		for _, d := range store.SettingsDetails(before, s) {
 			if err := recordAction(ctx, tx, store.Action{ChatID: chatID, At: s.UpdatedAt, By: s.UpdatedBy, Kind: store.ActionSettingChanged, Details: d}); err != nil {
 				return storeError(op, err)
 			}

@@ -181,7 +181,7 @@ func (db *DB) EndVerification(ctx context.Context, v store.Verification, state s
 		a := store.Action{ChatID: v.ChatID, At: at, By: v.UserID, Via: string(store.JoinVerify), Kind: kind, Subject: v.UserID}
 		switch r, err := findRequest(ctx, tx, v.ChatID, v.UserID); {
 		case err == nil:
-			a.Details = requesterName(r)
+			a.Details = store.RequesterName(r)
 		case !errors.Is(err, sql.ErrNoRows):
 			return store.Verification{}, false, storeError(op, err)
 		}
