@@ -1244,19 +1244,11 @@ func (s *fakeStore) AddVerification(_ context.Context, v store.Verification) (st
 	if err := s.begin("AddVerification"); err != nil {
 		return store.Verification{}, false, err
 	}
-	switch {
-	case v.RequestedAt.Unix() <= 0:
-		return store.Verification{}, false, errors.New("add verification: no request time")
-	case v.Deadline.Unix() <= 0:
-		return store.Verification{}, false, errors.New("add verification: no deadline")
-	case v.Answer < 0 || v.Answer > 3:
-		return store.Verification{}, false, fmt.Errorf("add verification: answer %d is not a button", v.Answer)
+	if err := v.Complete(); err != nil {
+		return store.Verification{}, false, fmt.Errorf("add verification: %w", err)
 	}
 	if i := s.verifIndex(v.ChatID, v.UserID, v.RequestedAt); i >= 0 {
 		return s.verifs[i], false, nil
-	}
-	if v.Via == "" {
-		v.Via = store.ViaMessage
 	}
 	v.State, v.MessageID, v.EndedAt = store.VerifyPending, 0, time.Time{}
 	s.verifs = append(s.verifs, v)

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -587,6 +588,23 @@ type Verification struct {
 	State    VerifyState
 	// EndedAt is zero while the verification is pending.
 	EndedAt time.Time
+}
+
+// Complete checks that v can be stored as a new check, and sets what it
+// leaves to its default: Via is ViaMessage when empty.
+func (v *Verification) Complete() error {
+	switch {
+	case v.RequestedAt.Unix() <= 0:
+		return errors.New("no request time")
+	case v.Deadline.Unix() <= 0:
+		return errors.New("no deadline")
+	case v.Answer < 0 || v.Answer > 3:
+		return fmt.Errorf("answer %d is not a button", v.Answer)
+	}
+	if v.Via == "" {
+		v.Via = ViaMessage
+	}
+	return nil
 }
 
 // Verifications keeps the checks of requesters (verify mode), so that a

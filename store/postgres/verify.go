@@ -21,16 +21,8 @@ const verifyColumns = `chat_id, user_id, requested_at, user_chat_id, language, a
 // AddVerification stores v as pending unless its request has one already.
 func (db *DB) AddVerification(ctx context.Context, v store.Verification) (store.Verification, bool, error) {
 	const op = "add verification"
-	switch {
-	case v.RequestedAt.Unix() <= 0:
-		return store.Verification{}, false, fmt.Errorf("%s: no request time", op)
-	case v.Deadline.Unix() <= 0:
-		return store.Verification{}, false, fmt.Errorf("%s: no deadline", op)
-	case v.Answer < 0 || v.Answer > 3:
-		return store.Verification{}, false, fmt.Errorf("%s: answer %d is not a button", op, v.Answer)
-	}
-	if v.Via == "" {
-		v.Via = store.ViaMessage
+	if err := v.Complete(); err != nil {
+		return store.Verification{}, false, fmt.Errorf("%s: %w", op, err)
 	}
 	var (
 		stored store.Verification
