@@ -14,7 +14,7 @@ import (
 )
 
 // openDB opens the database at path and closes it when the test ends.
-func openDB(t *testing.T, path string) *sqlite.DB {
+func openDB(t testing.TB, path string) *sqlite.DB {
 	t.Helper()
 	db, err := sqlite.Open(t.Context(), path)
 	if err != nil {
@@ -29,7 +29,7 @@ func openDB(t *testing.T, path string) *sqlite.DB {
 }
 
 // newDB opens a new database in a temporary directory.
-func newDB(t *testing.T) *sqlite.DB {
+func newDB(t testing.TB) *sqlite.DB {
 	t.Helper()
 	return openDB(t, filepath.Join(t.TempDir(), "invitebot.db"))
 }
