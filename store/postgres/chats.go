@@ -9,12 +9,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Chats = (*DB)(nil)
-
-// chatColumns are the columns that scanChat reads, in its order.
-const chatColumns = `id, type, title, username, bot_status, bot_can_invite, updated_at`
 
 // SaveChat records c unless the stored record of the chat is newer.
 func (db *DB) SaveChat(ctx context.Context, c store.Chat) error {
@@ -26,7 +24,7 @@ func (db *DB) SaveChat(ctx context.Context, c store.Chat) error {
 			bot_status = excluded.bot_status, bot_can_invite = excluded.bot_can_invite,
 			updated_at = excluded.updated_at
 		WHERE excluded.updated_at >= chats.updated_at`,
-		c.ID, c.Type, c.Title, strings.TrimPrefix(c.Username, "@"), c.BotStatus, c.BotCanInvite, unixTime(c.UpdatedAt))
+		c.ID, c.Type, c.Title, strings.TrimPrefix(c.Username, "@"), c.BotStatus, c.BotCanInvite, sqlrow.UnixTime(c.UpdatedAt))
 	return storeError("save chat", err)
 }
 
@@ -46,13 +44,13 @@ func (db *DB) NoteChat(ctx context.Context, id int64, typ, title, username strin
 	return storeError("note chat", err)
 }
 
-// Chat returns the chat with that ID.
+// sqlrow.Chat returns the chat with that ID.
 func (db *DB) Chat(ctx context.Context, id int64) (store.Chat, error) {
 	id, err := currentChat(ctx, db.pool, id)
 	if err != nil {
 		return store.Chat{}, storeError("chat", err)
 	}
-	c, err := scanChat(db.pool.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = $1`, id))
+	c, err := sqlrow.Chat(db.pool.QueryRow(ctx, `SELECT `+sqlrow.ChatColumns+` FROM chats WHERE id = $1`, id))
 	return c, storeError("chat", err)
 }
 
@@ -62,7 +60,7 @@ func (db *DB) ChatByUsername(ctx context.Context, username string) (store.Chat, 
 	if username == "" {
 		return store.Chat{}, storeError("chat by username", pgx.ErrNoRows)
 	}
-	c, err := scanChat(db.pool.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats
+	c, err := sqlrow.Chat(db.pool.QueryRow(ctx, `SELECT `+sqlrow.ChatColumns+` FROM chats
 		WHERE lower(username) = lower($1) AND username <> '' ORDER BY updated_at DESC, id LIMIT 1`, username))
 	return c, storeError("chat by username", err)
 }
@@ -71,12 +69,12 @@ func (db *DB) ChatByUsername(ctx context.Context, username string) (store.Chat, 
 // the most recently updated first.
 func (db *DB) AdministeredChats(ctx context.Context) ([]store.Chat, error) {
 	const op = "administered chats"
-	rows, err := db.pool.Query(ctx, `SELECT `+chatColumns+` FROM chats
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.ChatColumns+` FROM chats
 		WHERE bot_status IN ('administrator', 'creator') ORDER BY updated_at DESC, id`)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	chats, err := collect(rows, scanChat)
+	chats, err := collect(rows, sqlrow.Chat)
 	return chats, storeError(op, err)
 }
 
@@ -90,7 +88,7 @@ func (db *DB) ChooseChat(ctx context.Context, userID, chatID int64, at time.Time
 		_, err = tx.Exec(ctx, `
 			INSERT INTO chosen_chats (user_id, chat_id, chosen_at) VALUES ($1, $2, $3)
 			ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, chosen_at = excluded.chosen_at`,
-			userID, chatID, unixTime(at))
+			userID, chatID, sqlrow.UnixTime(at))
 		return err
 	})
 	return storeError("choose chat", err)
@@ -101,19 +99,6 @@ func (db *DB) ChosenChat(ctx context.Context, userID int64) (int64, error) {
 	var id int64
 	err := db.pool.QueryRow(ctx, `SELECT chat_id FROM chosen_chats WHERE user_id = $1`, userID).Scan(&id)
 	return id, storeError("chosen chat", err)
-}
-
-// scanChat reads a row of chatColumns.
-func scanChat(row scanner) (store.Chat, error) {
-	var (
-		c       store.Chat
-		updated int64
-	)
-	if err := row.Scan(&c.ID, &c.Type, &c.Title, &c.Username, &c.BotStatus, &c.BotCanInvite, &updated); err != nil {
-		return store.Chat{}, err
-	}
-	c.UpdatedAt = fromUnix(updated)
-	return c, nil
 }
 
 // MoveChat moves every record of chat from to chat to, in one transaction.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.History = (*DB)(nil)
@@ -33,7 +34,7 @@ func (db *DB) ChatJoins(ctx context.Context, chatID int64, since time.Time) ([]s
 		return nil, storeError(op, err)
 	}
 	return db.linkJoins(ctx, op, `FROM link_joins j LEFT JOIN links l ON l.chat_id = j.chat_id AND l.url = j.invite_link
-		WHERE j.chat_id = $1 AND j.joined_at >= $2 ORDER BY j.joined_at, j.id`, chatID, unixTime(since))
+		WHERE j.chat_id = $1 AND j.joined_at >= $2 ORDER BY j.joined_at, j.id`, chatID, sqlrow.UnixTime(since))
 }
 
 func (db *DB) linkJoins(ctx context.Context, op, from string, args ...any) ([]store.LinkJoin, error) {
@@ -55,7 +56,7 @@ func scanLinkJoin(row scanner) (store.LinkJoin, error) {
 		&at, &j.ApprovedBy, &j.ApprovedByName, &j.ApprovedVia); err != nil {
 		return store.LinkJoin{}, err
 	}
-	j.At = fromUnix(at)
+	j.At = sqlrow.FromUnix(at)
 	return j, nil
 }
 
@@ -66,11 +67,11 @@ func (db *DB) LinkActions(ctx context.Context, chatID, number int64) ([]store.Ac
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+actionColumns+` FROM actions WHERE chat_id = $1 AND link = $2 ORDER BY id`, chatID, number)
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.ActionColumns+` FROM actions WHERE chat_id = $1 AND link = $2 ORDER BY id`, chatID, number)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	out, err := collect(rows, scanAction)
+	out, err := collect(rows, sqlrow.Action)
 	return out, storeError(op, err)
 }
 
@@ -81,7 +82,7 @@ func (db *DB) ActionCounts(ctx context.Context, chatID int64, since time.Time) (
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT kind, COUNT(*) FROM actions WHERE chat_id = $1 AND at >= $2 GROUP BY kind`, chatID, unixTime(since))
+	rows, err := db.pool.Query(ctx, `SELECT kind, COUNT(*) FROM actions WHERE chat_id = $1 AND at >= $2 GROUP BY kind`, chatID, sqlrow.UnixTime(since))
 	if err != nil {
 		return nil, storeError(op, err)
 	}

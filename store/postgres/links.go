@@ -6,19 +6,15 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Links = (*DB)(nil)
-
-// linkColumns are the columns that scanLink reads, in its order.
-const linkColumns = `request, chat_id, number, url, name, expires_at, member_limit, join_request,
-	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins, join_mode, price`
 
 // AddLink stores a new link with the chat's next number and, if it is
 // primary, revokes the chat's earlier primary links in the same transaction.
@@ -68,12 +64,12 @@ func addLink(ctx context.Context, tx pgx.Tx, l store.NewLink) (store.Link, []sto
 			return store.Link{}, nil, err
 		}
 	}
-	added, err := scanLink(tx.QueryRow(ctx, `
+	added, err := sqlrow.Link(tx.QueryRow(ctx, `
 		INSERT INTO links (chat_id, number, url, name, name_key, expires_at, member_limit,
 			join_request, is_primary, created_by, created_at, request, join_mode, price)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		RETURNING `+linkColumns,
-		l.ChatID, number, l.URL, l.Name, nameKey(l.Name), unixTime(l.ExpiresAt), l.MemberLimit,
+		RETURNING `+sqlrow.LinkColumns,
+		l.ChatID, number, l.URL, l.Name, sqlrow.NameKey(l.Name), sqlrow.UnixTime(l.ExpiresAt), l.MemberLimit,
 		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request, string(l.JoinMode), l.Price,
 	))
 	if err != nil {
@@ -95,7 +91,7 @@ func addLink(ctx context.Context, tx pgx.Tx, l store.NewLink) (store.Link, []sto
 	return added, replaced, nil
 }
 
-// Link returns the chat's link #number.
+// sqlrow.Link returns the chat's link #number.
 func (db *DB) Link(ctx context.Context, chatID, number int64) (store.Link, error) {
 	op := fmt.Sprintf("link #%d", number)
 	chatID, err := currentChat(ctx, db.pool, chatID)
@@ -123,7 +119,7 @@ func (db *DB) LinksByName(ctx context.Context, chatID int64, name string) ([]sto
 	if err != nil {
 		return nil, storeError("links by name", err)
 	}
-	links, err := findLinks(ctx, db.pool, "chat_id = $1 AND name_key = $2 ORDER BY number", chatID, nameKey(name))
+	links, err := findLinks(ctx, db.pool, "chat_id = $1 AND name_key = $2 ORDER BY number", chatID, sqlrow.NameKey(name))
 	return links, storeError("links by name", err)
 }
 
@@ -216,12 +212,12 @@ func revokePrimaryLinks(ctx context.Context, tx pgx.Tx, chatID, by int64, at tim
 	rows, err := tx.Query(ctx, `
 		UPDATE links SET revoked_by = $1, revoked_at = $2
 		WHERE chat_id = $3 AND is_primary AND revoked_at = 0
-		RETURNING `+linkColumns,
+		RETURNING `+sqlrow.LinkColumns,
 		by, at.Unix(), chatID)
 	if err != nil {
 		return nil, err
 	}
-	links, err := collect(rows, scanLink)
+	links, err := collect(rows, sqlrow.Link)
 	if err != nil {
 		return nil, err
 	}
@@ -241,11 +237,11 @@ func updateLink(ctx context.Context, tx pgx.Tx, chatID, number int64, c store.Li
 		joinRequest         *bool
 	)
 	if c.Name != nil {
-		k := nameKey(*c.Name)
+		k := sqlrow.NameKey(*c.Name)
 		name, key = c.Name, &k
 	}
 	if c.ExpiresAt != nil {
-		e := unixTime(*c.ExpiresAt)
+		e := sqlrow.UnixTime(*c.ExpiresAt)
 		expiresAt = &e
 	}
 	memberLimit, joinRequest = c.MemberLimit, c.JoinRequest
@@ -253,7 +249,7 @@ func updateLink(ctx context.Context, tx pgx.Tx, chatID, number int64, c store.Li
 		m := string(*c.JoinMode)
 		joinMode = &m
 	}
-	return scanLink(tx.QueryRow(ctx, `
+	return sqlrow.Link(tx.QueryRow(ctx, `
 		UPDATE links SET
 			name         = COALESCE($1, name),
 			name_key     = COALESCE($2, name_key),
@@ -264,7 +260,7 @@ func updateLink(ctx context.Context, tx pgx.Tx, chatID, number int64, c store.Li
 			edited_by    = $7,
 			edited_at    = $8
 		WHERE chat_id = $9 AND number = $10
-		RETURNING `+linkColumns,
+		RETURNING `+sqlrow.LinkColumns,
 		name, key, expiresAt, memberLimit, joinRequest, joinMode, c.EditedBy, c.EditedAt.Unix(), chatID, number,
 	))
 }
@@ -272,41 +268,15 @@ func updateLink(ctx context.Context, tx pgx.Tx, chatID, number int64, c store.Li
 // findLink returns the link that matches where; pgx.ErrNoRows if none.
 // where is a constant condition with $n placeholders for args.
 func findLink(ctx context.Context, q querier, where string, args ...any) (store.Link, error) {
-	return scanLink(q.QueryRow(ctx, `SELECT `+linkColumns+` FROM links WHERE `+where, args...))
+	return sqlrow.Link(q.QueryRow(ctx, `SELECT `+sqlrow.LinkColumns+` FROM links WHERE `+where, args...))
 }
 
 // findLinks returns the links that match where, which is a constant
 // condition with $n placeholders for args, and may end in ORDER BY.
 func findLinks(ctx context.Context, q querier, where string, args ...any) ([]store.Link, error) {
-	rows, err := q.Query(ctx, `SELECT `+linkColumns+` FROM links WHERE `+where, args...)
+	rows, err := q.Query(ctx, `SELECT `+sqlrow.LinkColumns+` FROM links WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanLink)
-}
-
-// scanLink reads a row of linkColumns.
-func scanLink(row scanner) (store.Link, error) {
-	var (
-		l                                 store.Link
-		expires, created, edited, revoked int64
-		mode                              string
-	)
-	if err := row.Scan(&l.Request, &l.ChatID, &l.Number, &l.URL, &l.Name, &expires, &l.MemberLimit,
-		&l.JoinRequest, &l.Primary, &l.CreatedBy, &created, &l.EditedBy, &edited,
-		&l.RevokedBy, &revoked, &l.Joins, &mode, &l.Price); err != nil {
-		return store.Link{}, err
-	}
-	l.JoinMode = store.JoinMode(mode)
-	l.ExpiresAt = fromUnix(expires)
-	l.CreatedAt = fromUnix(created)
-	l.EditedAt = fromUnix(edited)
-	l.RevokedAt = fromUnix(revoked)
-	return l, nil
-}
-
-// nameKey is the form of a link name that LinksByName compares: Unicode
-// lower case, whatever the database's locale.
-func nameKey(name string) string {
-	return strings.ToLower(name)
+	return collect(rows, sqlrow.Link)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var (
@@ -31,7 +32,7 @@ func (db *DB) SetNotify(ctx context.Context, s store.Subscriber, on bool, at tim
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO notify_subscriptions (chat_id, user_id, language, created_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (chat_id, user_id) DO UPDATE SET language = excluded.language`,
-			chatID, s.UserID, s.Language, unixTime(at))
+			chatID, s.UserID, s.Language, sqlrow.UnixTime(at))
 		return err
 	})
 	return storeError("set notify", err)
@@ -70,10 +71,8 @@ func settleNotifications(ctx context.Context, tx pgx.Tx, chatID, requesterID int
 	return err
 }
 
-const notificationColumns = `id, chat_id, requester_id, requested_at, admin_id, language, state, message_id, sent_at, outcome`
-
 func (db *DB) notifications(ctx context.Context, op, where string, args ...any) ([]store.Notification, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE `+where+` ORDER BY id`, args...)
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.NotificationColumns+` FROM notifications WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
@@ -86,7 +85,7 @@ func (db *DB) notifications(ctx context.Context, op, where string, args ...any) 
 		if err := row.Scan(&n.ID, &n.ChatID, &n.RequesterID, &requested, &n.AdminID, &n.Language, &state, &n.MessageID, &sent, &outcome); err != nil {
 			return n, err
 		}
-		n.RequestedAt, n.SentAt = fromUnix(requested), fromUnix(sent)
+		n.RequestedAt, n.SentAt = sqlrow.FromUnix(requested), sqlrow.FromUnix(sent)
 		n.State, n.Outcome = store.NotificationState(state), store.RequestState(outcome)
 		return n, nil
 	})
@@ -119,7 +118,7 @@ func (db *DB) NotificationSent(ctx context.Context, id int64, messageID int, at 
 	// was dropped meanwhile: it went out all the same, and its message
 	// must show the outcome.
 	_, err := db.pool.Exec(ctx, `UPDATE notifications SET state = 'sent', message_id = $1, sent_at = $2 WHERE id = $3 AND state IN ('pending', 'dropped')`,
-		messageID, unixTime(at), id)
+		messageID, sqlrow.UnixTime(at), id)
 	return storeError("notification sent", err)
 }
 
@@ -128,12 +127,12 @@ func (db *DB) NotificationsSummarized(ctx context.Context, adminID, chatID int64
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		if len(ids) > 0 {
 			if _, err := tx.Exec(ctx, `UPDATE notifications SET state = 'summarized', sent_at = $1 WHERE id = ANY($2) AND state = 'pending'`,
-				unixTime(at), ids); err != nil {
+				sqlrow.UnixTime(at), ids); err != nil {
 				return err
 			}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, sent_at, backlog_since) VALUES ($1, $2, $3, 0)
-			ON CONFLICT (admin_id, chat_id) DO UPDATE SET sent_at = excluded.sent_at, backlog_since = 0`, adminID, chatID, unixTime(at))
+			ON CONFLICT (admin_id, chat_id) DO UPDATE SET sent_at = excluded.sent_at, backlog_since = 0`, adminID, chatID, sqlrow.UnixTime(at))
 		return err
 	})
 	return storeError("notifications summarized", err)
@@ -154,7 +153,7 @@ func (db *DB) NotifyWindow(ctx context.Context, adminID, chatID int64, since tim
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return w, storeError(op, err)
 	}
-	w.LastSummary, w.BacklogSince = fromUnix(last), fromUnix(backlog)
+	w.LastSummary, w.BacklogSince = sqlrow.FromUnix(last), sqlrow.FromUnix(backlog)
 	return w, nil
 }
 
@@ -162,7 +161,7 @@ func (db *DB) NotifyWindow(ctx context.Context, adminID, chatID int64, since tim
 func (db *DB) WaitForSummary(ctx context.Context, adminID, chatID int64, at time.Time) error {
 	_, err := db.pool.Exec(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, backlog_since) VALUES ($1, $2, $3)
 		ON CONFLICT (admin_id, chat_id) DO UPDATE SET backlog_since = excluded.backlog_since
-		WHERE notification_summaries.backlog_since = 0`, adminID, chatID, unixTime(at))
+		WHERE notification_summaries.backlog_since = 0`, adminID, chatID, sqlrow.UnixTime(at))
 	return storeError("wait for summary", err)
 }
 
@@ -184,7 +183,7 @@ func (db *DB) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) erro
 		ON CONFLICT (chat_id, message_id) DO UPDATE SET kind = excluded.kind, target_id = excluded.target_id,
 			items = excluded.items, title = excluded.title, user_id = excluded.user_id, parent_id = excluded.parent_id,
 			expires_at = excluded.expires_at, created_at = excluded.created_at`,
-		m.ChatID, m.MessageID, m.Kind, m.TargetID, strings.Join(items, " "), m.Title, m.UserID, m.ParentID, unixTime(m.ExpiresAt), unixTime(m.CreatedAt))
+		m.ChatID, m.MessageID, m.Kind, m.TargetID, strings.Join(items, " "), m.Title, m.UserID, m.ParentID, sqlrow.UnixTime(m.ExpiresAt), sqlrow.UnixTime(m.CreatedAt))
 	return storeError("save button message", err)
 }
 
@@ -211,14 +210,14 @@ func (db *DB) ButtonMessage(ctx context.Context, chatID int64, messageID int) (s
 		}
 		m.Items = append(m.Items, n)
 	}
-	m.ExpiresAt, m.CreatedAt = fromUnix(expires), fromUnix(created)
+	m.ExpiresAt, m.CreatedAt = sqlrow.FromUnix(expires), sqlrow.FromUnix(created)
 	return m, nil
 }
 
 // SavePendingCommand records a command that waits for a private chat.
 func (db *DB) SavePendingCommand(ctx context.Context, c store.PendingCommand) error {
 	_, err := db.pool.Exec(ctx, `INSERT INTO pending_commands (token, user_id, chat_id, command, args, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		c.Token, c.UserID, c.ChatID, c.Command, c.Args, unixTime(c.CreatedAt))
+		c.Token, c.UserID, c.ChatID, c.Command, c.Args, sqlrow.UnixTime(c.CreatedAt))
 	return storeError("save pending command", err)
 }
 
@@ -232,7 +231,7 @@ func (db *DB) TakePendingCommand(ctx context.Context, token string) (store.Pendi
 			Scan(&c.UserID, &c.ChatID, &c.Command, &c.Args, &at); err != nil {
 			return err
 		}
-		c.CreatedAt = fromUnix(at)
+		c.CreatedAt = sqlrow.FromUnix(at)
 		var err error
 		c.ChatID, err = currentChat(ctx, tx, c.ChatID)
 		return err

@@ -33,6 +33,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 //go:embed migrations/*.sql
@@ -252,22 +253,6 @@ func storeError(op string, err error) error {
 	}
 }
 
-// unixTime is t as stored: Unix seconds, 0 for the zero time.
-func unixTime(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.Unix()
-}
-
-// fromUnix is the time stored as s, in UTC; the zero time for 0.
-func fromUnix(s int64) time.Time {
-	if s == 0 {
-		return time.Time{}
-	}
-	return time.Unix(s, 0).UTC()
-}
-
 // querier is what the pool and a transaction have in common: the helpers
 // serve plain reads and transactions alike.
 type querier interface {
@@ -314,7 +299,7 @@ func lockChatSettings(ctx context.Context, tx pgx.Tx, chatID int64) error {
 }
 
 // scanner is a row to scan.
-type scanner interface{ Scan(dest ...any) error }
+type scanner = sqlrow.Scanner
 
 // collect reads and closes rows, one value of each by scan.
 func collect[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Record = (*DB)(nil)
@@ -44,21 +45,6 @@ func recordAction(ctx context.Context, tx pgx.Tx, a store.Action) error {
 	return nil
 }
 
-const actionColumns = `id, chat_id, at, by_id, by_name, via, kind, link, subject, details`
-
-func scanAction(row scanner) (store.Action, error) {
-	var (
-		a    store.Action
-		at   int64
-		kind string
-	)
-	if err := row.Scan(&a.ID, &a.ChatID, &at, &a.By, &a.ByName, &a.Via, &kind, &a.Link, &a.Subject, &a.Details); err != nil {
-		return store.Action{}, err
-	}
-	a.At, a.Kind = fromUnix(at), store.ActionKind(kind)
-	return a, nil
-}
-
 // Actions returns the chat's last n actions, newest first.
 func (db *DB) Actions(ctx context.Context, chatID int64, n int) ([]store.Action, error) {
 	const op = "actions"
@@ -66,11 +52,11 @@ func (db *DB) Actions(ctx context.Context, chatID int64, n int) ([]store.Action,
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+actionColumns+` FROM actions WHERE chat_id = $1 ORDER BY id DESC LIMIT $2`, chatID, n)
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.ActionColumns+` FROM actions WHERE chat_id = $1 ORDER BY id DESC LIMIT $2`, chatID, n)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	out, err := collect(rows, scanAction)
+	out, err := collect(rows, sqlrow.Action)
 	return out, storeError(op, err)
 }
 
@@ -113,7 +99,7 @@ func (db *DB) SetLogChat(ctx context.Context, chatID, logChatID, by int64, at ti
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO log_chats (chat_id, log_chat_id, set_by, set_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (chat_id) DO UPDATE SET log_chat_id = excluded.log_chat_id, set_by = excluded.set_by, set_at = excluded.set_at`,
-			chatID, logChatID, by, unixTime(at)); err != nil {
+			chatID, logChatID, by, sqlrow.UnixTime(at)); err != nil {
 			return err
 		}
 		return record()
@@ -154,7 +140,7 @@ func (db *DB) PendingLogPosts(ctx context.Context) ([]store.LogPost, error) {
 		if err := row.Scan(&p.LogChatID, &a.ID, &a.ChatID, &at, &a.By, &a.ByName, &a.Via, &kind, &a.Link, &a.Subject, &a.Details); err != nil {
 			return p, err
 		}
-		a.At, a.Kind = fromUnix(at), store.ActionKind(kind)
+		a.At, a.Kind = sqlrow.FromUnix(at), store.ActionKind(kind)
 		return p, nil
 	})
 	return out, storeError(op, err)

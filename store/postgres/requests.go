@@ -10,13 +10,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.JoinRequests = (*DB)(nil)
-
-// requestColumns are the columns that scanRequest reads, in its order.
-const requestColumns = `chat_id, user_id, first_name, last_name, username, bio, invite_link,
-	user_chat_id, requested_at, state, answered_by, answered_at, counted, joined, query_id, mode, unreachable`
 
 // AddJoinRequest stores r as the user's pending request, replacing an older one.
 func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
@@ -82,12 +79,12 @@ func (db *DB) PendingJoinRequests(ctx context.Context, chatID int64) ([]store.Jo
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+requestColumns+` FROM join_requests
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.RequestColumns+` FROM join_requests
 		WHERE chat_id = $1 AND state = 'pending' ORDER BY requested_at, user_id`, chatID)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	out, err := collect(rows, scanRequest)
+	out, err := collect(rows, sqlrow.Request)
 	return out, storeError(op, err)
 }
 
@@ -256,7 +253,7 @@ func countJoin(ctx context.Context, tx pgx.Tx, chatID int64, url string, j store
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO link_joins (chat_id, invite_link, user_id, first_name, last_name, username,
 		joined_at, approved_by, approved_by_name, approved_via) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		chatID, url, j.UserID, j.FirstName, j.LastName, strings.TrimPrefix(j.Username, "@"), unixTime(j.At),
+		chatID, url, j.UserID, j.FirstName, j.LastName, strings.TrimPrefix(j.Username, "@"), sqlrow.UnixTime(j.At),
 		j.ApprovedBy, j.ApprovedByName, j.ApprovedVia)
 	return err == nil, err
 }
@@ -276,30 +273,11 @@ func joinOf(ctx context.Context, r store.JoinRequest, by int64, at time.Time) st
 // findRequest returns the user's request in the chat, locked until the
 // transaction ends if lock; pgx.ErrNoRows if none.
 func findRequest(ctx context.Context, q querier, chatID, userID int64, lock bool) (store.JoinRequest, error) {
-	query := `SELECT ` + requestColumns + ` FROM join_requests WHERE chat_id = $1 AND user_id = $2`
+	query := `SELECT ` + sqlrow.RequestColumns + ` FROM join_requests WHERE chat_id = $1 AND user_id = $2`
 	if lock {
 		query += ` FOR UPDATE`
 	}
-	return scanRequest(q.QueryRow(ctx, query, chatID, userID))
-}
-
-// scanRequest reads a row of requestColumns.
-func scanRequest(row scanner) (store.JoinRequest, error) {
-	var (
-		r                   store.JoinRequest
-		requested, answered int64
-		state, mode         string
-	)
-	if err := row.Scan(&r.ChatID, &r.UserID, &r.FirstName, &r.LastName, &r.Username, &r.Bio, &r.InviteLink,
-		&r.UserChatID, &requested, &state, &r.AnsweredBy, &answered, &r.Counted, &r.Joined,
-		&r.QueryID, &mode, &r.Unreachable); err != nil {
-		return store.JoinRequest{}, err
-	}
-	r.Mode = store.JoinMode(mode)
-	r.State = store.RequestState(state)
-	r.RequestedAt = fromUnix(requested)
-	r.AnsweredAt = fromUnix(answered)
-	return r, nil
+	return sqlrow.Request(q.QueryRow(ctx, query, chatID, userID))
 }
 
 // recordAnswer records the answer to r, a pending request.

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Rotations = (*DB)(nil)
@@ -70,20 +71,6 @@ func (db *DB) SetAutorotate(ctx context.Context, chatID int64, every time.Durati
 	return storeError(op, err)
 }
 
-const scheduleColumns = `chat_id, every, next_at, set_by, set_at`
-
-func scanSchedule(row scanner) (store.Schedule, error) {
-	var (
-		s                  store.Schedule
-		every, next, setAt int64
-	)
-	if err := row.Scan(&s.ChatID, &every, &next, &s.SetBy, &setAt); err != nil {
-		return store.Schedule{}, err
-	}
-	s.Every, s.Next, s.SetAt = time.Duration(every)*time.Second, fromUnix(next), fromUnix(setAt)
-	return s, nil
-}
-
 // Autorotate returns the chat's schedule.
 func (db *DB) Autorotate(ctx context.Context, chatID int64) (store.Schedule, error) {
 	const op = "autorotate"
@@ -91,18 +78,18 @@ func (db *DB) Autorotate(ctx context.Context, chatID int64) (store.Schedule, err
 	if err != nil {
 		return store.Schedule{}, storeError(op, err)
 	}
-	s, err := scanSchedule(db.pool.QueryRow(ctx, `SELECT `+scheduleColumns+` FROM autorotate WHERE chat_id = $1`, chatID))
+	s, err := sqlrow.Schedule(db.pool.QueryRow(ctx, `SELECT `+sqlrow.ScheduleColumns+` FROM autorotate WHERE chat_id = $1`, chatID))
 	return s, storeError(op, err)
 }
 
 // DueSchedules returns the schedules due at now.
 func (db *DB) DueSchedules(ctx context.Context, now time.Time) ([]store.Schedule, error) {
 	const op = "due schedules"
-	rows, err := db.pool.Query(ctx, `SELECT `+scheduleColumns+` FROM autorotate WHERE next_at <= $1 ORDER BY next_at, chat_id`, now.Unix())
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.ScheduleColumns+` FROM autorotate WHERE next_at <= $1 ORDER BY next_at, chat_id`, now.Unix())
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	out, err := collect(rows, scanSchedule)
+	out, err := collect(rows, sqlrow.Schedule)
 	return out, storeError(op, err)
 }
 
@@ -115,7 +102,7 @@ func (db *DB) NextSlot(ctx context.Context) (time.Time, error) {
 	if next == nil {
 		return time.Time{}, nil
 	}
-	return fromUnix(*next), nil
+	return sqlrow.FromUnix(*next), nil
 }
 
 // StartRotation starts the rotation of a slot and moves the schedule on.
@@ -217,7 +204,7 @@ func (db *DB) OpenRotations(ctx context.Context) ([]store.Rotation, error) {
 		if err := row.Scan(&r.ChatID, &slot, &started, &r.Previous, &done, &r.Link, &r.Notified); err != nil {
 			return r, err
 		}
-		r.Slot, r.StartedAt, r.DoneAt = fromUnix(slot), fromUnix(started), fromUnix(done)
+		r.Slot, r.StartedAt, r.DoneAt = sqlrow.FromUnix(slot), sqlrow.FromUnix(started), sqlrow.FromUnix(done)
 		return r, nil
 	})
 	return out, storeError(op, err)

@@ -4,19 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Verifications = (*DB)(nil)
-
-// verifyColumns are the columns that scanVerification reads, in its order.
-const verifyColumns = `chat_id, user_id, requested_at, user_chat_id, language, answer, token, via,
-	message_id, deadline, state, ended_at`
 
 // AddVerification stores v as pending unless its request has one already.
 func (db *DB) AddVerification(ctx context.Context, v store.Verification) (store.Verification, bool, error) {
@@ -42,7 +38,7 @@ func (db *DB) AddVerification(ctx context.Context, v store.Verification) (store.
 			return err
 		}
 		added = tag.RowsAffected() > 0
-		stored, err = scanVerification(tx.QueryRow(ctx, `SELECT `+verifyColumns+` FROM verifications
+		stored, err = sqlrow.Verification(tx.QueryRow(ctx, `SELECT `+sqlrow.VerifyColumns+` FROM verifications
 			WHERE chat_id = $1 AND user_id = $2 AND requested_at = $3`, chatID, v.UserID, v.RequestedAt.Unix()))
 		return err
 	})
@@ -52,14 +48,14 @@ func (db *DB) AddVerification(ctx context.Context, v store.Verification) (store.
 	return stored, added, nil
 }
 
-// Verification returns the verification of the user's current request.
+// sqlrow.Verification returns the verification of the user's current request.
 func (db *DB) Verification(ctx context.Context, chatID, userID int64) (store.Verification, error) {
 	const op = "verification"
 	chatID, err := currentChat(ctx, db.pool, chatID)
 	if err != nil {
 		return store.Verification{}, storeError(op, err)
 	}
-	v, err := scanVerification(db.pool.QueryRow(ctx, `SELECT `+prefixed("v.", verifyColumns)+`
+	v, err := sqlrow.Verification(db.pool.QueryRow(ctx, `SELECT `+sqlrow.Prefixed("v.", sqlrow.VerifyColumns)+`
 		FROM verifications v JOIN join_requests r
 			ON r.chat_id = v.chat_id AND r.user_id = v.user_id AND r.requested_at = v.requested_at
 		WHERE v.chat_id = $1 AND v.user_id = $2`, chatID, userID))
@@ -72,7 +68,7 @@ func (db *DB) VerificationByToken(ctx context.Context, token string) (store.Veri
 	if token == "" {
 		return store.Verification{}, storeError(op, pgx.ErrNoRows)
 	}
-	v, err := scanVerification(db.pool.QueryRow(ctx, `SELECT `+verifyColumns+` FROM verifications WHERE token = $1`, token))
+	v, err := sqlrow.Verification(db.pool.QueryRow(ctx, `SELECT `+sqlrow.VerifyColumns+` FROM verifications WHERE token = $1`, token))
 	return v, storeError(op, err)
 }
 
@@ -94,7 +90,7 @@ func (db *DB) DueVerifications(ctx context.Context, now time.Time, limit int) ([
 // unreachable).
 func (db *DB) UnsettledVerifications(ctx context.Context, limit int) ([]store.Verification, error) {
 	const op = "unsettled verifications"
-	rows, err := db.pool.Query(ctx, `SELECT `+prefixed("v.", verifyColumns)+`
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.Prefixed("v.", sqlrow.VerifyColumns)+`
 		FROM verifications v JOIN join_requests r
 			ON r.chat_id = v.chat_id AND r.user_id = v.user_id AND r.requested_at = v.requested_at
 		WHERE v.state IN ('passed', 'failed', 'timed_out') AND r.state = 'pending'
@@ -102,7 +98,7 @@ func (db *DB) UnsettledVerifications(ctx context.Context, limit int) ([]store.Ve
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	vs, err := collect(rows, scanVerification)
+	vs, err := collect(rows, sqlrow.Verification)
 	return vs, storeError(op, err)
 }
 
@@ -114,7 +110,7 @@ func (db *DB) NextVerificationDeadline(ctx context.Context) (time.Time, error) {
 	if err != nil || next == nil {
 		return time.Time{}, storeError("next verification deadline", err)
 	}
-	return fromUnix(*next), nil
+	return sqlrow.FromUnix(*next), nil
 }
 
 // VerificationSent records the message of a check.
@@ -205,7 +201,7 @@ func (db *DB) EndVerification(ctx context.Context, v store.Verification, state s
 				}
 			}
 		}
-		after, err = scanVerification(tx.QueryRow(ctx, `SELECT `+verifyColumns+` FROM verifications
+		after, err = sqlrow.Verification(tx.QueryRow(ctx, `SELECT `+sqlrow.VerifyColumns+` FROM verifications
 			WHERE chat_id = $1 AND user_id = $2 AND requested_at = $3`, chatID, v.UserID, v.RequestedAt.Unix()))
 		return err
 	})
@@ -234,36 +230,10 @@ func settleVerification(ctx context.Context, tx pgx.Tx, chatID, userID int64, re
 // verifications returns the verifications that match where, a constant
 // condition with $n placeholders for args that may end in ORDER BY and LIMIT.
 func (db *DB) verifications(ctx context.Context, op, where string, args ...any) ([]store.Verification, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+verifyColumns+` FROM verifications WHERE `+where, args...)
+	rows, err := db.pool.Query(ctx, `SELECT `+sqlrow.VerifyColumns+` FROM verifications WHERE `+where, args...)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	vs, err := collect(rows, scanVerification)
+	vs, err := collect(rows, sqlrow.Verification)
 	return vs, storeError(op, err)
-}
-
-// scanVerification reads a row of verifyColumns.
-func scanVerification(row scanner) (store.Verification, error) {
-	var (
-		v                        store.Verification
-		requested, deadline, end int64
-		via, state               string
-	)
-	if err := row.Scan(&v.ChatID, &v.UserID, &requested, &v.UserChatID, &v.Language, &v.Answer, &v.Token, &via,
-		&v.MessageID, &deadline, &state, &end); err != nil {
-		return store.Verification{}, err
-	}
-	v.RequestedAt, v.Deadline, v.EndedAt = fromUnix(requested), fromUnix(deadline), fromUnix(end)
-	v.Via, v.State = store.VerifyVia(via), store.VerifyState(state)
-	return v, nil
-}
-
-// prefixed is a list of columns with each column prefixed by p (a table's
-// alias and a dot).
-func prefixed(p, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = p + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
 }

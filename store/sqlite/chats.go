@@ -8,12 +8,10 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Chats = (*DB)(nil)
-
-// chatColumns are the columns that scanChat reads, in its order.
-const chatColumns = `id, type, title, username, bot_status, bot_can_invite, updated_at`
 
 // SaveChat records c unless the stored record of the chat is newer.
 func (db *DB) SaveChat(ctx context.Context, c store.Chat) error {
@@ -25,7 +23,7 @@ func (db *DB) SaveChat(ctx context.Context, c store.Chat) error {
 			bot_status = excluded.bot_status, bot_can_invite = excluded.bot_can_invite,
 			updated_at = excluded.updated_at
 		WHERE excluded.updated_at >= chats.updated_at`,
-		c.ID, c.Type, c.Title, strings.TrimPrefix(c.Username, "@"), c.BotStatus, c.BotCanInvite, unixTime(c.UpdatedAt))
+		c.ID, c.Type, c.Title, strings.TrimPrefix(c.Username, "@"), c.BotStatus, c.BotCanInvite, sqlrow.UnixTime(c.UpdatedAt))
 	return storeError("save chat", err)
 }
 
@@ -42,13 +40,13 @@ func (db *DB) NoteChat(ctx context.Context, id int64, typ, title, username strin
 	return storeError("note chat", err)
 }
 
-// Chat returns the chat with that ID.
+// sqlrow.Chat returns the chat with that ID.
 func (db *DB) Chat(ctx context.Context, id int64) (store.Chat, error) {
 	id, err := currentChat(ctx, db.db, id)
 	if err != nil {
 		return store.Chat{}, storeError("chat", err)
 	}
-	c, err := scanChat(db.db.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = ?`, id))
+	c, err := sqlrow.Chat(db.db.QueryRowContext(ctx, `SELECT `+sqlrow.ChatColumns+` FROM chats WHERE id = ?`, id))
 	return c, storeError("chat", err)
 }
 
@@ -58,7 +56,7 @@ func (db *DB) ChatByUsername(ctx context.Context, username string) (store.Chat, 
 	if username == "" {
 		return store.Chat{}, storeError("chat by username", sql.ErrNoRows)
 	}
-	c, err := scanChat(db.db.QueryRowContext(ctx, `SELECT `+chatColumns+` FROM chats
+	c, err := sqlrow.Chat(db.db.QueryRowContext(ctx, `SELECT `+sqlrow.ChatColumns+` FROM chats
 		WHERE username = ? ORDER BY updated_at DESC, id LIMIT 1`, username))
 	return c, storeError("chat by username", err)
 }
@@ -67,7 +65,7 @@ func (db *DB) ChatByUsername(ctx context.Context, username string) (store.Chat, 
 // the most recently updated first.
 func (db *DB) AdministeredChats(ctx context.Context) ([]store.Chat, error) {
 	const op = "administered chats"
-	rows, err := db.db.QueryContext(ctx, `SELECT `+chatColumns+` FROM chats
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sqlrow.ChatColumns+` FROM chats
 		WHERE bot_status IN ('administrator', 'creator') ORDER BY updated_at DESC, id`)
 	if err != nil {
 		return nil, storeError(op, err)
@@ -75,7 +73,7 @@ func (db *DB) AdministeredChats(ctx context.Context) ([]store.Chat, error) {
 	defer rows.Close()
 	var chats []store.Chat
 	for rows.Next() {
-		c, err := scanChat(rows)
+		c, err := sqlrow.Chat(rows)
 		if err != nil {
 			return nil, storeError(op, err)
 		}
@@ -96,7 +94,7 @@ func (db *DB) ChooseChat(ctx context.Context, userID, chatID int64, at time.Time
 	_, err = db.db.ExecContext(ctx, `
 		INSERT INTO chosen_chats (user_id, chat_id, chosen_at) VALUES (?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET chat_id = excluded.chat_id, chosen_at = excluded.chosen_at`,
-		userID, chatID, unixTime(at))
+		userID, chatID, sqlrow.UnixTime(at))
 	return storeError("choose chat", err)
 }
 
@@ -105,19 +103,6 @@ func (db *DB) ChosenChat(ctx context.Context, userID int64) (int64, error) {
 	var id int64
 	err := db.db.QueryRowContext(ctx, `SELECT chat_id FROM chosen_chats WHERE user_id = ?`, userID).Scan(&id)
 	return id, storeError("chosen chat", err)
-}
-
-// scanChat reads a row of chatColumns.
-func scanChat(row interface{ Scan(dest ...any) error }) (store.Chat, error) {
-	var (
-		c       store.Chat
-		updated int64
-	)
-	if err := row.Scan(&c.ID, &c.Type, &c.Title, &c.Username, &c.BotStatus, &c.BotCanInvite, &updated); err != nil {
-		return store.Chat{}, err
-	}
-	c.UpdatedAt = fromUnix(updated)
-	return c, nil
 }
 
 // MoveChat moves every record of chat from to chat to, in one transaction.

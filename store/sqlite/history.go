@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.History = (*DB)(nil)
@@ -33,7 +34,7 @@ func (db *DB) ChatJoins(ctx context.Context, chatID int64, since time.Time) ([]s
 		return nil, storeError(op, err)
 	}
 	return db.linkJoins(ctx, op, `FROM link_joins j LEFT JOIN links l ON l.chat_id = j.chat_id AND l.url = j.invite_link
-		WHERE j.chat_id = ? AND j.joined_at >= ? ORDER BY j.joined_at, j.id`, chatID, unixTime(since))
+		WHERE j.chat_id = ? AND j.joined_at >= ? ORDER BY j.joined_at, j.id`, chatID, sqlrow.UnixTime(since))
 }
 
 func (db *DB) linkJoins(ctx context.Context, op, from string, args ...any) ([]store.LinkJoin, error) {
@@ -52,7 +53,7 @@ func (db *DB) linkJoins(ctx context.Context, op, from string, args ...any) ([]st
 			&at, &j.ApprovedBy, &j.ApprovedByName, &j.ApprovedVia); err != nil {
 			return nil, storeError(op, err)
 		}
-		j.At = fromUnix(at)
+		j.At = sqlrow.FromUnix(at)
 		out = append(out, j)
 	}
 	return out, storeError(op, rows.Err())
@@ -65,14 +66,14 @@ func (db *DB) LinkActions(ctx context.Context, chatID, number int64) ([]store.Ac
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+actionColumns+` FROM actions WHERE chat_id = ? AND link = ? ORDER BY id`, chatID, number)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sqlrow.ActionColumns+` FROM actions WHERE chat_id = ? AND link = ? ORDER BY id`, chatID, number)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
 	defer rows.Close()
 	var out []store.Action
 	for rows.Next() {
-		a, err := scanAction(rows)
+		a, err := sqlrow.Action(rows)
 		if err != nil {
 			return nil, storeError(op, err)
 		}
@@ -88,7 +89,7 @@ func (db *DB) ActionCounts(ctx context.Context, chatID int64, since time.Time) (
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT kind, COUNT(*) FROM actions WHERE chat_id = ? AND at >= ? GROUP BY kind`, chatID, unixTime(since))
+	rows, err := db.db.QueryContext(ctx, `SELECT kind, COUNT(*) FROM actions WHERE chat_id = ? AND at >= ? GROUP BY kind`, chatID, sqlrow.UnixTime(since))
 	if err != nil {
 		return nil, storeError(op, err)
 	}

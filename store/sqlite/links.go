@@ -7,17 +7,13 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Links = (*DB)(nil)
-
-// linkColumns are the columns that scanLink reads, in its order.
-const linkColumns = `request, chat_id, number, url, name, expires_at, member_limit, join_request,
-	is_primary, created_by, created_at, edited_by, edited_at, revoked_by, revoked_at, joins, join_mode, price`
 
 // querier is what *sql.DB and *sql.Tx have in common: the helpers serve
 // plain reads and transactions alike.
@@ -84,7 +80,7 @@ func addLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, []st
 	return added, replaced, nil
 }
 
-// Link returns the chat's link #number.
+// sqlrow.Link returns the chat's link #number.
 func (db *DB) Link(ctx context.Context, chatID, number int64) (store.Link, error) {
 	chatID, err := currentChat(ctx, db.db, chatID)
 	if err != nil {
@@ -117,7 +113,7 @@ func (db *DB) LinksByName(ctx context.Context, chatID int64, name string) ([]sto
 	if err != nil {
 		return nil, storeError("links by name", err)
 	}
-	links, err := findLinks(ctx, db.db, "chat_id = ? AND name_key = ? ORDER BY number", chatID, nameKey(name))
+	links, err := findLinks(ctx, db.db, "chat_id = ? AND name_key = ? ORDER BY number", chatID, sqlrow.NameKey(name))
 	if err != nil {
 		return nil, storeError("links by name", err)
 	}
@@ -231,12 +227,12 @@ func insertLink(ctx context.Context, tx *sql.Tx, l store.NewLink) (store.Link, e
 	).Scan(&number); err != nil {
 		return store.Link{}, err
 	}
-	return scanLink(tx.QueryRowContext(ctx, `
+	return sqlrow.Link(tx.QueryRowContext(ctx, `
 		INSERT INTO links (chat_id, number, url, name, name_key, expires_at, member_limit,
 			join_request, is_primary, created_by, created_at, request, join_mode, price)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING `+linkColumns,
-		l.ChatID, number, l.URL, l.Name, nameKey(l.Name), unixTime(l.ExpiresAt), l.MemberLimit,
+		RETURNING `+sqlrow.LinkColumns,
+		l.ChatID, number, l.URL, l.Name, sqlrow.NameKey(l.Name), sqlrow.UnixTime(l.ExpiresAt), l.MemberLimit,
 		l.JoinRequest, l.Primary, l.CreatedBy, l.CreatedAt.Unix(), l.Request, string(l.JoinMode), l.Price,
 	))
 }
@@ -247,7 +243,7 @@ func revokePrimaryLinks(ctx context.Context, tx *sql.Tx, chatID, by int64, at ti
 	rows, err := tx.QueryContext(ctx, `
 		UPDATE links SET revoked_by = ?, revoked_at = ?
 		WHERE chat_id = ? AND is_primary = 1 AND revoked_at = 0
-		RETURNING `+linkColumns,
+		RETURNING `+sqlrow.LinkColumns,
 		by, at.Unix(), chatID)
 	if err != nil {
 		return nil, err
@@ -267,10 +263,10 @@ func updateLink(ctx context.Context, tx *sql.Tx, chatID, number int64, c store.L
 	// A NULL argument leaves its column as it is.
 	var name, key, expiresAt, memberLimit, joinRequest, joinMode any
 	if c.Name != nil {
-		name, key = *c.Name, nameKey(*c.Name)
+		name, key = *c.Name, sqlrow.NameKey(*c.Name)
 	}
 	if c.ExpiresAt != nil {
-		expiresAt = unixTime(*c.ExpiresAt)
+		expiresAt = sqlrow.UnixTime(*c.ExpiresAt)
 	}
 	if c.MemberLimit != nil {
 		memberLimit = *c.MemberLimit
@@ -281,7 +277,7 @@ func updateLink(ctx context.Context, tx *sql.Tx, chatID, number int64, c store.L
 	if c.JoinMode != nil {
 		joinMode = string(*c.JoinMode)
 	}
-	return scanLink(tx.QueryRowContext(ctx, `
+	return sqlrow.Link(tx.QueryRowContext(ctx, `
 		UPDATE links SET
 			name         = COALESCE(?, name),
 			name_key     = COALESCE(?, name_key),
@@ -292,7 +288,7 @@ func updateLink(ctx context.Context, tx *sql.Tx, chatID, number int64, c store.L
 			edited_by    = ?,
 			edited_at    = ?
 		WHERE chat_id = ? AND number = ?
-		RETURNING `+linkColumns,
+		RETURNING `+sqlrow.LinkColumns,
 		name, key, expiresAt, memberLimit, joinRequest, joinMode, c.EditedBy, c.EditedAt.Unix(), chatID, number,
 	))
 }
@@ -300,25 +296,25 @@ func updateLink(ctx context.Context, tx *sql.Tx, chatID, number int64, c store.L
 // findLink returns the link that matches where; sql.ErrNoRows if none.
 // where is a constant condition with ? placeholders for args.
 func findLink(ctx context.Context, q querier, where string, args ...any) (store.Link, error) {
-	return scanLink(q.QueryRowContext(ctx, `SELECT `+linkColumns+` FROM links WHERE `+where, args...))
+	return sqlrow.Link(q.QueryRowContext(ctx, `SELECT `+sqlrow.LinkColumns+` FROM links WHERE `+where, args...))
 }
 
 // findLinks returns the links that match where, which is a constant
 // condition with ? placeholders for args, and may end in ORDER BY.
 func findLinks(ctx context.Context, q querier, where string, args ...any) ([]store.Link, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+linkColumns+` FROM links WHERE `+where, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+sqlrow.LinkColumns+` FROM links WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	return scanLinks(rows)
 }
 
-// scanLinks reads and closes rows of linkColumns.
+// scanLinks reads and closes rows of sqlrow.LinkColumns.
 func scanLinks(rows *sql.Rows) ([]store.Link, error) {
 	defer rows.Close()
 	var links []store.Link
 	for rows.Next() {
-		l, err := scanLink(rows)
+		l, err := sqlrow.Link(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -328,30 +324,4 @@ func scanLinks(rows *sql.Rows) ([]store.Link, error) {
 		return nil, err
 	}
 	return links, nil
-}
-
-// scanLink reads a row of linkColumns.
-func scanLink(row interface{ Scan(dest ...any) error }) (store.Link, error) {
-	var (
-		l                                 store.Link
-		expires, created, edited, revoked int64
-		mode                              string
-	)
-	if err := row.Scan(&l.Request, &l.ChatID, &l.Number, &l.URL, &l.Name, &expires, &l.MemberLimit,
-		&l.JoinRequest, &l.Primary, &l.CreatedBy, &created, &l.EditedBy, &edited,
-		&l.RevokedBy, &revoked, &l.Joins, &mode, &l.Price); err != nil {
-		return store.Link{}, err
-	}
-	l.JoinMode = store.JoinMode(mode)
-	l.ExpiresAt = fromUnix(expires)
-	l.CreatedAt = fromUnix(created)
-	l.EditedAt = fromUnix(edited)
-	l.RevokedAt = fromUnix(revoked)
-	return l, nil
-}
-
-// nameKey is the form of a link name that LinksByName compares: Unicode
-// lower case, which SQLite's lower() does not do.
-func nameKey(name string) string {
-	return strings.ToLower(name)
 }

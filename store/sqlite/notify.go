@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var (
@@ -30,7 +31,7 @@ func (db *DB) SetNotify(ctx context.Context, s store.Subscriber, on bool, at tim
 	}
 	_, err = db.db.ExecContext(ctx, `INSERT INTO notify_subscriptions (chat_id, user_id, language, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (chat_id, user_id) DO UPDATE SET language = excluded.language`,
-		chatID, s.UserID, s.Language, unixTime(at))
+		chatID, s.UserID, s.Language, sqlrow.UnixTime(at))
 	return storeError(op, err)
 }
 
@@ -65,10 +66,8 @@ func settleNotifications(ctx context.Context, tx *sql.Tx, chatID, requesterID in
 	return err
 }
 
-const notificationColumns = `id, chat_id, requester_id, requested_at, admin_id, language, state, message_id, sent_at, outcome`
-
 func (db *DB) notifications(ctx context.Context, op, where string, args ...any) ([]store.Notification, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE `+where+` ORDER BY id`, args...)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sqlrow.NotificationColumns+` FROM notifications WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
@@ -83,7 +82,7 @@ func (db *DB) notifications(ctx context.Context, op, where string, args ...any) 
 		if err := rows.Scan(&n.ID, &n.ChatID, &n.RequesterID, &requested, &n.AdminID, &n.Language, &state, &n.MessageID, &sent, &outcome); err != nil {
 			return nil, storeError(op, err)
 		}
-		n.RequestedAt, n.SentAt = fromUnix(requested), fromUnix(sent)
+		n.RequestedAt, n.SentAt = sqlrow.FromUnix(requested), sqlrow.FromUnix(sent)
 		n.State, n.Outcome = store.NotificationState(state), store.RequestState(outcome)
 		out = append(out, n)
 	}
@@ -116,7 +115,7 @@ func (db *DB) NotificationSent(ctx context.Context, id int64, messageID int, at 
 	// was dropped meanwhile: it went out all the same, and its message
 	// must show the outcome.
 	_, err := db.db.ExecContext(ctx, `UPDATE notifications SET state = 'sent', message_id = ?, sent_at = ? WHERE id = ? AND state IN ('pending', 'dropped')`,
-		messageID, unixTime(at), id)
+		messageID, sqlrow.UnixTime(at), id)
 	return storeError("notification sent", err)
 }
 
@@ -130,12 +129,12 @@ func (db *DB) NotificationsSummarized(ctx context.Context, adminID, chatID int64
 	defer tx.Rollback()
 	for _, id := range ids {
 		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'summarized', sent_at = ? WHERE id = ? AND state = 'pending'`,
-			unixTime(at), id); err != nil {
+			sqlrow.UnixTime(at), id); err != nil {
 			return storeError(op, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, sent_at, backlog_since) VALUES (?, ?, ?, 0)
-		ON CONFLICT (admin_id, chat_id) DO UPDATE SET sent_at = excluded.sent_at, backlog_since = 0`, adminID, chatID, unixTime(at)); err != nil {
+		ON CONFLICT (admin_id, chat_id) DO UPDATE SET sent_at = excluded.sent_at, backlog_since = 0`, adminID, chatID, sqlrow.UnixTime(at)); err != nil {
 		return storeError(op, err)
 	}
 	return storeError(op, tx.Commit())
@@ -156,7 +155,7 @@ func (db *DB) NotifyWindow(ctx context.Context, adminID, chatID int64, since tim
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return w, storeError(op, err)
 	}
-	w.LastSummary, w.BacklogSince = fromUnix(last), fromUnix(backlog)
+	w.LastSummary, w.BacklogSince = sqlrow.FromUnix(last), sqlrow.FromUnix(backlog)
 	return w, nil
 }
 
@@ -164,7 +163,7 @@ func (db *DB) NotifyWindow(ctx context.Context, adminID, chatID int64, since tim
 func (db *DB) WaitForSummary(ctx context.Context, adminID, chatID int64, at time.Time) error {
 	_, err := db.db.ExecContext(ctx, `INSERT INTO notification_summaries (admin_id, chat_id, backlog_since) VALUES (?, ?, ?)
 		ON CONFLICT (admin_id, chat_id) DO UPDATE SET backlog_since = excluded.backlog_since
-		WHERE notification_summaries.backlog_since = 0`, adminID, chatID, unixTime(at))
+		WHERE notification_summaries.backlog_since = 0`, adminID, chatID, sqlrow.UnixTime(at))
 	return storeError("wait for summary", err)
 }
 
@@ -186,7 +185,7 @@ func (db *DB) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) erro
 		ON CONFLICT (chat_id, message_id) DO UPDATE SET kind = excluded.kind, target_id = excluded.target_id,
 			items = excluded.items, title = excluded.title, user_id = excluded.user_id, parent_id = excluded.parent_id,
 			expires_at = excluded.expires_at, created_at = excluded.created_at`,
-		m.ChatID, m.MessageID, m.Kind, m.TargetID, strings.Join(items, " "), m.Title, m.UserID, m.ParentID, unixTime(m.ExpiresAt), unixTime(m.CreatedAt))
+		m.ChatID, m.MessageID, m.Kind, m.TargetID, strings.Join(items, " "), m.Title, m.UserID, m.ParentID, sqlrow.UnixTime(m.ExpiresAt), sqlrow.UnixTime(m.CreatedAt))
 	return storeError("save button message", err)
 }
 
@@ -213,14 +212,14 @@ func (db *DB) ButtonMessage(ctx context.Context, chatID int64, messageID int) (s
 		}
 		m.Items = append(m.Items, n)
 	}
-	m.ExpiresAt, m.CreatedAt = fromUnix(expires), fromUnix(created)
+	m.ExpiresAt, m.CreatedAt = sqlrow.FromUnix(expires), sqlrow.FromUnix(created)
 	return m, nil
 }
 
 // SavePendingCommand records a command that waits for a private chat.
 func (db *DB) SavePendingCommand(ctx context.Context, c store.PendingCommand) error {
 	_, err := db.db.ExecContext(ctx, `INSERT INTO pending_commands (token, user_id, chat_id, command, args, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.Token, c.UserID, c.ChatID, c.Command, c.Args, unixTime(c.CreatedAt))
+		c.Token, c.UserID, c.ChatID, c.Command, c.Args, sqlrow.UnixTime(c.CreatedAt))
 	return storeError("save pending command", err)
 }
 
@@ -241,7 +240,7 @@ func (db *DB) TakePendingCommand(ctx context.Context, token string) (store.Pendi
 	if c.ChatID, err = currentChat(ctx, tx, c.ChatID); err != nil {
 		return store.PendingCommand{}, storeError(op, err)
 	}
-	c.CreatedAt = fromUnix(at)
+	c.CreatedAt = sqlrow.FromUnix(at)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM pending_commands WHERE token = ?`, token); err != nil {
 		return store.PendingCommand{}, storeError(op, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Record = (*DB)(nil)
@@ -43,21 +44,6 @@ func recordAction(ctx context.Context, tx *sql.Tx, a store.Action) error {
 	return nil
 }
 
-const actionColumns = `id, chat_id, at, by_id, by_name, via, kind, link, subject, details`
-
-func scanAction(row interface{ Scan(dest ...any) error }) (store.Action, error) {
-	var (
-		a    store.Action
-		at   int64
-		kind string
-	)
-	if err := row.Scan(&a.ID, &a.ChatID, &at, &a.By, &a.ByName, &a.Via, &kind, &a.Link, &a.Subject, &a.Details); err != nil {
-		return store.Action{}, err
-	}
-	a.At, a.Kind = fromUnix(at), store.ActionKind(kind)
-	return a, nil
-}
-
 // Actions returns the chat's last n actions, newest first.
 func (db *DB) Actions(ctx context.Context, chatID int64, n int) ([]store.Action, error) {
 	const op = "actions"
@@ -65,14 +51,14 @@ func (db *DB) Actions(ctx context.Context, chatID int64, n int) ([]store.Action,
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+actionColumns+` FROM actions WHERE chat_id = ? ORDER BY id DESC LIMIT ?`, chatID, n)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sqlrow.ActionColumns+` FROM actions WHERE chat_id = ? ORDER BY id DESC LIMIT ?`, chatID, n)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
 	defer rows.Close()
 	var out []store.Action
 	for rows.Next() {
-		a, err := scanAction(rows)
+		a, err := sqlrow.Action(rows)
 		if err != nil {
 			return nil, storeError(op, err)
 		}
@@ -118,7 +104,7 @@ func (db *DB) SetLogChat(ctx context.Context, chatID, logChatID, by int64, at ti
 	} else {
 		_, err = tx.ExecContext(ctx, `INSERT INTO log_chats (chat_id, log_chat_id, set_by, set_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (chat_id) DO UPDATE SET log_chat_id = excluded.log_chat_id, set_by = excluded.set_by, set_at = excluded.set_at`,
-			chatID, logChatID, by, unixTime(at))
+			chatID, logChatID, by, sqlrow.UnixTime(at))
 	}
 	if err != nil {
 		return storeError(op, err)
@@ -167,7 +153,7 @@ func (db *DB) PendingLogPosts(ctx context.Context) ([]store.LogPost, error) {
 		if err := rows.Scan(scanned...); err != nil {
 			return nil, storeError(op, err)
 		}
-		a.At, a.Kind = fromUnix(at), store.ActionKind(kind)
+		a.At, a.Kind = sqlrow.FromUnix(at), store.ActionKind(kind)
 		out = append(out, p)
 	}
 	return out, storeError(op, rows.Err())

@@ -9,13 +9,10 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.JoinRequests = (*DB)(nil)
-
-// requestColumns are the columns that scanRequest reads, in its order.
-const requestColumns = `chat_id, user_id, first_name, last_name, username, bio, invite_link,
-	user_chat_id, requested_at, state, answered_by, answered_at, counted, joined, query_id, mode, unreachable`
 
 // AddJoinRequest stores r as the user's pending request, replacing an older one.
 func (db *DB) AddJoinRequest(ctx context.Context, r store.JoinRequest) error {
@@ -88,7 +85,7 @@ func (db *DB) PendingJoinRequests(ctx context.Context, chatID int64) ([]store.Jo
 	if err != nil {
 		return nil, storeError(op, err)
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+requestColumns+` FROM join_requests
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sqlrow.RequestColumns+` FROM join_requests
 		WHERE chat_id = ? AND state = 'pending' ORDER BY requested_at, user_id`, chatID)
 	if err != nil {
 		return nil, storeError(op, err)
@@ -96,7 +93,7 @@ func (db *DB) PendingJoinRequests(ctx context.Context, chatID int64) ([]store.Jo
 	defer rows.Close()
 	var out []store.JoinRequest
 	for rows.Next() {
-		r, err := scanRequest(rows)
+		r, err := sqlrow.Request(rows)
 		if err != nil {
 			return nil, storeError(op, err)
 		}
@@ -271,7 +268,7 @@ func countJoin(ctx context.Context, tx *sql.Tx, chatID int64, url string, j stor
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO link_joins (chat_id, invite_link, user_id, first_name, last_name, username,
 		joined_at, approved_by, approved_by_name, approved_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		chatID, url, j.UserID, j.FirstName, j.LastName, strings.TrimPrefix(j.Username, "@"), unixTime(j.At),
+		chatID, url, j.UserID, j.FirstName, j.LastName, strings.TrimPrefix(j.Username, "@"), sqlrow.UnixTime(j.At),
 		j.ApprovedBy, j.ApprovedByName, j.ApprovedVia)
 	return err == nil, err
 }
@@ -290,27 +287,8 @@ func joinOf(ctx context.Context, r store.JoinRequest, by int64, at time.Time) st
 
 // findRequest returns the user's request in the chat; sql.ErrNoRows if none.
 func findRequest(ctx context.Context, q querier, chatID, userID int64) (store.JoinRequest, error) {
-	return scanRequest(q.QueryRowContext(ctx, `SELECT `+requestColumns+` FROM join_requests
+	return sqlrow.Request(q.QueryRowContext(ctx, `SELECT `+sqlrow.RequestColumns+` FROM join_requests
 		WHERE chat_id = ? AND user_id = ?`, chatID, userID))
-}
-
-// scanRequest reads a row of requestColumns.
-func scanRequest(row interface{ Scan(dest ...any) error }) (store.JoinRequest, error) {
-	var (
-		r                   store.JoinRequest
-		requested, answered int64
-		state, mode         string
-	)
-	if err := row.Scan(&r.ChatID, &r.UserID, &r.FirstName, &r.LastName, &r.Username, &r.Bio, &r.InviteLink,
-		&r.UserChatID, &requested, &state, &r.AnsweredBy, &answered, &r.Counted, &r.Joined,
-		&r.QueryID, &mode, &r.Unreachable); err != nil {
-		return store.JoinRequest{}, err
-	}
-	r.Mode = store.JoinMode(mode)
-	r.State = store.RequestState(state)
-	r.RequestedAt = fromUnix(requested)
-	r.AnsweredAt = fromUnix(answered)
-	return r, nil
 }
 
 // recordAnswer records the answer to r, a pending request.

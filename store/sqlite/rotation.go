@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Rotations = (*DB)(nil)
@@ -68,20 +69,6 @@ func (db *DB) SetAutorotate(ctx context.Context, chatID int64, every time.Durati
 	return storeError(op, tx.Commit())
 }
 
-const scheduleColumns = `chat_id, every, next_at, set_by, set_at`
-
-func scanSchedule(row interface{ Scan(dest ...any) error }) (store.Schedule, error) {
-	var (
-		s                  store.Schedule
-		every, next, setAt int64
-	)
-	if err := row.Scan(&s.ChatID, &every, &next, &s.SetBy, &setAt); err != nil {
-		return store.Schedule{}, err
-	}
-	s.Every, s.Next, s.SetAt = time.Duration(every)*time.Second, fromUnix(next), fromUnix(setAt)
-	return s, nil
-}
-
 // Autorotate returns the chat's schedule.
 func (db *DB) Autorotate(ctx context.Context, chatID int64) (store.Schedule, error) {
 	const op = "autorotate"
@@ -89,21 +76,21 @@ func (db *DB) Autorotate(ctx context.Context, chatID int64) (store.Schedule, err
 	if err != nil {
 		return store.Schedule{}, storeError(op, err)
 	}
-	s, err := scanSchedule(db.db.QueryRowContext(ctx, `SELECT `+scheduleColumns+` FROM autorotate WHERE chat_id = ?`, chatID))
+	s, err := sqlrow.Schedule(db.db.QueryRowContext(ctx, `SELECT `+sqlrow.ScheduleColumns+` FROM autorotate WHERE chat_id = ?`, chatID))
 	return s, storeError(op, err)
 }
 
 // DueSchedules returns the schedules due at now.
 func (db *DB) DueSchedules(ctx context.Context, now time.Time) ([]store.Schedule, error) {
 	const op = "due schedules"
-	rows, err := db.db.QueryContext(ctx, `SELECT `+scheduleColumns+` FROM autorotate WHERE next_at <= ? ORDER BY next_at, chat_id`, now.Unix())
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sqlrow.ScheduleColumns+` FROM autorotate WHERE next_at <= ? ORDER BY next_at, chat_id`, now.Unix())
 	if err != nil {
 		return nil, storeError(op, err)
 	}
 	defer rows.Close()
 	var out []store.Schedule
 	for rows.Next() {
-		s, err := scanSchedule(rows)
+		s, err := sqlrow.Schedule(rows)
 		if err != nil {
 			return nil, storeError(op, err)
 		}
@@ -121,7 +108,7 @@ func (db *DB) NextSlot(ctx context.Context) (time.Time, error) {
 	if !next.Valid {
 		return time.Time{}, nil
 	}
-	return fromUnix(next.Int64), nil
+	return sqlrow.FromUnix(next.Int64), nil
 }
 
 // StartRotation starts the rotation of a slot and moves the schedule on.
@@ -219,7 +206,7 @@ func (db *DB) OpenRotations(ctx context.Context) ([]store.Rotation, error) {
 		if err := rows.Scan(&r.ChatID, &slot, &started, &r.Previous, &done, &r.Link, &r.Notified); err != nil {
 			return nil, storeError(op, err)
 		}
-		r.Slot, r.StartedAt, r.DoneAt = fromUnix(slot), fromUnix(started), fromUnix(done)
+		r.Slot, r.StartedAt, r.DoneAt = sqlrow.FromUnix(slot), sqlrow.FromUnix(started), sqlrow.FromUnix(done)
 		out = append(out, r)
 	}
 	return out, storeError(op, rows.Err())

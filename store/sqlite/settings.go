@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Settings = (*DB)(nil)
@@ -36,7 +37,7 @@ func readSettings(ctx context.Context, q querier, chatID int64) (store.ChatSetti
 	case err != nil:
 		return store.ChatSettings{}, err
 	}
-	s.Replies, s.UpdatedAt = store.Replies(replies), fromUnix(at)
+	s.Replies, s.UpdatedAt = store.Replies(replies), sqlrow.FromUnix(at)
 	s.JoinMode, s.VerifyWait = store.JoinMode(mode), time.Duration(wait)*time.Second
 	return s, nil
 }
@@ -64,7 +65,7 @@ func (db *DB) SaveChatSettings(ctx context.Context, s store.ChatSettings) error 
 			join_mode = excluded.join_mode, verify_wait = excluded.verify_wait, rules = excluded.rules,
 			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
 		chatID, s.Language, string(s.Replies), string(s.JoinMode), int64(s.VerifyWait/time.Second), s.Rules,
-		s.UpdatedBy, unixTime(s.UpdatedAt))
+		s.UpdatedBy, sqlrow.UnixTime(s.UpdatedAt))
 	if err != nil {
 		return storeError(op, err)
 	}

@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -196,20 +195,4 @@ func storeError(op string, err error) error {
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}
-}
-
-// unixTime is t as stored: Unix seconds, 0 for the zero time.
-func unixTime(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.Unix()
-}
-
-// fromUnix is the time stored as s, in UTC; the zero time for 0.
-func fromUnix(s int64) time.Time {
-	if s == 0 {
-		return time.Time{}
-	}
-	return time.Unix(s, 0).UTC()
 }

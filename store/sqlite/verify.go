@@ -5,17 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/invitebot/invitebot/store"
+	"github.com/invitebot/invitebot/store/internal/sqlrow"
 )
 
 var _ store.Verifications = (*DB)(nil)
-
-// verifyColumns are the columns that scanVerification reads, in its order.
-const verifyColumns = `chat_id, user_id, requested_at, user_chat_id, language, answer, token, via,
-	message_id, deadline, state, ended_at`
 
 // AddVerification stores v as pending unless its request has one already.
 func (db *DB) AddVerification(ctx context.Context, v store.Verification) (store.Verification, bool, error) {
@@ -43,7 +39,7 @@ func (db *DB) AddVerification(ctx context.Context, v store.Verification) (store.
 	if err != nil {
 		return store.Verification{}, false, storeError(op, err)
 	}
-	stored, err := scanVerification(tx.QueryRowContext(ctx, `SELECT `+verifyColumns+` FROM verifications
+	stored, err := sqlrow.Verification(tx.QueryRowContext(ctx, `SELECT `+sqlrow.VerifyColumns+` FROM verifications
 		WHERE chat_id = ? AND user_id = ? AND requested_at = ?`, v.ChatID, v.UserID, v.RequestedAt.Unix()))
 	if err != nil {
 		return store.Verification{}, false, storeError(op, err)
@@ -51,14 +47,14 @@ func (db *DB) AddVerification(ctx context.Context, v store.Verification) (store.
 	return stored, n > 0, storeError(op, tx.Commit())
 }
 
-// Verification returns the verification of the user's current request.
+// sqlrow.Verification returns the verification of the user's current request.
 func (db *DB) Verification(ctx context.Context, chatID, userID int64) (store.Verification, error) {
 	const op = "verification"
 	chatID, err := currentChat(ctx, db.db, chatID)
 	if err != nil {
 		return store.Verification{}, storeError(op, err)
 	}
-	v, err := scanVerification(db.db.QueryRowContext(ctx, `SELECT `+prefixed("v.", verifyColumns)+`
+	v, err := sqlrow.Verification(db.db.QueryRowContext(ctx, `SELECT `+sqlrow.Prefixed("v.", sqlrow.VerifyColumns)+`
 		FROM verifications v JOIN join_requests r
 			ON r.chat_id = v.chat_id AND r.user_id = v.user_id AND r.requested_at = v.requested_at
 		WHERE v.chat_id = ? AND v.user_id = ?`, chatID, userID))
@@ -71,7 +67,7 @@ func (db *DB) VerificationByToken(ctx context.Context, token string) (store.Veri
 	if token == "" {
 		return store.Verification{}, storeError(op, sql.ErrNoRows)
 	}
-	v, err := scanVerification(db.db.QueryRowContext(ctx, `SELECT `+verifyColumns+` FROM verifications WHERE token = ?`, token))
+	v, err := sqlrow.Verification(db.db.QueryRowContext(ctx, `SELECT `+sqlrow.VerifyColumns+` FROM verifications WHERE token = ?`, token))
 	return v, storeError(op, err)
 }
 
@@ -93,7 +89,7 @@ func (db *DB) DueVerifications(ctx context.Context, now time.Time, limit int) ([
 // unreachable).
 func (db *DB) UnsettledVerifications(ctx context.Context, limit int) ([]store.Verification, error) {
 	const op = "unsettled verifications"
-	rows, err := db.db.QueryContext(ctx, `SELECT `+prefixed("v.", verifyColumns)+`
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sqlrow.Prefixed("v.", sqlrow.VerifyColumns)+`
 		FROM verifications v JOIN join_requests r
 			ON r.chat_id = v.chat_id AND r.user_id = v.user_id AND r.requested_at = v.requested_at
 		WHERE v.state IN ('passed', 'failed', 'timed_out') AND r.state = 'pending'
@@ -113,7 +109,7 @@ func (db *DB) NextVerificationDeadline(ctx context.Context) (time.Time, error) {
 	if err != nil || !next.Valid {
 		return time.Time{}, storeError("next verification deadline", err)
 	}
-	return fromUnix(next.Int64), nil
+	return sqlrow.FromUnix(next.Int64), nil
 }
 
 // VerificationSent records the message of a check.
@@ -202,7 +198,7 @@ func (db *DB) EndVerification(ctx context.Context, v store.Verification, state s
 			}
 		}
 	}
-	after, err := scanVerification(tx.QueryRowContext(ctx, `SELECT `+verifyColumns+` FROM verifications
+	after, err := sqlrow.Verification(tx.QueryRowContext(ctx, `SELECT `+sqlrow.VerifyColumns+` FROM verifications
 		WHERE chat_id = ? AND user_id = ? AND requested_at = ?`, v.ChatID, v.UserID, v.RequestedAt.Unix()))
 	if err != nil {
 		return store.Verification{}, false, storeError(op, err)
@@ -229,7 +225,7 @@ func settleVerification(ctx context.Context, tx *sql.Tx, chatID, userID int64, r
 // verifications returns the verifications that match where, a constant
 // condition with ? placeholders for args that may end in ORDER BY and LIMIT.
 func (db *DB) verifications(ctx context.Context, op, where string, args ...any) ([]store.Verification, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT `+verifyColumns+` FROM verifications WHERE `+where, args...)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+sqlrow.VerifyColumns+` FROM verifications WHERE `+where, args...)
 	if err != nil {
 		return nil, storeError(op, err)
 	}
@@ -237,42 +233,16 @@ func (db *DB) verifications(ctx context.Context, op, where string, args ...any) 
 	return vs, storeError(op, err)
 }
 
-// scanVerifications reads and closes rows of verifyColumns.
+// scanVerifications reads and closes rows of sqlrow.VerifyColumns.
 func scanVerifications(rows *sql.Rows) ([]store.Verification, error) {
 	defer rows.Close()
 	var out []store.Verification
 	for rows.Next() {
-		v, err := scanVerification(rows)
+		v, err := sqlrow.Verification(rows)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// scanVerification reads a row of verifyColumns.
-func scanVerification(row interface{ Scan(dest ...any) error }) (store.Verification, error) {
-	var (
-		v                        store.Verification
-		requested, deadline, end int64
-		via, state               string
-	)
-	if err := row.Scan(&v.ChatID, &v.UserID, &requested, &v.UserChatID, &v.Language, &v.Answer, &v.Token, &via,
-		&v.MessageID, &deadline, &state, &end); err != nil {
-		return store.Verification{}, err
-	}
-	v.RequestedAt, v.Deadline, v.EndedAt = fromUnix(requested), fromUnix(deadline), fromUnix(end)
-	v.Via, v.State = store.VerifyVia(via), store.VerifyState(state)
-	return v, nil
-}
-
-// prefixed is a list of columns with each column prefixed by p (a table's
-// alias and a dot).
-func prefixed(p, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = p + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
 }
