@@ -245,7 +245,7 @@ func (r *Rotator) Autorotate(ctx context.Context, u *bot.Update) error {
 		if err != nil {
 			return fmt.Errorf("autorotate: %w", err)
 		}
-		return r.say(ctx, u, text.M("autorotate.is_on", "Chat", chatName(u), "Every", EveryText(s.Every), "Next", s.Next))
+		return r.say(ctx, u, text.M("autorotate.is_on", "Chat", chatName(u), "Every", store.EveryText(s.Every), "Next", s.Next))
 	case a == "off":
 		if err := r.store.SetAutorotate(ctx, chat.ID, 0, time.Time{}, actor.ID, r.now()); err != nil {
 			return fmt.Errorf("set autorotate: %w", err)
@@ -261,20 +261,5 @@ func (r *Rotator) Autorotate(ctx context.Context, u *bot.Update) error {
 		return fmt.Errorf("set autorotate: %w", err)
 	}
 	r.Wake()
-	return r.say(ctx, u, text.M("autorotate.set", "Chat", chatName(u), "Every", EveryText(every), "Next", next))
-}
-
-// EveryText is a period as /autorotate takes it: 1d12h, 2h30m.
-func EveryText(d time.Duration) string {
-	var b strings.Builder
-	for _, u := range []struct {
-		d    time.Duration
-		unit string
-	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
-		if n := d / u.d; n > 0 {
-			fmt.Fprintf(&b, "%d%s", n, u.unit)
-			d -= n * u.d
-		}
-	}
-	return b.String()
+	return r.say(ctx, u, text.M("autorotate.set", "Chat", chatName(u), "Every", store.EveryText(every), "Next", next))
 }

@@ -114,3 +114,22 @@ func orDefault(s string) string {
 	}
 	return s
 }
+
+// EveryText is a schedule's period as /autorotate takes it and the record
+// shows it: 1d12h, 2h30m; "off" for none.
+func EveryText(d time.Duration) string {
+	if d <= 0 {
+		return "off"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		d    time.Duration
+		unit string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
+		if n := d / u.d; n > 0 {
+			fmt.Fprintf(&b, "%d%s", n, u.unit)
+			d -= n * u.d
+		}
+	}
+	return b.String()
+}

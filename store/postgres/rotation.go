@@ -14,24 +14,6 @@ import (
 
 var _ store.Rotations = (*DB)(nil)
 
-// everyText is a schedule's period as /autorotate takes it: 1d12h, 30m.
-func everyText(d time.Duration) string {
-	if d <= 0 {
-		return "off"
-	}
-	out := ""
-	for _, u := range []struct {
-		d    time.Duration
-		unit string
-	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}} {
-		if n := d / u.d; n > 0 {
-			out += fmt.Sprintf("%d%s", n, u.unit)
-			d -= n * u.d
-		}
-	}
-	return out
-}
-
 // SetAutorotate sets or removes the chat's schedule, and records it.
 func (db *DB) SetAutorotate(ctx context.Context, chatID int64, every time.Duration, next time.Time, by int64, at time.Time) error {
 	const op = "set autorotate"
@@ -64,7 +46,7 @@ func (db *DB) SetAutorotate(ctx context.Context, chatID int64, every time.Durati
 		}
 		if time.Duration(before)*time.Second != max(every, 0) {
 			return recordAction(ctx, tx, store.Action{ChatID: chatID, At: at, By: by, Kind: store.ActionSettingChanged,
-				Details: "autorotate=" + everyText(every)})
+				Details: "autorotate=" + store.EveryText(every)})
 		}
 		return nil
 	})
