@@ -143,6 +143,10 @@ func TestHostileInputEveryKind(t *testing.T) { hostileInputEveryKind(t, "") }
 // language is lang ("" for the default).
 func hostileInputEveryKind(t *testing.T, lang string) {
 	srv := newConsoleWorld(t)
+	// Some 300 updates, many with calls of their own, before the last
+	// reply: under -race on a machine busy with other tests, that took
+	// more than bottest's default 10 s.
+	srv.WaitTimeout = time.Minute
 	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
 	if lang != "" {
 		c := catalogs(t)
