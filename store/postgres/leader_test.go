@@ -3,8 +3,10 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -300,3 +302,106 @@ func TestLeadershipSettle(t *testing.T) {
 		t.Errorf("the second led %v after the release, want at least its Settle of %v", took, opts.Settle)
 	}
 }
+
+// TestLeadershipServerUnreachable: a standby that cannot reach the server
+// keeps trying, says why (without the URL's password) and leads once the
+// server answers again.
+func TestLeadershipServerUnreachable(t *testing.T) {
+	const password = "pw-never-shown"
+	u, err := url.Parse(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), password) // the test server trusts 127.0.0.1
+	g := newGate(t, u.String())
+	db := openDB(t, g.url)
+	g.shut()
+
+	reasons := make(chan error, 100)
+	got := make(chan *postgres.Lease, 1)
+	go func() {
+		lease, err := db.Leadership(42, fastLeader).Acquire(t.Context(), func(err error) {
+			select {
+			case reasons <- err:
+			default:
+			}
+		})
+		if err != nil {
+			if t.Context().Err() == nil {
+				t.Errorf("Acquire: %v", err)
+			}
+			close(got)
+			return
+		}
+		got <- lease
+	}()
+	// Two failed attempts: it keeps trying, and leads on neither.
+	for i := range 2 {
+		select {
+		case err := <-reasons:
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("the reason shows the password: %v", err)
+			}
+			t.Logf("attempt %d: %v", i+1, err)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no reason given within 10s for attempt %d", i+1)
+		}
+	}
+	select {
+	case <-got:
+		t.Fatal("led while the server could not be reached")
+	default:
+	}
+	g.open()
+	within(t, got, 5*time.Second, "the standby once the server answers")
+}
+
+// gate is a TCP proxy to the test server that can turn every new
+// connection away (shut): the server cannot be reached.
+type gate struct {
+	url    string
+	mu     sync.Mutex
+	closed bool
+}
+
+func newGate(t *testing.T, dbURL string) *gate {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	target := u.Host
+	u.Host = ln.Addr().String()
+	g := &gate{url: u.String()}
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			g.mu.Lock()
+			shut := g.closed
+			g.mu.Unlock()
+			if shut {
+				in.Close()
+				continue
+			}
+			out, err := net.Dial("tcp", target)
+			if err != nil {
+				in.Close()
+				continue
+			}
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	return g
+}
+
+func (g *gate) shut() { g.mu.Lock(); g.closed = true; g.mu.Unlock() }
+func (g *gate) open() { g.mu.Lock(); g.closed = false; g.mu.Unlock() }
