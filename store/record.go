@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -102,6 +103,35 @@ func WithCause(ctx context.Context, c Cause) context.Context {
 func CauseFrom(ctx context.Context) Cause {
 	c, _ := ctx.Value(causeKey{}).(Cause)
 	return c
+}
+
+// FromCause is a as the record keeps it: its ByName and Via, when empty,
+// from the Cause of ctx (the name only when the Cause's person is a.By).
+// An action without a time is an error.
+func (a Action) FromCause(ctx context.Context) (Action, error) {
+	c := CauseFrom(ctx)
+	if a.ByName == "" && a.By != 0 && c.By == a.By {
+		a.ByName = c.Name
+	}
+	if a.Via == "" {
+		a.Via = c.Via
+	}
+	if a.At.Unix() <= 0 {
+		return a, errors.New("no time")
+	}
+	return a, nil
+}
+
+// JoinOf is the join of requester r, approved by by at at, for
+// link_joins; the Cause of ctx names who approved.
+func JoinOf(ctx context.Context, r JoinRequest, by int64, at time.Time) LinkJoin {
+	j := LinkJoin{UserID: r.UserID, FirstName: r.FirstName, LastName: r.LastName, Username: r.Username, At: at, ApprovedBy: by}
+	c := CauseFrom(ctx)
+	if by != 0 && c.By == by {
+		j.ApprovedByName = c.Name
+	}
+	j.ApprovedVia = c.Via
+	return j
 }
 
 // LogPost is an action to post to a log chat (/logchat): the outbox of

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -173,17 +171,13 @@ func (db *DB) NotificationEdited(ctx context.Context, id int64) error {
 
 // SaveButtonMessage records a message with buttons.
 func (db *DB) SaveButtonMessage(ctx context.Context, m store.ButtonMessage) error {
-	items := make([]string, len(m.Items))
-	for i, it := range m.Items {
-		items[i] = strconv.FormatInt(it, 10)
-	}
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO button_messages (chat_id, message_id, kind, target_id, items, title, user_id, parent_id, expires_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (chat_id, message_id) DO UPDATE SET kind = excluded.kind, target_id = excluded.target_id,
 			items = excluded.items, title = excluded.title, user_id = excluded.user_id, parent_id = excluded.parent_id,
 			expires_at = excluded.expires_at, created_at = excluded.created_at`,
-		m.ChatID, m.MessageID, m.Kind, m.TargetID, strings.Join(items, " "), m.Title, m.UserID, m.ParentID, sqlrow.UnixTime(m.ExpiresAt), sqlrow.UnixTime(m.CreatedAt))
+		m.ChatID, m.MessageID, m.Kind, m.TargetID, sqlrow.ItemsText(m.Items), m.Title, m.UserID, m.ParentID, sqlrow.UnixTime(m.ExpiresAt), sqlrow.UnixTime(m.CreatedAt))
 	return storeError("save button message", err)
 }
 
@@ -203,12 +197,8 @@ func (db *DB) ButtonMessage(ctx context.Context, chatID int64, messageID int) (s
 	if m.TargetID, err = currentChat(ctx, db.pool, m.TargetID); err != nil {
 		return store.ButtonMessage{}, storeError(op, err)
 	}
-	for _, f := range strings.Fields(items) {
-		n, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return store.ButtonMessage{}, fmt.Errorf("%s: item %q: %w", op, f, err)
-		}
-		m.Items = append(m.Items, n)
+	if m.Items, err = sqlrow.ParseItems(items); err != nil {
+		return store.ButtonMessage{}, fmt.Errorf("%s: %w", op, err)
 	}
 	m.ExpiresAt, m.CreatedAt = sqlrow.FromUnix(expires), sqlrow.FromUnix(created)
 	return m, nil

@@ -20,15 +20,9 @@ var _ store.Record = (*DB)(nil)
 // chat's log chat, if any. a.ByName and a.Via, when empty, come from the
 // Cause of ctx (the name only when the Cause's person is a.By).
 func recordAction(ctx context.Context, tx pgx.Tx, a store.Action) error {
-	c := store.CauseFrom(ctx)
-	if a.ByName == "" && a.By != 0 && c.By == a.By {
-		a.ByName = c.Name
-	}
-	if a.Via == "" {
-		a.Via = c.Via
-	}
-	if a.At.Unix() <= 0 {
-		return errors.New("record: no time")
+	a, err := a.FromCause(ctx)
+	if err != nil {
+		return fmt.Errorf("record: %w", err)
 	}
 	var id int64
 	if err := tx.QueryRow(ctx, `

@@ -116,7 +116,7 @@ func (db *DB) AnswerJoinRequest(ctx context.Context, chatID, userID int64, state
 		}
 		counted := r.Counted
 		if state == store.RequestApproved && !counted {
-			if counted, err = countJoin(ctx, tx, chatID, r.InviteLink, joinOf(ctx, r, by, at)); err != nil {
+			if counted, err = countJoin(ctx, tx, chatID, r.InviteLink, store.JoinOf(ctx, r, by, at)); err != nil {
 				return err
 			}
 		}
@@ -205,7 +205,7 @@ func recordJoin(ctx context.Context, tx pgx.Tx, j store.Join) (bool, error) {
 			default:
 				lj := store.LinkJoin{UserID: j.UserID, FirstName: j.FirstName, LastName: j.LastName, Username: j.Username, At: j.At}
 				if hasReq && req.State == store.RequestPending && j.ViaRequest {
-					lj = joinOf(ctx, req, j.By, j.At)
+					lj = store.JoinOf(ctx, req, j.By, j.At)
 				}
 				if counted, err = countJoin(ctx, tx, j.ChatID, j.InviteLink, lj); err != nil {
 					return false, err
@@ -256,18 +256,6 @@ func countJoin(ctx context.Context, tx pgx.Tx, chatID int64, url string, j store
 		chatID, url, j.UserID, j.FirstName, j.LastName, strings.TrimPrefix(j.Username, "@"), sqlrow.UnixTime(j.At),
 		j.ApprovedBy, j.ApprovedByName, j.ApprovedVia)
 	return err == nil, err
-}
-
-// joinOf is the join of requester r, approved by by at at, for
-// link_joins; the Cause of ctx names who approved.
-func joinOf(ctx context.Context, r store.JoinRequest, by int64, at time.Time) store.LinkJoin {
-	j := store.LinkJoin{UserID: r.UserID, FirstName: r.FirstName, LastName: r.LastName, Username: r.Username, At: at, ApprovedBy: by}
-	c := store.CauseFrom(ctx)
-	if by != 0 && c.By == by {
-		j.ApprovedByName = c.Name
-	}
-	j.ApprovedVia = c.Via
-	return j
 }
 
 // findRequest returns the user's request in the chat, locked until the

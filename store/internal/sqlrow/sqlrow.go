@@ -6,6 +6,8 @@
 package sqlrow
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -166,4 +168,27 @@ func FromUnix(s int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(s, 0).UTC()
+}
+
+// ItemsText is the items of a message with buttons as stored: the IDs,
+// separated by spaces.
+func ItemsText(items []int64) string {
+	fields := make([]string, len(items))
+	for i, it := range items {
+		fields[i] = strconv.FormatInt(it, 10)
+	}
+	return strings.Join(fields, " ")
+}
+
+// ParseItems reads what ItemsText wrote.
+func ParseItems(s string) ([]int64, error) {
+	var items []int64
+	for _, f := range strings.Fields(s) {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("item %q: %w", f, err)
+		}
+		items = append(items, n)
+	}
+	return items, nil
 }
