@@ -110,6 +110,9 @@ func (n *Notifier) Run(ctx context.Context) {
 // limit, a summary beyond it. It returns when the next summary falls due
 // (zero if none waits).
 func (n *Notifier) process(ctx context.Context) (time.Time, error) {
+	// The time is taken before the outbox is read: a summary that falls
+	// due at now then holds every notification that was waiting at now.
+	now := n.now()
 	edits, err := n.store.NotificationsToEdit(ctx)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("notifications to edit: %w", err)
@@ -135,7 +138,7 @@ func (n *Notifier) process(ctx context.Context) (time.Time, error) {
 	}
 	var next time.Time
 	for _, k := range order {
-		due, err := n.send(ctx, groups[k])
+		due, err := n.send(ctx, now, groups[k])
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -147,13 +150,12 @@ func (n *Notifier) process(ctx context.Context) (time.Time, error) {
 }
 
 // send sends one admin's pending notifications about one chat, oldest
-// first; it returns when a summary of the rest falls due (zero: none left).
+// first, as they stand at now; it returns when a summary of the rest falls due (zero: none left).
 // Up to singlesPerWindow a window go out on their own; beyond, they wait
 // for a summary, one a window, the first a window after the wait began,
 // which then holds every notification waiting.
-func (n *Notifier) send(ctx context.Context, list []store.Notification) (time.Time, error) {
+func (n *Notifier) send(ctx context.Context, now time.Time, list []store.Notification) (time.Time, error) {
 	admin, chatID := list[0].AdminID, list[0].ChatID
-	now := n.now()
 	w, err := n.store.NotifyWindow(ctx, admin, chatID, now.Add(-window))
 	if err != nil {
 		return time.Time{}, fmt.Errorf("notifications sent: %w", err)
