@@ -162,14 +162,17 @@ func (c *Client) send(ctx context.Context, method string, params tgbotapi.Params
 	}
 	migrations := 0
 	for attempt := 1; ; attempt++ {
+		var turn *paceWaiter
 		if paced(method) {
-			waited, err := c.pacer.wait(ctx, params["chat_id"])
+			var waited time.Duration
+			var err error
+			turn, waited, err = c.pacer.wait(ctx, params["chat_id"])
 			c.obs.Paced(waited)
 			if err != nil {
 				return fmt.Errorf("%s: %w", method, err)
 			}
 		}
-		err := c.try(ctx, method, params, files, result)
+		err := c.tryPaced(ctx, turn, method, params, files, result)
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
@@ -228,6 +231,15 @@ func (c *Client) send(ctx context.Context, method string, params tgbotapi.Params
 			return err
 		}
 	}
+}
+
+// tryPaced is try for a message whose turn the pacer gave (nil if the
+// method is not paced): the turn holds its place until the call has ended.
+func (c *Client) tryPaced(ctx context.Context, turn *paceWaiter, method string, params tgbotapi.Params, files []tgbotapi.RequestFile, result any) error {
+	if turn != nil {
+		defer c.pacer.sent(turn)
+	}
+	return c.try(ctx, method, params, files, result)
 }
 
 // try makes one attempt at a call.

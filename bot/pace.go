@@ -25,12 +25,14 @@ type PaceLimits struct {
 
 // TelegramPace keeps under Telegram's limits (Bot FAQ: about 30 messages a
 // second overall, 20 a minute into one group, about one a second into one
-// chat with short bursts), with a margin for the time a request takes to
-// reach Telegram. Telegram counts a message when it arrives, and two
-// messages sent a window apart may arrive closer when the first was held up
-// on its way (a busy machine, a slow link): the global window, which a raid
-// of checks or notifications fills for many seconds on end, keeps 200 ms
-// for that.
+// chat with short bursts). Telegram counts a message when it arrives, some
+// time after the pacer let it go and before its answer is back: the pacer
+// counts it from the moment it lets it go until its answer, and then at
+// the time of the answer, so that a window holds at most its N by arrival
+// too, however long a message was held up on its way (a busy machine, a
+// slow link). The windows keep a margin over Telegram's on top, 200 ms on
+// the global one, which a raid of checks or notifications fills for many
+// seconds on end.
 var TelegramPace = PaceLimits{
 	Global: Window{N: 30, Per: time.Second + 200*time.Millisecond},
 	Chat:   Window{N: 3, Per: 3*time.Second + 100*time.Millisecond},
@@ -48,9 +50,11 @@ func paced(method string) bool {
 }
 
 // pacer spaces messages so that every window of the limits holds at most
-// its N. A message is recorded in the windows when its sender, holding its
-// worker again, is about to send it, so every window's times are in order
-// and the check is exact.
+// its N. A message holds a place in the windows from the moment its turn
+// comes until its call has ended (sent), and is then recorded at that time:
+// Telegram counts it when it arrives, which is in between, so no window
+// holds more than N by arrival either. Recording happens under the lock, in
+// time order, so every window's times are in order and the check is exact.
 //
 // Waiting messages are served in the order they came, among those the
 // limits let through: when the global window has room, the turn goes to the
@@ -67,10 +71,11 @@ func paced(method string) bool {
 // handed to it by closing its own channel, so a sender wakes once, when its
 // turn has come; each step costs O(log chats), whatever the number waiting.
 //
-// A turn handed out holds a place in the windows (held) until the sender
-// takes it, recording the message, or leaves: the windows count it as an
-// event that has not yet left them, so they stay exact even when the sender
-// is slow to get its worker back.
+// A turn handed out holds a place in the windows (held) until the sender's
+// call has ended, recording the message, or the sender leaves before it
+// sends: the windows count it as an event that has not yet left them, so
+// they stay exact even when the sender is slow to get its worker back or
+// its call is slow to arrive.
 type pacer struct {
 	limits PaceLimits
 	now    func() time.Time
@@ -78,7 +83,7 @@ type pacer struct {
 
 	mu      sync.Mutex
 	global  times
-	held    int // turns handed out and not yet taken
+	held    int // turns handed out whose messages are not yet recorded
 	chats   map[string]*paceChat
 	ready   readyHeap
 	pending pendingHeap
@@ -91,8 +96,8 @@ type pacer struct {
 	wakeups atomic.Int64 // how many times a waiting sender woke
 }
 
-// never is the time a window opens when it is full of turns not yet taken:
-// only a sender taking or leaving its turn opens it.
+// never is the time a window opens when it is full of turns held: only a
+// message recorded or a sender leaving opens it.
 var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // times are the recent events of one window, oldest first.
@@ -129,7 +134,7 @@ type paceChat struct {
 	group      times
 	isGroup    bool
 	last       time.Time // of its last event
-	held       int       // turns handed out and not yet taken
+	held       int       // turns handed out whose messages are not yet recorded
 	head, tail *paceWaiter
 	opens      time.Time // when its windows let head through
 	index      int       // in ready or pending; -1 in neither
@@ -158,7 +163,8 @@ type paceWaiter struct {
 	prev, next *paceWaiter   // in chat's queue
 	turn       chan struct{} // closed when its turn comes
 	handed     bool          // its turn has come (under the pacer's lock)
-	at         time.Time     // when it took its turn
+	taken      bool          // its sender took the turn: sent must follow
+	at         time.Time     // when it was recorded (its call ended)
 }
 
 // newPacer returns a pacer keeping limits on the clock now (time.Now if
@@ -186,10 +192,17 @@ func isGroupChat(chatID string) bool {
 	return err == nil && id < 0
 }
 
-// wait blocks until a message into chatID may be sent, records it, and
-// returns how long it waited. It gives up the caller's worker while it waits.
-func (p *pacer) wait(ctx context.Context, chatID string) (time.Duration, error) {
-	return p.waitTurn(ctx, p.enqueue(chatID))
+// wait blocks until a message into chatID may be sent and returns its
+// turn, and how long it waited; the caller sends the message, then calls
+// sent with the turn, whatever became of the call. It gives up the caller's
+// worker while it waits. On an error the turn is nil and nothing is held.
+func (p *pacer) wait(ctx context.Context, chatID string) (*paceWaiter, time.Duration, error) {
+	w := p.enqueue(chatID)
+	waited, err := p.waitTurn(ctx, w)
+	if err != nil {
+		return nil, waited, err
+	}
+	return w, waited, nil
 }
 
 // enqueue puts a message into chatID behind the messages waiting.
@@ -216,9 +229,10 @@ func (p *pacer) enqueue(chatID string) *paceWaiter {
 	return w
 }
 
-// waitTurn blocks until w's turn comes, takes it (recording the message),
-// and returns how long it waited. If ctx ends first, w leaves: it records
-// nothing, and the turn, if it came, goes to the next.
+// waitTurn blocks until w's turn comes, takes it, and returns how long it
+// waited; the turn keeps its place in the windows until sent(w). If ctx
+// ends first, w leaves: it records nothing, and the turn, if it came, goes
+// to the next.
 func (p *pacer) waitTurn(ctx context.Context, w *paceWaiter) (time.Duration, error) {
 	start := time.Now()
 	select {
@@ -245,6 +259,23 @@ func (p *pacer) waitTurn(ctx context.Context, w *paceWaiter) (time.Duration, err
 		p.dispatchLocked(now)
 		return time.Since(start), err
 	}
+	w.taken = true
+	return time.Since(start), nil
+}
+
+// sent records w's message, whose call has just ended (whether it went
+// through or not: it may have reached Telegram), at now, and gives back
+// the place its turn held. It does nothing for a turn not taken or
+// recorded already.
+func (p *pacer) sent(w *paceWaiter) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !w.taken {
+		return
+	}
+	w.taken = false
+	now := p.now()
+	c := w.chat
 	w.at = now
 	p.global.add(now, p.limits.Global.N)
 	c.chat.add(now, p.limits.Chat.N)
@@ -254,7 +285,6 @@ func (p *pacer) waitTurn(ctx context.Context, w *paceWaiter) (time.Duration, err
 	c.last = now
 	p.releaseLocked(c, now)
 	p.dispatchLocked(now)
-	return time.Since(start), nil
 }
 
 // dispatchLocked hands out, at now, every turn the limits allow, oldest

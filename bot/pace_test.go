@@ -63,6 +63,7 @@ func sendTimes(t *testing.T, p *pacer, chat string, n int) []time.Time {
 		if _, err := p.waitTurn(context.Background(), w); err != nil {
 			t.Fatal(err)
 		}
+		p.sent(w)
 		out = append(out, w.at)
 	}
 	return out
@@ -108,15 +109,15 @@ func TestPacerKeepsEveryWindow(t *testing.T) {
 
 func TestPacerChatsDoNotWaitForEachOther(t *testing.T) {
 	p := newPacer(PaceLimits{Chat: Window{N: 1, Per: time.Hour}}, nil)
-	if _, err := p.wait(context.Background(), "-1"); err != nil {
+	if err := p.send(context.Background(), "-1"); err != nil {
 		t.Fatal(err)
 	}
 	// Chat -1 is now closed for an hour; a waiter there must not hold -2.
 	ctx, cancel := context.WithCancel(context.Background())
 	blocked := make(chan error, 1)
-	go func() { _, err := p.wait(ctx, "-1"); blocked <- err }()
+	go func() { blocked <- p.send(ctx, "-1") }()
 	start := time.Now()
-	if _, err := p.wait(context.Background(), "-2"); err != nil {
+	if err := p.send(context.Background(), "-2"); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > time.Second {
@@ -140,7 +141,7 @@ func TestPaced(t *testing.T) {
 // that has waited longest among those the limits let through goes first.
 func TestPacerServesInOrder(t *testing.T) {
 	p := newPacer(PaceLimits{Global: Window{N: 1, Per: 30 * time.Millisecond}}, nil)
-	if _, err := p.wait(context.Background(), "-1"); err != nil {
+	if err := p.send(context.Background(), "-1"); err != nil {
 		t.Fatal(err)
 	}
 	// Queued in this order while the global window is full.
@@ -155,6 +156,7 @@ func TestPacerServesInOrder(t *testing.T) {
 			if _, err := p.waitTurn(context.Background(), w); err != nil {
 				t.Error(err)
 			}
+			p.sent(w)
 			done <- i
 		}()
 	}
@@ -169,7 +171,7 @@ func TestPacerServesInOrder(t *testing.T) {
 // does not hold up later waiters of other chats.
 func TestPacerOrderSkipsBlockedChats(t *testing.T) {
 	p := newPacer(PaceLimits{Chat: Window{N: 1, Per: time.Hour}}, nil)
-	if _, err := p.wait(context.Background(), "-1"); err != nil {
+	if err := p.send(context.Background(), "-1"); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -177,7 +179,7 @@ func TestPacerOrderSkipsBlockedChats(t *testing.T) {
 	res := make(chan error, 1)
 	go func() { _, err := p.waitTurn(ctx, blocked); res <- err }()
 	start := time.Now()
-	if _, err := p.wait(context.Background(), "-2"); err != nil {
+	if err := p.send(context.Background(), "-2"); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > time.Second {
@@ -192,8 +194,18 @@ func TestPacerOrderSkipsBlockedChats(t *testing.T) {
 	}
 }
 
-// counts are the messages waiting, the turns handed out and not yet taken,
-// and the chats the pacer keeps.
+// send waits for a turn into chat and sends the message at once (a call
+// that takes no time).
+func (p *pacer) send(ctx context.Context, chat string) error {
+	w, _, err := p.wait(ctx, chat)
+	if err == nil {
+		p.sent(w)
+	}
+	return err
+}
+
+// counts are the messages waiting, the turns handed out whose messages are
+// not yet recorded, and the chats the pacer keeps.
 func (p *pacer) counts() (waiting, held, chats int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -239,7 +251,8 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 }
 
 // moveTo sets the clock to at, lets the pacer see it, and waits until every
-// turn handed out has been taken, so that it is taken at that time.
+// turn handed out has been taken and sent, so that it is recorded at that
+// time.
 func moveTo(t testing.TB, p *pacer, c *fakeClock, at time.Time) {
 	t.Helper()
 	c.set(at)
@@ -254,12 +267,15 @@ type turn struct {
 	done chan struct{}
 }
 
-// queue puts a message into chat and waits for its turn in a goroutine.
+// queue puts a message into chat and waits for its turn in a goroutine,
+// then sends it at once.
 func queue(ctx context.Context, p *pacer, chat string) *turn {
 	tr := &turn{w: p.enqueue(chat), done: make(chan struct{})}
 	go func() {
 		defer close(tr.done)
-		_, tr.err = p.waitTurn(ctx, tr.w)
+		if _, tr.err = p.waitTurn(ctx, tr.w); tr.err == nil {
+			p.sent(tr.w) // a call that takes no time
+		}
 	}()
 	return tr
 }
@@ -465,11 +481,11 @@ func TestPacerServesOldestReadyFirst(t *testing.T) {
 	t0 := clock.now()
 	p := newPacer(PaceLimits{Global: Window{N: 2, Per: 10 * time.Second}, Chat: Window{N: 1, Per: 5 * time.Second}}, clock.now)
 	ctx := context.Background()
-	if _, err := p.wait(ctx, "2"); err != nil { // chat 2 opens at 5s
+	if err := p.send(ctx, "2"); err != nil { // chat 2 opens at 5s
 		t.Fatal(err)
 	}
 	moveTo(t, p, clock, t0.Add(time.Second))
-	if _, err := p.wait(ctx, "1"); err != nil { // chat 1 opens at 6s
+	if err := p.send(ctx, "1"); err != nil { // chat 1 opens at 6s
 		t.Fatal(err)
 	}
 	// The global window is full until 10s.
@@ -497,7 +513,7 @@ func TestPacerNoHeadOfLineBlocking(t *testing.T) {
 	p := newPacer(PaceLimits{Global: Window{N: 1, Per: time.Second}, Chat: Window{N: 1, Per: time.Hour}}, clock.now)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := p.wait(ctx, "-1"); err != nil {
+	if err := p.send(ctx, "-1"); err != nil {
 		t.Fatal(err)
 	}
 	blocked := queue(ctx, p, "-1") // an hour to wait
@@ -530,7 +546,7 @@ func TestPacerCancelInTheMiddle(t *testing.T) {
 	t0 := clock.now()
 	p := newPacer(PaceLimits{Global: Window{N: 1, Per: time.Second}}, clock.now)
 	ctx := context.Background()
-	if _, err := p.wait(ctx, "-9"); err != nil { // the global window is full until 1s
+	if err := p.send(ctx, "-9"); err != nil { // the global window is full until 1s
 		t.Fatal(err)
 	}
 	ctxB1, cancelB1 := context.WithCancel(ctx)
@@ -559,8 +575,8 @@ func TestPacerCancelInTheMiddle(t *testing.T) {
 	}
 }
 
-// TestPacerHeldTurn: a turn handed out counts in the windows until it is
-// taken, and is recorded when it is taken, not when it was handed out; a
+// TestPacerHeldTurn: a turn handed out counts in the windows until its
+// message is sent, and is recorded then, not when it was handed out; a
 // waiter that leaves with its turn in hand gives it to the next at once.
 func TestPacerHeldTurn(t *testing.T) {
 	clock := newFakeClock()
@@ -577,6 +593,7 @@ func TestPacerHeldTurn(t *testing.T) {
 	if _, err := p.waitTurn(ctx, slow); err != nil {
 		t.Fatal(err)
 	}
+	p.sent(slow)
 	if !slow.at.Equal(t0.Add(5 * time.Second)) {
 		t.Errorf("the slow sender's message recorded at %v, want 5s", slow.at.Sub(t0))
 	}
@@ -610,7 +627,7 @@ func TestPacerWakesOnlyWhoseTurnCame(t *testing.T) {
 	clock := newFakeClock()
 	t0 := clock.now()
 	p := newPacer(PaceLimits{Global: Window{N: 1, Per: time.Second}}, clock.now)
-	if _, err := p.wait(context.Background(), "-1"); err != nil { // the global window is full until 1s
+	if err := p.send(context.Background(), "-1"); err != nil { // the global window is full until 1s
 		t.Fatal(err)
 	}
 	const n = 50
@@ -649,11 +666,11 @@ func TestPacerForgetsQuietChats(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for i := range 1000 {
-		if _, err := p.wait(ctx, strconv.Itoa(1000+i)); err != nil {
+		if err := p.send(ctx, strconv.Itoa(1000+i)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := p.wait(ctx, "-1"); err != nil {
+	if err := p.send(ctx, "-1"); err != nil {
 		t.Fatal(err)
 	}
 	waiter := queue(ctx, p, "-1") // 10s to wait
@@ -664,7 +681,7 @@ func TestPacerForgetsQuietChats(t *testing.T) {
 	moveTo(t, p, clock, t0.Add(10*time.Second))
 	waiter.wait(t)
 	moveTo(t, p, clock, t0.Add(time.Minute))
-	if _, err := p.wait(ctx, "2000"); err != nil {
+	if err := p.send(ctx, "2000"); err != nil {
 		t.Fatal(err)
 	}
 	// Left: chat 2000, and group -1, whose window of a minute still holds
@@ -699,20 +716,22 @@ func BenchmarkPacer(b *testing.B) {
 			var wg sync.WaitGroup
 			for i := range n {
 				chat := strconv.Itoa(-1000 - i)
-				if _, err := p.wait(ctx, chat); err != nil {
+				if err := p.send(ctx, chat); err != nil {
 					b.Fatal(err)
 				}
 				w := p.enqueue(chat) // an hour to wait
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, _ = p.waitTurn(ctx, w)
+					if _, err := p.waitTurn(ctx, w); err == nil {
+						p.sent(w)
+					}
 				}()
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				if _, err := p.wait(context.Background(), "42"); err != nil {
+				if err := p.send(context.Background(), "42"); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -735,7 +754,7 @@ func BenchmarkPacerTurns(b *testing.B) {
 			t0 := clock.now()
 			p := newPacer(PaceLimits{Global: Window{N: 1, Per: time.Second}, Chat: Window{N: 1, Per: time.Second}}, clock.now)
 			ctx, cancel := context.WithCancel(context.Background())
-			if _, err := p.wait(ctx, "1"); err != nil { // the global window is full until 1s
+			if err := p.send(ctx, "1"); err != nil { // the global window is full until 1s
 				b.Fatal(err)
 			}
 			took := make(chan struct{})
@@ -752,6 +771,7 @@ func BenchmarkPacerTurns(b *testing.B) {
 						if _, err := p.waitTurn(ctx, w); err != nil {
 							return
 						}
+						p.sent(w)
 						w = p.enqueue(chat)
 						select {
 						case took <- struct{}{}:
@@ -773,5 +793,50 @@ func BenchmarkPacerTurns(b *testing.B) {
 			cancel()
 			stopped.Wait()
 		})
+	}
+}
+
+// TestPacerCountsACallUntilItEnds: Telegram counts a message when it
+// arrives, somewhere between the turn and the answer. A message holds its
+// place in the windows while its call is under way, however long, and is
+// recorded when the call ends: the next message a window later cannot
+// arrive within a window of it, even when it was slow on its way.
+func TestPacerCountsACallUntilItEnds(t *testing.T) {
+	clock := newFakeClock()
+	t0 := clock.now()
+	p := newPacer(PaceLimits{Global: Window{N: 1, Per: time.Second}, Chat: Window{N: 2, Per: time.Minute}}, clock.now)
+	ctx := context.Background()
+	slow, _, err := p.wait(ctx, "1") // its call takes 3s
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := queue(ctx, p, "2")
+	sameChat := queue(ctx, p, "1")
+	clock.set(t0.Add(3 * time.Second))
+	p.tick()
+	if waiting, held, _ := p.counts(); waiting != 2 || held != 1 {
+		t.Fatalf("with a call under way for 3s, %d waiting and %d held, want 2 and 1", waiting, held)
+	}
+	p.sent(slow) // the answer comes at 3s
+	if !slow.at.Equal(t0.Add(3 * time.Second)) {
+		t.Errorf("the slow call's message recorded at %v, want 3s", slow.at.Sub(t0))
+	}
+	p.sent(slow) // once only
+	moveTo(t, p, clock, t0.Add(4*time.Second-time.Nanosecond))
+	if waiting, _, _ := p.counts(); waiting != 2 {
+		t.Fatal("a message went less than a window after the slow call ended")
+	}
+	moveTo(t, p, clock, t0.Add(4*time.Second))
+	next.wait(t)
+	if next.err != nil || !next.w.at.Equal(t0.Add(4*time.Second)) {
+		t.Errorf("the next message went at %v (%v), want 4s", next.w.at.Sub(t0), next.err)
+	}
+	moveTo(t, p, clock, t0.Add(5*time.Second))
+	sameChat.wait(t)
+	if sameChat.err != nil || !sameChat.w.at.Equal(t0.Add(5*time.Second)) {
+		t.Errorf("the slow chat's next message went at %v (%v), want 5s", sameChat.w.at.Sub(t0), sameChat.err)
+	}
+	if waiting, held, _ := p.counts(); waiting+held != 0 {
+		t.Errorf("%d waiting and %d held left", waiting, held)
 	}
 }
