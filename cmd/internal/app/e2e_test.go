@@ -596,6 +596,9 @@ func TestStartupErrors(t *testing.T) {
 		{"malformed owner", []string{"INVITEBOT_OWNERS", "12,x"}, "INVITEBOT_OWNERS"},
 		{"unwritable database", []string{"INVITEBOT_DB", "/nonexistent/dir/invitebot.db"}, "INVITEBOT_DB"},
 		{"token rejected", []string{"TELEGRAM_BOT_TOKEN", "6000000001:AAwrong-SECRET-token"}, "TELEGRAM_BOT_TOKEN"},
+		// pgx reports a failed connection on several lines (one per address and
+		// TLS mode tried); stderr still gets one line, and not the password.
+		{"unreachable postgres", []string{"INVITEBOT_DB", "postgres://invitebot:SECRET@127.0.0.1:1/invitebot"}, "INVITEBOT_DB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
