@@ -142,7 +142,7 @@ func splitArgs(args string) (lead []string, opts []argOption) {
 		case isKV && key == "expire" && i+1 < len(words) && isBareDate(value) && isClock(words[i+1]):
 			// expire=2026-12-31 18:00, a date and time as people write
 			// them: the time is the expiry's, not a word of the name.
-			opts = append(opts, argOption{text: w + " " + words[i+1], key: "expire=", value: value + "T" + words[i+1]})
+			opts = append(opts, argOption{text: w + " " + words[i+1], key: "expire=", value: value + " " + words[i+1]})
 			i++
 		case isKV:
 			opts = append(opts, argOption{text: w, key: key + "=", value: value})
@@ -617,13 +617,17 @@ func parseDuration(s string) (time.Duration, bool) {
 	return total, true
 }
 
-// parseDate parses YYYY-MM-DD (00:00 UTC) or YYYY-MM-DDTHH:MM (UTC).
+// parseDate parses YYYY-MM-DD (00:00 UTC) or YYYY-MM-DDTHH:MM (UTC), or
+// YYYY-MM-DD HH:MM.
 func parseDate(s string) (time.Time, bool) {
 	layout := "2006-01-02T15:04"
 	if len(s) == len("2006-01-02") {
 		layout = layout[:len(s)]
 	} else if len(s) != len(layout) {
 		return time.Time{}, false
+	}
+	if len(s) == len("2006-01-02T15:04") && s[len("2006-01-02")] == ' ' {
+		layout = "2006-01-02 15:04" // expire=2026-12-31 18:00: splitArgs joins the two words so
 	}
 	s = strings.Replace(s, "t", "T", 1)
 	// time.Parse would take a one-digit hour: insist on the layout's shape.

@@ -80,6 +80,7 @@ var argsWhenCases = []struct {
 	{"36525d", argsAfter(36525 * 24 * time.Hour)}, // exactly 100 years
 	{"2026-12-31", argsDate(2026, 12, 31, 0, 0)},
 	{"2026-12-31T18:00", argsDate(2026, 12, 31, 18, 0)},
+	{"2026-12-31 18:00", argsDate(2026, 12, 31, 18, 0)}, // expire=2026-12-31 18:00, joined by splitArgs
 	{"2026-12-31t18:00", argsDate(2026, 12, 31, 18, 0)},
 	{"2026-06-15T12:01", argsDate(2026, 6, 15, 12, 1)},
 	{"2028-02-29", argsDate(2028, 2, 29, 0, 0)},
@@ -117,7 +118,6 @@ var argsWhenRefused = []struct{ in, want string }{
 	{"2026-12-31T24:00", "is neither"},
 	{"2026-12-31T8:00", "is neither"},
 	{"2026-12-31T18:00:30", "is neither"},
-	{"2026-12-31 18:00", "is neither"},
 	{"26-12-31", "is neither"},
 	{"2026/12/31", "is neither"},
 	{"2026-12-31T1ɐ:0", "is neither"}, // upper case ɐ is a byte longer
