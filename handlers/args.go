@@ -133,10 +133,17 @@ type argOption struct {
 // splitArgs splits args at white space into the plain words before the first
 // option, and the options.
 func splitArgs(args string) (lead []string, opts []argOption) {
-	for _, w := range strings.Fields(args) {
+	words := strings.Fields(args)
+	for i := 0; i < len(words); i++ {
+		w := words[i]
 		key, value, isKV := strings.Cut(w, "=")
 		key = strings.ToLower(key)
 		switch {
+		case isKV && key == "expire" && i+1 < len(words) && isBareDate(value) && isClock(words[i+1]):
+			// expire=2026-12-31 18:00, a date and time as people write
+			// them: the time is the expiry's, not a word of the name.
+			opts = append(opts, argOption{text: w + " " + words[i+1], key: "expire=", value: value + " " + words[i+1]})
+			i++
 		case isKV:
 			opts = append(opts, argOption{text: w, key: key + "=", value: value})
 		case key == "request" || key == "norequest":
@@ -610,13 +617,17 @@ func parseDuration(s string) (time.Duration, bool) {
 	return total, true
 }
 
-// parseDate parses YYYY-MM-DD (00:00 UTC) or YYYY-MM-DDTHH:MM (UTC).
+// parseDate parses YYYY-MM-DD (00:00 UTC) or YYYY-MM-DDTHH:MM (UTC), or
+// YYYY-MM-DD HH:MM.
 func parseDate(s string) (time.Time, bool) {
 	layout := "2006-01-02T15:04"
 	if len(s) == len("2006-01-02") {
 		layout = layout[:len(s)]
 	} else if len(s) != len(layout) {
 		return time.Time{}, false
+	}
+	if len(s) == len("2006-01-02T15:04") && s[len("2006-01-02")] == ' ' {
+		layout = "2006-01-02 15:04" // expire=2026-12-31 18:00: splitArgs joins the two words so
 	}
 	s = strings.Replace(s, "t", "T", 1)
 	// time.Parse would take a one-digit hour: insist on the layout's shape.
@@ -627,6 +638,17 @@ func parseDate(s string) (time.Time, bool) {
 	}
 	t, err := time.Parse(layout, s)
 	return t, err == nil
+}
+
+// isBareDate tells whether s is a date without a time, YYYY-MM-DD.
+func isBareDate(s string) bool {
+	_, ok := parseDate(s)
+	return ok && len(s) == len("2006-01-02")
+}
+
+// isClock tells whether s has the shape of a time of day, HH:MM.
+func isClock(s string) bool {
+	return len(s) == len("15:04") && s[2] == ':' && isDigitByte(s[0]) && isDigitByte(s[1]) && isDigitByte(s[3]) && isDigitByte(s[4])
 }
 
 // isDigitByte tells whether b is an ASCII digit.

@@ -392,7 +392,7 @@ const (
 
 var (
 	argsDuration = regexp.MustCompile(`^([0-9]+[mhdwMHDW])+$`)
-	argsDateForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2})?$`)
+	argsDateForm = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2})?$`) // a space: expire=2026-12-31 18:00
 )
 
 func FuzzParseWhen(f *testing.F) {
@@ -444,7 +444,7 @@ func FuzzParseWhen(f *testing.F) {
 			t.Fatalf("%s is neither a duration nor a date, and gives %v", short(in), got)
 		case argsDuration.MatchString(in) && got.Sub(now)%time.Minute != 0:
 			t.Fatalf("duration %s is %v, not whole minutes", in, got.Sub(now))
-		case argsDateForm.MatchString(in) && got.Format("2006-01-02T15:04") != strings.ToUpper(in)+"T00:00"[:16-len(in)]:
+		case argsDateForm.MatchString(in) && got.Format("2006-01-02T15:04") != strings.Replace(strings.ToUpper(in), " ", "T", 1)+"T00:00"[:16-len(in)]:
 			t.Fatalf("date %s gives %v", in, got)
 		}
 	})

@@ -80,6 +80,7 @@ var argsWhenCases = []struct {
 	{"36525d", argsAfter(36525 * 24 * time.Hour)}, // exactly 100 years
 	{"2026-12-31", argsDate(2026, 12, 31, 0, 0)},
 	{"2026-12-31T18:00", argsDate(2026, 12, 31, 18, 0)},
+	{"2026-12-31 18:00", argsDate(2026, 12, 31, 18, 0)}, // expire=2026-12-31 18:00, joined by splitArgs
 	{"2026-12-31t18:00", argsDate(2026, 12, 31, 18, 0)},
 	{"2026-06-15T12:01", argsDate(2026, 6, 15, 12, 1)},
 	{"2028-02-29", argsDate(2028, 2, 29, 0, 0)},
@@ -117,7 +118,6 @@ var argsWhenRefused = []struct{ in, want string }{
 	{"2026-12-31T24:00", "is neither"},
 	{"2026-12-31T8:00", "is neither"},
 	{"2026-12-31T18:00:30", "is neither"},
-	{"2026-12-31 18:00", "is neither"},
 	{"26-12-31", "is neither"},
 	{"2026/12/31", "is neither"},
 	{"2026-12-31T1ɐ:0", "is neither"}, // upper case ɐ is a byte longer
@@ -264,6 +264,12 @@ var argsCreateCases = []struct {
 	{"expire=never", CreateArgs{}},
 	{"Partners expire=NEVER limit=1", CreateArgs{Name: "Partners", MemberLimit: 1}},
 	{"expire=2026-12-31T18:00", CreateArgs{ExpiresAt: argsDate(2026, 12, 31, 18, 0)}},
+	// A date and time written with a space, as people write them: the time
+	// belongs to the expiry, not to the name.
+	{"Launch expire=2026-12-31 18:00", CreateArgs{Name: "Launch", ExpiresAt: argsDate(2026, 12, 31, 18, 0)}},
+	{"expire=2026-12-31 18:00 Launch", CreateArgs{Name: "Launch", ExpiresAt: argsDate(2026, 12, 31, 18, 0)}},
+	{"expire=2026-12-31 Launch 18:00", CreateArgs{Name: "Launch 18:00", ExpiresAt: argsDate(2026, 12, 31, 0, 0)}},
+	{"expire=7d 18:00", CreateArgs{Name: "18:00", ExpiresAt: argsAfter(7 * 24 * time.Hour)}},
 	{"expire=2026-12-31", CreateArgs{ExpiresAt: argsDate(2026, 12, 31, 0, 0)}},
 	{"limit=99999", CreateArgs{MemberLimit: 99999}},
 	{"limit=007", CreateArgs{MemberLimit: 7}},
@@ -362,6 +368,7 @@ var argsEditCases = []struct {
 	{"#3 Expire=Never", EditArgs{Ref: argsRef3, ExpiresAt: new(time.Time{})}},
 	{"#3 expire=1d12h", EditArgs{Ref: argsRef3, ExpiresAt: new(argsAfter(36 * time.Hour))}},
 	{"#3 expire=2026-12-31T18:00", EditArgs{Ref: argsRef3, ExpiresAt: new(argsDate(2026, 12, 31, 18, 0))}},
+	{"#3 expire=2026-12-31 18:00 limit=5", EditArgs{Ref: argsRef3, ExpiresAt: new(argsDate(2026, 12, 31, 18, 0)), MemberLimit: new(5)}},
 	{"#3 limit=none", EditArgs{Ref: argsRef3, MemberLimit: new(0)}},
 	{"#3 LIMIT=NONE", EditArgs{Ref: argsRef3, MemberLimit: new(0)}},
 	{"#3 norequest", EditArgs{Ref: argsRef3, JoinRequest: new(false)}},

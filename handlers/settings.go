@@ -46,7 +46,7 @@ func (h *Settings) Language(ctx context.Context, u *bot.Update) error {
 	}
 	code, ok := h.Text.Speaks(arg)
 	if !ok {
-		return text.Err(text.Invalid, "language.unknown", "Code", clip(arg), "Codes", text.HTML(h.languageList()))
+		return text.Err(text.Invalid, "language.unknown", "Code", clip(arg), "Codes", text.HTML(h.codeList()))
 	}
 	s.Language, s.UpdatedBy, s.UpdatedAt = code, actor.ID, h.now()
 	if err := h.store.SaveChatSettings(ctx, s); err != nil {
@@ -66,6 +66,17 @@ func (h *Settings) languageList() string {
 		fmt.Fprintf(&b, "<code>%s</code> %s", code, h.Text.Default().Escape(h.Text.Name(code)))
 	}
 	return b.String()
+}
+
+// codeList is the codes of the languages the bot speaks on one line, for
+// the one-line reply to a code it does not speak (/language alone lists
+// them with their names).
+func (h *Settings) codeList() string {
+	codes := h.Text.Codes()
+	for i, code := range codes {
+		codes[i] = "<code>" + code + "</code>"
+	}
+	return strings.Join(codes, ", ")
 }
 
 // Replies (/replies [private|chat]) shows or sets where the group's answers

@@ -65,7 +65,7 @@ func TestLanguage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv()
 			err := e.settings().Language(context.Background(), groupCommand("language", tc.args))
-			wantTextErr(t, err, text.Invalid, "language.unknown", "I don't speak", "en English")
+			wantTextErr(t, err, text.Invalid, "language.unknown", "I don't speak", "ar, de, en, es, fa, id, pt-BR, ru, tr, uk.")
 			wantCalls(t, e.tg)
 			if w := e.st.writes(); len(w) > 0 {
 				t.Errorf("store writes %v", w)

@@ -175,6 +175,31 @@ func TestEditLink(t *testing.T) {
 	mustContain(t, r.PlainText, "name: —", "limit: 5")
 }
 
+// TestSettingsMistakes: a mistake in a settings command gets one line that
+// says what was wrong and how to do it right, and changes nothing.
+func TestSettingsMistakes(t *testing.T) {
+	srv := newWorld(t)
+	h := start(t, srv, "")
+	for _, tc := range []struct{ text, want string }{
+		{"/language zz", "“zz”"},
+		{"/language en de", "/language es"},
+		{"/replies somewhere", "/replies private"},
+		{"/notify maybe", "/notify on"},
+		{"/autorotate 59m", "1h to 30d"},
+		{"/log 101", "1 to 100"},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			r := h.ask(groupID, alice, tc.text)
+			oneLine(t, r)
+			mustContain(t, r.PlainText, tc.want)
+		})
+	}
+	// The unknown code's reply names every code the bot speaks.
+	mustContain(t, h.ask(groupID, alice, "/language zz").PlainText, "ar, de, en, es, fa, id, pt-BR, ru, tr, uk")
+	mustContain(t, h.ask(groupID, alice, "/language").PlainText, "The language of my messages in this chat is English (en).")
+	mustContain(t, h.ask(groupID, alice, "/replies").PlainText, "go to the group itself") // the harness's /replies chat
+}
+
 func TestEditAndRevokeMistakes(t *testing.T) {
 	srv := newWorld(t)
 	h := start(t, srv, "")
@@ -596,6 +621,9 @@ func TestStartupErrors(t *testing.T) {
 		{"malformed owner", []string{"INVITEBOT_OWNERS", "12,x"}, "INVITEBOT_OWNERS"},
 		{"unwritable database", []string{"INVITEBOT_DB", "/nonexistent/dir/invitebot.db"}, "INVITEBOT_DB"},
 		{"token rejected", []string{"TELEGRAM_BOT_TOKEN", "6000000001:AAwrong-SECRET-token"}, "TELEGRAM_BOT_TOKEN"},
+		// pgx reports a failed connection on several lines (one per address and
+		// TLS mode tried); stderr still gets one line, and not the password.
+		{"unreachable postgres", []string{"INVITEBOT_DB", "postgres://invitebot:SECRET@127.0.0.1:1/invitebot"}, "INVITEBOT_DB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -135,13 +135,13 @@ func TestJoinModes(t *testing.T) {
 func TestRules(t *testing.T) {
 	srv := newConsoleWorld(t)
 	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
-	mustContain(t, h.ask(groupID, alice, "/rules").PlainText, "this chat has no rules for the check")
+	mustContain(t, h.ask(groupID, alice, "/rules").PlainText, "There are no rules for the check in this chat.")
 	mustContain(t, h.ask(groupID, alice, "/rules Be kind <b>to</b> each other & no spam").PlainText, "Be kind <b>to</b> each other & no spam")
 	mustContain(t, h.ask(groupID, alice, "/rules").PlainText, "Be kind <b>to</b> each other & no spam", "/rules off removes them")
 	r := h.ask(groupID, alice, "/rules "+strings.Repeat("é", 1001))
 	mustContain(t, r.PlainText, "The rules can be up to 1000 characters; these have 1001.")
 	mustContain(t, h.ask(groupID, alice, "/rules").PlainText, "Be kind")
-	mustContain(t, h.ask(groupID, alice, "/rules off").PlainText, "no rules for the check any more")
+	mustContain(t, h.ask(groupID, alice, "/rules off").PlainText, "There are no rules for the check in this chat any more.")
 	mustContain(t, h.ask(groupID, alice, "/rules").PlainText, "no rules")
 }
 

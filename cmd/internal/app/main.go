@@ -17,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/invitebot/invitebot/bot"
 )
@@ -70,10 +71,26 @@ func ExitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(stderr, "invitebot: %v\n", err)
+	fmt.Fprintf(stderr, "invitebot: %s\n", singleLine(err.Error()))
 	var ce *ConfigError
 	if errors.As(err, &ce) {
 		return 2
 	}
 	return 1
+}
+
+// singleLine joins the lines of an error's text (some libraries, pgx among
+// them, put each address they tried on a line of its own) with spaces, so
+// that the reason stays one line on stderr.
+func singleLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	var parts []string
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, " ")
 }
