@@ -245,14 +245,14 @@ func TestRules(t *testing.T) {
 		err   string              // a mistake's message, and then
 		words []string            // what it says
 	}{
-		{"none", "", groupCommand("rules", ""), []string{"this chat has no rules for the check. /rules TEXT sets them (up to 1000 characters)."}, "", nil, "", nil},
+		{"none", "", groupCommand("rules", ""), []string{"This chat has no rules for the check. /rules TEXT sets them (up to 1000 characters)."}, "", nil, "", nil},
 		{"shows them, escaped", "No <spam> & no ads", groupCommand("rules", ""),
 			[]string{"The rules of this chat, shown with the check:\n\nNo <spam> & no ads\n\n/rules TEXT replaces them"}, "No &lt;spam&gt; &amp; no ads", nil, "", nil},
 		{"shows the group's from a private chat", "Be kind", privateCommand("rules", ""), []string{"The rules of Fans & Friends", "Be kind"}, "", nil, "", nil},
 		{"sets them", "", groupCommand("rules", "No spam.\nBe <kind>."),
 			[]string{"The rules of this chat, shown from now on with the check:\n\nNo spam.\nBe <kind>."}, "Be &lt;kind&gt;.", set("No spam.\nBe <kind>."), "", nil},
 		{"replaces them, trimmed", "Old rules", groupCommand("rules", "  New rules \n"), []string{"New rules"}, "", set("New rules"), "", nil},
-		{"off removes them", "Old rules", groupCommand("rules", "off"), []string{"this chat has no rules for the check any more."}, "", set(""), "", nil},
+		{"off removes them", "Old rules", groupCommand("rules", "off"), []string{"This chat has no rules for the check any more."}, "", set(""), "", nil},
 		{"OFF too", "Old rules", groupCommand("rules", "OFF"), []string{"no rules for the check any more"}, "", set(""), "", nil},
 		{"off without rules", "", groupCommand("rules", "off"), []string{"no rules for the check any more"}, "", set(""), "", nil},
 		{"1000 characters, 2000 bytes", "", groupCommand("rules", long), []string{long}, "", set(long), "", nil},

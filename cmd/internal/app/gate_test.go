@@ -135,7 +135,7 @@ func TestJoinModes(t *testing.T) {
 func TestRules(t *testing.T) {
 	srv := newConsoleWorld(t)
 	h := start(t, srv, "", "INVITEBOT_OWNERS", owners)
-	mustContain(t, h.ask(groupID, alice, "/rules").PlainText, "this chat has no rules for the check")
+	mustContain(t, h.ask(groupID, alice, "/rules").PlainText, "This chat has no rules for the check")
 	mustContain(t, h.ask(groupID, alice, "/rules Be kind <b>to</b> each other & no spam").PlainText, "Be kind <b>to</b> each other & no spam")
 	mustContain(t, h.ask(groupID, alice, "/rules").PlainText, "Be kind <b>to</b> each other & no spam", "/rules off removes them")
 	r := h.ask(groupID, alice, "/rules "+strings.Repeat("é", 1001))
