@@ -90,6 +90,12 @@ func (d *Deps) printer(ctx context.Context, u *bot.Update) *text.Printer {
 	return d.chatPrinter(ctx, u.Chat.ID)
 }
 
+// ChatPrinter is the language of a group or channel: its own (/language),
+// else the default. The checks in front of the handlers speak it in groups.
+func (d *Deps) ChatPrinter(ctx context.Context, chatID int64) *text.Printer {
+	return d.chatPrinter(ctx, chatID)
+}
+
 // chatPrinter is the language of a group or channel: its own, else the
 // default.
 func (d *Deps) chatPrinter(ctx context.Context, chatID int64) *text.Printer {

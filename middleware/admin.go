@@ -46,6 +46,8 @@ type Admins struct {
 	text *text.Catalog
 	ttl  time.Duration
 	now  func() time.Time
+	// chatText is a group's language (/language); nil: the default.
+	chatText func(ctx context.Context, chatID int64) *text.Printer
 
 	mu      sync.Mutex
 	members map[memberKey]cachedMember
@@ -85,6 +87,22 @@ func NewAdmins(tg Telegram, catalog *text.Catalog, ttl time.Duration, now func()
 		members: make(map[memberKey]cachedMember),
 		pending: make(map[string]*pendingCommand),
 	}
+}
+
+// UseChatLanguage makes the messages the checks leave in a group (the
+// button an anonymous admin is asked to press, and the line that replaces
+// it) speak the group's language, as f tells it; without it they are in
+// the default language. Call it before the bot runs.
+func (a *Admins) UseChatLanguage(f func(ctx context.Context, chatID int64) *text.Printer) {
+	a.chatText = f
+}
+
+// groupText is the language of chatID's messages.
+func (a *Admins) groupText(ctx context.Context, chatID int64) *text.Printer {
+	if a.chatText == nil {
+		return a.text.Default()
+	}
+	return a.chatText(ctx, chatID)
 }
 
 // Verdict is what a user may do in a chat.
@@ -219,7 +237,7 @@ func (a *Admins) askConfirmation(ctx context.Context, u *bot.Update, next bot.Ha
 	a.sweepLocked()
 	a.pending[token] = &pendingCommand{update: *u, next: next, expires: a.now().Add(confirmTTL)}
 	a.mu.Unlock()
-	p := a.text.Default()
+	p := a.groupText(ctx, u.Chat.ID)
 	_, err := a.tg.Send(ctx, bot.Outgoing{ChatID: u.Chat.ID, Text: p.S("confirm.ask"), ReplyTo: u.Message.ID,
 		Buttons: [][]bot.Button{{{Text: p.P("confirm.button"), Data: ConfirmPrefix + token}}}})
 	return err
@@ -263,7 +281,7 @@ func (a *Admins) Confirm(ctx context.Context, u *bot.Update) error {
 	if err := a.tg.AnswerButton(ctx, q.ID, pr.P("confirm.done"), false); err != nil {
 		return err
 	}
-	done := a.text.Default().S("confirm.by", "Name", u.From.Name())
+	done := a.groupText(ctx, u.Chat.ID).S("confirm.by", "Name", u.From.Name())
 	if err := a.tg.Edit(ctx, u.Chat.ID, q.Message.ID, done, nil); err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/png"
 	"slices"
+	"strconv"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -87,11 +88,7 @@ func PNG(c Chart) ([]byte, error) {
 	}
 	p.X.Label.Text = "UTC"
 	p.Y.Label.Text = c.YLabel
-	format := "Jan 2"
-	if c.Days > 120 {
-		format = "Jan 2006"
-	}
-	p.X.Tick.Marker = plot.TimeTicks{Format: format}
+	p.X.Tick.Marker = dateTicks(c.Days)
 	p.Y.Min = 0
 	p.Y.Tick.Marker = wholeTicks{}
 	p.Add(plotter.NewGrid())
@@ -139,14 +136,29 @@ func PNG(c Chart) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// wholeTicks marks whole numbers only: counts have no fractions.
+// dateTicks marks the days of a chart of days days in ISO form, as every
+// date the bot shows in every language: 2026-11-12, or 2026-11 over more
+// than 120 days.
+func dateTicks(days int) plot.Ticker {
+	format := "2006-01-02"
+	if days > 120 {
+		format = "2006-01"
+	}
+	return plot.TimeTicks{Format: format}
+}
+
+// wholeTicks marks whole numbers only, written as such (2, not 2.0):
+// counts have no fractions.
 type wholeTicks struct{}
 
 func (wholeTicks) Ticks(min, max float64) []plot.Tick {
 	var out []plot.Tick
 	for _, t := range (plot.DefaultTicks{}).Ticks(min, max) {
-		if t.Label != "" && t.Value != float64(int64(t.Value)) {
-			continue
+		if t.Label != "" {
+			if t.Value != float64(int64(t.Value)) {
+				continue
+			}
+			t.Label = strconv.FormatInt(int64(t.Value), 10)
 		}
 		out = append(out, t)
 	}

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/png"
 	"math/rand/v2"
+	"regexp"
 	"strconv"
 	"testing"
 	"time"
@@ -87,6 +88,44 @@ func BenchmarkStatsChart(b *testing.B) {
 	for b.Loop() {
 		if _, err := PNG(c); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestTickLabels: the days are ISO dates, as every date the bot shows in
+// every language (no English month names), and the counts whole numbers.
+func TestTickLabels(t *testing.T) {
+	for _, tc := range []struct {
+		days int
+		want *regexp.Regexp
+	}{{1, regexp.MustCompile(`^2026-01-0[12]$`)}, {30, regexp.MustCompile(`^2026-01-\d\d$`)}, {365, regexp.MustCompile(`^202[67]-\d\d$`)}} {
+		labelled := 0
+		for _, tick := range dateTicks(tc.days).Ticks(float64(day0.Unix()), float64(day0.AddDate(0, 0, max(tc.days-1, 1)).Unix())) {
+			if tick.Label == "" {
+				continue
+			}
+			labelled++
+			if !tc.want.MatchString(tick.Label) {
+				t.Errorf("%d days: a date reads %q, want it to match %s", tc.days, tick.Label, tc.want)
+			}
+		}
+		if labelled == 0 {
+			t.Errorf("%d days: no date labelled", tc.days)
+		}
+	}
+	for _, top := range []float64{1.15, 7, 46, 1150} {
+		labelled := 0
+		for _, tick := range (wholeTicks{}).Ticks(0, top) {
+			if tick.Label == "" {
+				continue
+			}
+			labelled++
+			if _, err := strconv.Atoi(tick.Label); err != nil {
+				t.Errorf("up to %v: a count reads %q, want a whole number", top, tick.Label)
+			}
+		}
+		if labelled == 0 {
+			t.Errorf("up to %v: no count labelled", top)
 		}
 	}
 }

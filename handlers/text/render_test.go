@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // ifValue is the value an {{if .X}} tests.
@@ -237,5 +238,43 @@ func TestTimesStayISOUTC(t *testing.T) {
 		if !strings.Contains(out, "2026-12-31 15:00 UTC") {
 			t.Errorf("%s: %q does not show the time as 2026-12-31 15:00 UTC", p.Lang(), out)
 		}
+	}
+}
+
+// TestSentenceStartsWithCapitalForThisChat: a message that names the chat
+// it is sent in says "this chat" (chat.this) there; one that begins with
+// it must still begin a sentence with a capital letter.
+func TestSentenceStartsWithCapitalForThisChat(t *testing.T) {
+	c := testCatalog(t, DefaultLanguage)
+	en := readCatalog(t, "locales/en.yaml")
+	tags := regexp.MustCompile(`<[^>]*>`)
+	for _, p := range printers(t, c) {
+		for _, id := range sorted(mapsKeys(en)) {
+			sh := shapeOf(en[id].forms["other"])
+			if !slices.Contains(sh.placeholders, "Chat") {
+				continue
+			}
+			m := Msg{ID: id, Data: map[string]any{}}
+			for _, name := range sh.placeholders {
+				m.Data[name] = realistic[name]
+			}
+			m.Data["Chat"] = M("chat.this")
+			if slices.Contains(sh.placeholders, "Count") {
+				m.Data["Count"] = 10
+			}
+			out := html.UnescapeString(tags.ReplaceAllString(p.Sprint(m), ""))
+			out = strings.TrimLeftFunc(out, func(r rune) bool { return unicode.Is(unicode.Cf, r) || unicode.IsSpace(r) })
+			this := p.P("chat.this")
+			if first, _ := utf8.DecodeRuneInString(out); strings.HasPrefix(out, this) && unicode.IsLower(first) {
+				t.Errorf("%s: %s begins with %q: %q", p.Lang(), id, this, out)
+			}
+		}
+	}
+	// A chat's own title is the chat's, as it is written.
+	if got := c.Default().P("rules.none", "Chat", "my group"); !strings.HasPrefix(got, "my group has") {
+		t.Errorf("rules.none of the chat “my group” reads %q", got)
+	}
+	if got, want := c.For("tr").P("rules.removed", "Chat", M("chat.this")), "Bu sohbet içinde"; !strings.HasPrefix(got, want) {
+		t.Errorf("tr rules.removed of this chat reads %q, want it to begin %q", got, want)
 	}
 }

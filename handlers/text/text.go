@@ -20,10 +20,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/cases"
 	"golang.org/x/text/language"
 )
 
@@ -232,8 +234,12 @@ func (p *Printer) Sprint(m Msg) string {
 // the message or the plural form its Count asks for.
 func (p *Printer) localize(m Msg) (string, error) {
 	data := make(map[string]any, len(m.Data))
+	var phrases []string // the values that are the catalogs' own words alone
 	for k, v := range m.Data {
 		data[k] = p.value(v)
+		if x, ok := v.(Msg); ok && len(x.Data) == 0 {
+			phrases = append(phrases, data[k].(string))
+		}
 	}
 	cfg := &i18n.LocalizeConfig{MessageID: m.ID, TemplateData: data}
 	if n, ok := m.Data["Count"]; ok && p.plural[m.ID] {
@@ -243,7 +249,43 @@ func (p *Printer) localize(m Msg) (string, error) {
 	if err == nil && tag != p.tag {
 		err = fmt.Errorf("message %q: said in %s, not in %s", m.ID, tag, p.tag)
 	}
+	if err == nil {
+		s = p.capitalize(s, phrases)
+	}
 	return s, err
+}
+
+// capitalize gives a message that begins with one of the catalogs' own
+// phrases (chat.this: "this chat", "bu sohbet") a capital first letter,
+// as a sentence has; user text (a chat's title) is left as it is.
+func (p *Printer) capitalize(s string, phrases []string) string {
+	i := 0
+	for i < len(s) {
+		if s[i] == '<' { // a tag: <b>
+			j := strings.IndexByte(s[i:], '>')
+			if j < 0 {
+				return s
+			}
+			i += j + 1
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.Is(unicode.Cf, r) { // the marks and isolates of RTL text
+			break
+		}
+		i += n
+	}
+	for _, v := range phrases {
+		if v == "" || !strings.HasPrefix(s[i:], v) {
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsLower(r) {
+			return s
+		}
+		return s[:i] + cases.Upper(p.tag).String(string(r)) + s[i+n:]
+	}
+	return s
 }
 
 // S renders the message id with its values, as HTML.

@@ -499,3 +499,31 @@ func TestGatekeepingInEachLanguage(t *testing.T) {
 	}
 	declinedAtTelegram(t, srv, gina)
 }
+
+// TestAnonymousAdminInGroupLanguage: the button an anonymous admin is asked
+// to press, and the line that replaces it, are messages of the group, so
+// they are in the group's /language (PRODUCT.md §8), not the default; the
+// answer to the press is in the presser's own.
+func TestAnonymousAdminInGroupLanguage(t *testing.T) {
+	srv := newWorld(t)
+	speaks(srv, daveUser, "de")
+	h := start(t, srv, "")
+	ru := catalogs(t).For("ru")
+	h.ask(groupID, alice, "/language ru")
+	_, id := srv.PushAnonymousAdminMessage(groupID, "/replies")
+	srv.WaitFor(t, "the confirmation", func() bool { return len(h.repliesTo(groupID, id)) > 0 })
+	confirm := h.repliesTo(groupID, id)[0]
+	plainIs(t, "the confirmation", confirm, ru.P("confirm.ask"))
+	if len(confirm.Buttons) != 1 || confirm.Buttons[0][0].Text != ru.P("confirm.button") {
+		t.Fatalf("confirmation buttons = %+v, want %q", confirm.Buttons, ru.P("confirm.button"))
+	}
+	if a := h.press(dave, groupID, confirm, 0, 0); a.Text != catalogs(t).For("de").P("confirm.done") {
+		t.Errorf("dave's press answered %q, want it in his German", a.Text)
+	}
+	srv.WaitFor(t, "the command's answer", func() bool { return len(h.repliesTo(groupID, id)) > 1 })
+	for _, m := range srv.Messages(groupID) {
+		if m.MessageID == confirm.MessageID && (!m.Edited || m.PlainText != ru.P("confirm.by", "Name", "@dave_owner")) {
+			t.Errorf("the confirmation after the press reads %q, want %q", m.PlainText, ru.P("confirm.by", "Name", "@dave_owner"))
+		}
+	}
+}

@@ -357,6 +357,7 @@ type wiring struct {
 func wire(me bot.User, tg *bot.Client, catalog *text.Catalog, st ops.Store, owners []int64, now func() time.Time, pageURL string, obs handlers.GateObserver) wiring {
 	d := &handlers.Deps{TG: tg, Text: catalog, Settings: st, Messages: st, Username: me.Username, Now: now}
 	admins := middleware.NewAdmins(tg, catalog, middleware.DefaultMemberTTL, now)
+	admins.UseChatLanguage(d.ChatPrinter)
 	private := middleware.NewPrivate(admins, st, owners, me.ID)
 	w := wiring{
 		router:   bot.NewRouter(me.Username),
