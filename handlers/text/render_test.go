@@ -271,8 +271,8 @@ func TestSentenceStartsWithCapitalForThisChat(t *testing.T) {
 		}
 	}
 	// A chat's own title is the chat's, as it is written.
-	if got := c.Default().P("rules.none", "Chat", "my group"); !strings.HasPrefix(got, "my group has") {
-		t.Errorf("rules.none of the chat “my group” reads %q", got)
+	if got := c.For("tr").P("rules.none", "Chat", "my group"); !strings.HasPrefix(got, "my group içinde") {
+		t.Errorf("tr rules.none of the chat “my group” reads %q", got)
 	}
 	if got, want := c.For("tr").P("rules.removed", "Chat", M("chat.this")), "Bu sohbet içinde"; !strings.HasPrefix(got, want) {
 		t.Errorf("tr rules.removed of this chat reads %q, want it to begin %q", got, want)
