@@ -167,7 +167,7 @@ func TestStats(t *testing.T) {
 	promote(t, h, db, groupID)
 
 	r := h.ask(groupID, alice, "/stats")
-	mustContain(t, r.PlainText, "No joins were counted in Invite Test Group in 2026-06-01 to 2026-06-30 (30 days)")
+	mustContain(t, r.PlainText, "No joins were counted in Invite Test Group in the period 2026-06-01 to 2026-06-30 (30 days)")
 	for i := 1; i <= 10; i++ {
 		h.ask(groupID, alice, "/createlink L"+strconv.Itoa(i))
 	}
