@@ -32,8 +32,14 @@ type StatsArgs struct {
 
 var periodPattern = regexp.MustCompile(`^([0-9]{1,4})([dDwW])$`)
 
+// otherDuration is a duration in another unit (1h, 30m, 3mo, 1y): a PERIOD
+// given in a unit /stats does not chart by, not a link's name.
+var otherDuration = regexp.MustCompile(`(?i)^[0-9]{1,4}(s|m|h|min|mo|y)$`)
+
 // ParseStatsArgs parses /stats [REF] [PERIOD]: PERIOD (7d, 4w; at most
-// 365 days, 30 by default) is the last word if it looks like one.
+// 365 days, 30 by default) is the last word if it looks like one; a last
+// word that is a duration in another unit (1h, 3mo) is a mistake, not a
+// link's name (a link named so is still reached by #N or its URL).
 func ParseStatsArgs(args string) (StatsArgs, error) {
 	a := StatsArgs{Days: defaultStatsDays}
 	words := strings.Fields(args)
@@ -47,6 +53,8 @@ func ParseStatsArgs(args string) (StatsArgs, error) {
 				return a, argErr("stats.period", "Period", words[n-1], "Max", maxStatsDays)
 			}
 			a.Days, words = v, words[:n-1]
+		} else if otherDuration.MatchString(words[n-1]) {
+			return a, argErr("stats.period", "Period", words[n-1], "Max", maxStatsDays)
 		}
 	}
 	if len(words) > 0 {

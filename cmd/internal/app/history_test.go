@@ -168,6 +168,14 @@ func TestStats(t *testing.T) {
 
 	r := h.ask(groupID, alice, "/stats")
 	mustContain(t, r.PlainText, "No joins were counted in Invite Test Group in the period 2026-06-01 to 2026-06-30 (30 days)")
+	// A period in another unit is a mistake about the period, not a link's name.
+	for _, p := range []string{"1h", "#1 3mo", "400d"} {
+		r := h.ask(groupID, alice, "/stats "+p)
+		mustContain(t, r.PlainText, "is no period I can chart: give days or weeks up to 365 days")
+		if strings.Contains(r.PlainText, "\n") || strings.Contains(r.PlainText, "no link named") {
+			t.Errorf("/stats %s: %q", p, r.PlainText)
+		}
+	}
 	for i := 1; i <= 10; i++ {
 		h.ask(groupID, alice, "/createlink L"+strconv.Itoa(i))
 	}
