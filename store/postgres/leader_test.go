@@ -54,11 +54,14 @@ func within(t *testing.T, got <-chan *postgres.Lease, d time.Duration, what stri
 	}
 }
 
-// lockHolders are the backends that hold the leadership lock of key.
+// lockHolders are the backends that hold the leadership lock of key in
+// db's database. Advisory locks belong to a database: the same key held in
+// another one (another test's, on the same server) is another lock.
 func lockHolders(t *testing.T, db *postgres.DB, key int64) []uint32 {
 	t.Helper()
 	rows, err := db.Pool().Query(t.Context(), `SELECT pid FROM pg_locks
 		WHERE locktype = 'advisory' AND granted AND objsubid = 1
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid`, key)
 	if err != nil {
 		t.Fatal(err)

@@ -384,7 +384,7 @@ func TestFailover(t *testing.T) {
 	srv.WaitFor(t, "the leader's long poll", srv.Polling)
 	leads = standby.count(msgLeading)
 	standbys := leader.count(msgStandby)
-	pgtest.Exec(t, dbURL, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'invitebot-"+leader.name+"'")
+	pgtest.Exec(t, dbURL, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'invitebot-"+leader.name+"'")
 	cut := time.Now()
 	// Its long poll ends at once: before the other, which waits a second
 	// after taking the lock, may poll.
