@@ -30,25 +30,11 @@ var ErrNotDatabase = errors.New("not an invitebot database")
 // methods fail. The error wraps ErrNotDatabase when the database holds no
 // invitebot schema; like Open's errors, it never holds the URL's password.
 func OpenReadOnly(ctx context.Context, rawURL string) (*DB, error) {
-	password := urlPassword(rawURL)
-	cfg, err := pgxpool.ParseConfig(rawURL)
+	pool, password, err := connect(ctx, rawURL, func(cfg *pgxpool.Config) {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	})
 	if err != nil {
-		return nil, redact(fmt.Errorf("not a PostgreSQL URL: %w", err), password)
-	}
-	if cfg.ConnConfig.ConnectTimeout == 0 {
-		cfg.ConnConfig.ConnectTimeout = connectTimeout
-	}
-	if cfg.ConnConfig.Password != "" {
-		password = cfg.ConnConfig.Password
-	}
-	cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, redact(fmt.Errorf("open database: %w", err), password)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, redact(connectError(err), password)
+		return nil, err
 	}
 	if _, err := schemaVersion(ctx, pool); err != nil {
 		pool.Close()

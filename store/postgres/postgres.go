@@ -64,10 +64,30 @@ const migrateLock int64 = 0x696e766974656274
 // what failed (a URL that is not one, a server that cannot be reached, a
 // password or a permission refused) and never hold the URL's password.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
+	pool, password, err := connect(ctx, rawURL, func(cfg *pgxpool.Config) {
+		if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+			cfg.ConnConfig.RuntimeParams["application_name"] = AppName
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, redact(permissionError(err), password)
+	}
+	return &DB{pool: pool}, nil
+}
+
+// connect parses rawURL, lets tune adjust the pool's configuration, and
+// returns the pool once the server answers, with the URL's password (to
+// keep out of later errors). Its errors say what failed and never hold the
+// password.
+func connect(ctx context.Context, rawURL string, tune func(*pgxpool.Config)) (*pgxpool.Pool, string, error) {
 	password := urlPassword(rawURL)
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
-		return nil, redact(fmt.Errorf("not a PostgreSQL URL: %w", err), password)
+		return nil, "", redact(fmt.Errorf("not a PostgreSQL URL: %w", err), password)
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = connectTimeout
@@ -75,22 +95,16 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if cfg.ConnConfig.Password != "" {
 		password = cfg.ConnConfig.Password
 	}
-	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
-		cfg.ConnConfig.RuntimeParams["application_name"] = AppName
-	}
+	tune(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, redact(fmt.Errorf("open database: %w", err), password)
+		return nil, "", redact(fmt.Errorf("open database: %w", err), password)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, redact(connectError(err), password)
+		return nil, "", redact(connectError(err), password)
 	}
-	if err := migrate(ctx, pool); err != nil {
-		pool.Close()
-		return nil, redact(permissionError(err), password)
-	}
-	return &DB{pool: pool}, nil
+	return pool, password, nil
 }
 
 // urlPassword is the password of a postgres:// URL, "" if none or if it is
