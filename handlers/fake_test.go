@@ -440,6 +440,9 @@ type fakeStore struct {
 	verifs    []store.Verification             // in order of addition
 	fails     map[string][]error
 	calls     []string
+	// afterPending, if set, runs once PendingNotifications has read the
+	// outbox, outside the fake's lock: what happens in the world meanwhile.
+	afterPending func()
 }
 
 // fakeNote is a notification and whether its message shows its outcome.
@@ -1096,11 +1099,17 @@ func (s *fakeStore) notesWhere(keep func(n fakeNote) bool) []store.Notification 
 
 func (s *fakeStore) PendingNotifications(context.Context) ([]store.Notification, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err := s.begin("PendingNotifications"); err != nil {
+		s.mu.Unlock()
 		return nil, err
 	}
-	return s.notesWhere(func(n fakeNote) bool { return n.State == store.NotificationPending }), nil
+	pending := s.notesWhere(func(n fakeNote) bool { return n.State == store.NotificationPending })
+	after := s.afterPending
+	s.mu.Unlock()
+	if after != nil {
+		after()
+	}
+	return pending, nil
 }
 
 func (s *fakeStore) NotificationsToEdit(context.Context) ([]store.Notification, error) {

@@ -150,7 +150,8 @@ func (n *Notifier) process(ctx context.Context) (time.Time, error) {
 }
 
 // send sends one admin's pending notifications about one chat, oldest
-// first, as they stand at now; it returns when a summary of the rest falls due (zero: none left).
+// first, as they stand at now; it returns when a summary of the rest falls
+// due (zero: none left).
 // Up to singlesPerWindow a window go out on their own; beyond, they wait
 // for a summary, one a window, the first a window after the wait began,
 // which then holds every notification waiting.

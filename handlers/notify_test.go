@@ -192,6 +192,36 @@ func TestNotifierSummaries(t *testing.T) {
 	}
 }
 
+// TestNotifierSummaryHoldsWhatWaitedWhenDue: a summary that falls due holds
+// every notification waiting at that time. Here, while the notifier reads
+// the outbox, another request comes and then the window ends: the summary
+// must not go out with the list read before (which lacks that request), but
+// on the next round, with all three.
+func TestNotifierSummaryHoldsWhatWaitedWhenDue(t *testing.T) {
+	e := notifyEnv()
+	n := e.notifier()
+	e.ask(t, tGroup, 0, 7) // five of their own, two wait for the summary
+	if next := process(t, n); !next.Equal(tNow.Add(time.Minute)) {
+		t.Fatalf("the summary falls due at %v, want a minute after %v", next, tNow)
+	}
+	e.tg.clear()
+	e.st.afterPending = func() {
+		e.st.afterPending = nil
+		e.ask(t, tGroup, 7, 1)
+		e.clock.set(tNow.Add(time.Minute))
+	}
+	process(t, n)
+	if _, summaries := sentTo(e.tg, tAdmin); len(summaries) != 0 {
+		t.Fatalf("a summary from the outbox read before the window ended: %q", plain(summaries[0].Text))
+	}
+	process(t, n)
+	_, summaries := sentTo(e.tg, tAdmin)
+	if len(summaries) != 1 {
+		t.Fatalf("%d summaries once the window is over, want 1", len(summaries))
+	}
+	wantContains(t, plain(summaries[0].Text), "3 new join requests in Fans & Friends")
+}
+
 func TestNotifierWindowAcrossRuns(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
