@@ -44,17 +44,19 @@ func ParseStatsArgs(args string) (StatsArgs, error) {
 	a := StatsArgs{Days: defaultStatsDays}
 	words := strings.Fields(args)
 	if n := len(words); n > 0 {
-		if m := periodPattern.FindStringSubmatch(words[n-1]); m != nil {
-			v, _ := strconv.Atoi(m[1])
+		last := words[n-1]
+		days := 0 // not a period in days or weeks
+		if m := periodPattern.FindStringSubmatch(last); m != nil {
+			days, _ = strconv.Atoi(m[1])
 			if strings.EqualFold(m[2], "w") {
-				v *= 7
+				days *= 7
 			}
-			if v < 1 || v > maxStatsDays {
-				return a, argErr("stats.period", "Period", words[n-1], "Max", maxStatsDays)
-			}
-			a.Days, words = v, words[:n-1]
-		} else if otherDuration.MatchString(words[n-1]) {
-			return a, argErr("stats.period", "Period", words[n-1], "Max", maxStatsDays)
+		}
+		switch {
+		case days >= 1 && days <= maxStatsDays:
+			a.Days, words = days, words[:n-1]
+		case days != 0 || periodPattern.MatchString(last) || otherDuration.MatchString(last):
+			return a, argErr("stats.period", "Period", last, "Max", maxStatsDays)
 		}
 	}
 	if len(words) > 0 {
